@@ -1,0 +1,55 @@
+package org.alignspark.data.formats;
+
+import java.util.Arrays;
+import java.util.Locale;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.alignspark.data.DatasetKind;
+
+/** The input formats {@code ingest} understands, by their command-line names. */
+public enum InputFormat {
+    TRL("trl"),
+    HH_RLHF("hh-rlhf"),
+    ULTRAFEEDBACK_BINARIZED("ultrafeedback-binarized"),
+    HELPSTEER2_PREFERENCE("helpsteer2-preference"),
+    SELF_CORRECTION("self-correction"),
+    CANDIDATES("candidates");
+
+    private final String cliName;
+
+    InputFormat(String cliName) {
+        this.cliName = cliName;
+    }
+
+    public String cliName() {
+        return cliName;
+    }
+
+    public static InputFormat fromCliName(String name) {
+        return Arrays.stream(values())
+                .filter(f -> f.cliName.equals(name.toLowerCase(Locale.ROOT)))
+                .findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("unknown format '" + name + "'; expected one of "
+                        + Arrays.stream(values()).map(InputFormat::cliName).toList()));
+    }
+
+    /**
+     * The reader for this format. TRL files hold either pairs or unpaired feedback: {@code firstRow} (the first
+     * object of the input, may be null) decides which, and rows of the other kind are quarantined.
+     */
+    public FormatReader reader(ReaderOptions options, JsonNode firstRow) {
+        return switch (this) {
+            case TRL -> new TrlReader(firstRow == null ? DatasetKind.PREFERENCE_PAIR : TrlReader.detectKind(firstRow), options);
+            case HH_RLHF -> new HhRlhfReader(options);
+            case ULTRAFEEDBACK_BINARIZED -> new UltraFeedbackBinarizedReader(options);
+            case HELPSTEER2_PREFERENCE -> new HelpSteer2PreferenceReader(options);
+            case SELF_CORRECTION -> new SelfCorrectionReader(options);
+            case CANDIDATES -> new CandidatesReader(options);
+        };
+    }
+
+    @Override
+    public String toString() {
+        return cliName;
+    }
+}

@@ -1,0 +1,21 @@
+package org.alignspark.data.formats;
+
+import java.io.Serializable;
+
+/**
+ * Settings every reader shares.
+ *
+ * @param testFraction share of prompt ids assigned to the test split
+ * @param maxChars longest text accepted in any one field; longer rows are quarantined
+ * @param source value of the records' {@code source} column
+ */
+public record ReaderOptions(double testFraction, int maxChars, String source) implements Serializable {
+    public ReaderOptions {
+        if (!(testFraction >= 0 && testFraction <= 1)) {
+            throw new IllegalArgumentException("test fraction must lie in [0, 1], got " + testFraction);
+        }
+        if (maxChars <= 0) {
+            throw new IllegalArgumentException("max chars must be positive, got " + maxChars);
+        }
+    }
+}

@@ -1,0 +1,38 @@
+package org.alignspark;
+
+import org.alignspark.jobs.IngestJob;
+import org.alignspark.jobs.SqlJob;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The one entry point: {@code spark-submit --class org.alignspark.Main alignspark.jar <job> [options]}. */
+@Command(name = "alignspark", mixinStandardHelpOptions = true, version = "alignspark 0.1.0",
+        description = "Mine and train on LLM alignment data with Apache Spark.",
+        subcommands = {IngestJob.class, SqlJob.class})
+public final class Main implements Runnable {
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+
+    /** Runs one job and returns its exit code; errors are reported on stderr with their cause, not a stack trace dump. */
+    public static int run(String... args) {
+        CommandLine commandLine = new CommandLine(new Main());
+        commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            cmd.getErr().println("alignspark " + cmd.getCommandName() + " failed: " + e);
+            for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
+                cmd.getErr().println("  caused by: " + cause);
+            }
+            return 1;
+        });
+        return commandLine.execute(args);
+    }
+
+    public static void main(String[] args) {
+        int code = run(args);
+        if (code != 0) {
+            System.exit(code);
+        }
+    }
+}

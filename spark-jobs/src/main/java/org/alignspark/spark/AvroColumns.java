@@ -1,0 +1,26 @@
+package org.alignspark.spark;
+
+import org.apache.avro.Schema;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.avro.SchemaConverters;
+import org.apache.spark.sql.types.StructType;
+
+import static org.apache.spark.sql.avro.functions.from_avro;
+import static org.apache.spark.sql.functions.col;
+
+/** Avro schemas as Spark columns: the .avsc files are the contract, the Spark types are derived from them. */
+public final class AvroColumns {
+    private AvroColumns() {}
+
+    /** Decodes an Avro-binary column into the record's top-level columns. */
+    public static Dataset<Row> decode(Dataset<Row> rows, String binaryColumn, Schema schema) {
+        Column record = from_avro(col(binaryColumn), schema.toString()).as("record");
+        return rows.select(record).select("record.*");
+    }
+
+    public static StructType sqlType(Schema schema) {
+        return (StructType) SchemaConverters.toSqlType(schema).dataType();
+    }
+}

@@ -1,0 +1,58 @@
+package org.alignspark.spark;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * One job run's row counts, appended to the {@code job_runs} table: every job accounts for its input as
+ * {@code rows_in = rows_out + rows_quarantined + duplicates + ties} (DESIGN.md decision 2).
+ */
+public record RunRecord(String runId, String job, String table, String dt, long rowsIn, long rowsOut,
+                        long rowsQuarantined, long duplicates, long ties, Instant startedAt, Instant finishedAt) {
+
+    public static final String TABLE = "job_runs";
+
+    private static final StructType SCHEMA = new StructType()
+            .add("run_id", DataTypes.StringType, false)
+            .add("job", DataTypes.StringType, false)
+            .add("table_name", DataTypes.StringType, false)
+            .add("rows_in", DataTypes.LongType, false)
+            .add("rows_out", DataTypes.LongType, false)
+            .add("rows_quarantined", DataTypes.LongType, false)
+            .add("duplicates", DataTypes.LongType, false)
+            .add("ties", DataTypes.LongType, false)
+            .add("started_at", DataTypes.TimestampType, false)
+            .add("finished_at", DataTypes.TimestampType, false);
+
+    public static String newRunId(String job) {
+        return job + "-" + UUID.randomUUID();
+    }
+
+    public boolean balanced() {
+        return rowsIn == rowsOut + rowsQuarantined + duplicates + ties;
+    }
+
+    public void append(SparkSession spark, Warehouse warehouse) {
+        var row = RowFactory.create(runId, job, table, rowsIn, rowsOut, rowsQuarantined, duplicates, ties,
+                java.sql.Timestamp.from(startedAt), java.sql.Timestamp.from(finishedAt));
+        warehouse.appendPartition(spark.createDataFrame(List.of(row), SCHEMA).coalesce(1), TABLE, dt);
+    }
+
+    /** The summary printed at the end of a job. */
+    public String summary() {
+        double seconds = Math.max(1e-3, (finishedAt.toEpochMilli() - startedAt.toEpochMilli()) / 1000.0);
+        return String.format(java.util.Locale.ROOT,
+                "%n%-18s %s%n%-18s %s (dt=%s)%n%-18s %,d%n%-18s %,d%n%-18s %,d%n%-18s %,d%n%-18s %,d%n%-18s %.1f s (%,.0f rows/s)%n%-18s %s%n",
+                "run", runId, "table", table, dt, "rows_in", rowsIn, "rows_out", rowsOut,
+                "rows_quarantined", rowsQuarantined, "duplicates", duplicates, "ties", ties,
+                "time", seconds, rowsIn / seconds,
+                "balance", balanced() ? "rows_in = rows_out + rows_quarantined + duplicates + ties"
+                        : "UNBALANCED: rows are missing");
+    }
+}

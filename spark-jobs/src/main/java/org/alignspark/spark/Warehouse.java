@@ -1,0 +1,169 @@
+package org.alignspark.spark;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.regex.Pattern;
+
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import static org.apache.spark.sql.functions.lit;
+
+/**
+ * Named tables under a warehouse root, each a folder of Parquet partitioned by {@code dt=YYYY-MM-DD} and registered in
+ * the session's catalog (the Hive metastore where the cluster has one, the in-memory catalog otherwise, which is why
+ * every job registers what the root holds when it starts).
+ */
+public final class Warehouse {
+    public static final String PARTITION_COLUMN = "dt";
+    private static final Pattern TABLE_NAME = Pattern.compile("[a-z][a-z0-9_]{0,127}");
+    private static final Pattern DATE = Pattern.compile("\\d{4}-\\d{2}-\\d{2}");
+    private static final Logger LOG = LoggerFactory.getLogger(Warehouse.class);
+
+    private final SparkSession spark;
+    private final Path root;
+
+    public Warehouse(SparkSession spark, String root) {
+        this.spark = spark;
+        this.root = qualified(new Path(root));
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public Path tablePath(String table) {
+        return new Path(root, checkTableName(table));
+    }
+
+    public static String checkTableName(String table) {
+        if (!TABLE_NAME.matcher(table).matches()) {
+            throw new IllegalArgumentException("table name '" + table + "' must match " + TABLE_NAME.pattern());
+        }
+        return table;
+    }
+
+    public static String checkDate(String dt) {
+        if (!DATE.matcher(dt).matches()) {
+            throw new IllegalArgumentException("dt '" + dt + "' must be YYYY-MM-DD");
+        }
+        java.time.LocalDate.parse(dt);
+        return dt;
+    }
+
+    /**
+     * Replaces partition {@code dt} of {@code table} with {@code rows}. Spark's dynamic partition overwrite writes to a
+     * staging folder and swaps the partition in at commit, so a failed job leaves the previous partition in place.
+     * An empty result still replaces the partition (by removing it): a re-run never leaves stale rows behind.
+     */
+    public void overwritePartition(Dataset<Row> rows, String table, String dt, boolean empty) {
+        checkDate(dt);
+        Path path = tablePath(table);
+        if (empty) {
+            deletePartition(table, dt);
+        } else {
+            rows.withColumn(PARTITION_COLUMN, lit(dt)).write()
+                    .mode(SaveMode.Overwrite)
+                    .option("partitionOverwriteMode", "dynamic")
+                    .partitionBy(PARTITION_COLUMN)
+                    .parquet(path.toString());
+        }
+        register(table, rows.schema());
+        if (!empty) {
+            spark.sql("ALTER TABLE " + table + " ADD IF NOT EXISTS PARTITION (dt='" + dt + "')");
+        }
+        spark.catalog().refreshTable(table);
+    }
+
+    /** Adds rows to partition {@code dt} of a log-like table (run records), keeping what is there. */
+    public void appendPartition(Dataset<Row> rows, String table, String dt) {
+        checkDate(dt);
+        rows.withColumn(PARTITION_COLUMN, lit(dt)).write()
+                .mode(SaveMode.Append)
+                .partitionBy(PARTITION_COLUMN)
+                .parquet(tablePath(table).toString());
+        register(table, rows.schema());
+        spark.sql("ALTER TABLE " + table + " ADD IF NOT EXISTS PARTITION (dt='" + dt + "')");
+        spark.catalog().refreshTable(table);
+    }
+
+    /** Rows of one partition, read back from what was written. */
+    public Dataset<Row> partition(String table, String dt) {
+        return spark.read().parquet(new Path(tablePath(table), PARTITION_COLUMN + "=" + checkDate(dt)).toString());
+    }
+
+    public boolean hasPartition(String table, String dt) {
+        try {
+            Path path = new Path(tablePath(table), PARTITION_COLUMN + "=" + checkDate(dt));
+            return fileSystem().exists(path);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Registers {@code table} in the catalog at its folder, with {@code schema} plus the dt partition column. */
+    void register(String table, StructType schema) {
+        if (spark.catalog().tableExists(table)) {
+            return;
+        }
+        spark.sql("CREATE TABLE IF NOT EXISTS " + table + " (" + schema.add(PARTITION_COLUMN, "string").toDDL() + ")"
+                + " USING parquet PARTITIONED BY (" + PARTITION_COLUMN + ") LOCATION '" + tablePath(table) + "'");
+    }
+
+    /** Registers every table folder under the root that is not in the catalog yet, with all its partitions. */
+    public void registerAll() {
+        try {
+            FileSystem fs = fileSystem();
+            if (!fs.exists(root)) {
+                return;
+            }
+            for (FileStatus folder : fs.listStatus(root)) {
+                String table = folder.getPath().getName();
+                if (!folder.isDirectory() || !TABLE_NAME.matcher(table).matches() || spark.catalog().tableExists(table)) {
+                    continue;
+                }
+                FileStatus[] partitions = fs.globStatus(new Path(folder.getPath(), PARTITION_COLUMN + "=*"));
+                if (partitions == null || partitions.length == 0) {
+                    continue;
+                }
+                spark.sql("CREATE TABLE IF NOT EXISTS " + table + " USING parquet LOCATION '" + folder.getPath() + "'");
+                spark.sql("MSCK REPAIR TABLE " + table);
+                LOG.info("registered table {} ({} partitions)", table, partitions.length);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list warehouse " + root, e);
+        }
+    }
+
+    private void deletePartition(String table, String dt) {
+        Path path = new Path(tablePath(table), PARTITION_COLUMN + "=" + dt);
+        try {
+            fileSystem().delete(path, true);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove " + path, e);
+        }
+        if (spark.catalog().tableExists(table)) {
+            spark.sql("ALTER TABLE " + table + " DROP IF EXISTS PARTITION (dt='" + dt + "')");
+        }
+    }
+
+    private FileSystem fileSystem() throws IOException {
+        return root.getFileSystem(spark.sparkContext().hadoopConfiguration());
+    }
+
+    private Path qualified(Path path) {
+        try {
+            return path.getFileSystem(spark.sparkContext().hadoopConfiguration()).makeQualified(path);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open warehouse " + path, e);
+        }
+    }
+}
