@@ -45,8 +45,8 @@ public final class TrlReader implements FormatReader {
             throw new InvalidRowException("unpaired row (prompt/completion/label) in a paired dataset");
         }
         Double margin = fields.optionalNumber("margin");
-        JsonNode chosen = fields.node("chosen");
-        JsonNode rejected = fields.node("rejected");
+        JsonNode chosen = conversation(fields, "chosen");
+        JsonNode rejected = conversation(fields, "rejected");
         if (chosen.isTextual() != rejected.isTextual()) {
             throw new InvalidRowException("'chosen' and 'rejected' must both be strings or both be message lists");
         }
@@ -65,6 +65,14 @@ public final class TrlReader implements FormatReader {
         }
         Conversations.Fork fork = Conversations.fork(chosenTurns, rejectedTurns, "chosen", "rejected");
         return Records.pair(fork.prompt(), fork.first(), fork.second(), margin, null, null, null, options);
+    }
+
+    private static JsonNode conversation(Fields fields, String name) {
+        JsonNode value = fields.node(name);
+        if (!value.isTextual() && !value.isArray()) {
+            throw new InvalidRowException("field '" + name + "' must be a string or a list of messages, got " + Fields.typeOf(value));
+        }
+        return value;
     }
 
     private org.alignspark.data.avro.BinaryFeedback readFeedback(Fields fields) {

@@ -1,0 +1,18 @@
+package org.alignspark.spark;
+
+import java.nio.file.Path;
+
+import org.apache.spark.sql.SparkSession;
+
+/** The suite's one SparkSession (local[2]), shared by every test class in the JVM. */
+public final class TestSpark {
+    private TestSpark() {}
+
+    public static SparkSession session() {
+        return SparkSessions.getOrCreate("alignspark tests");
+    }
+
+    public static Path samples(String name) {
+        return Path.of(System.getProperty("alignspark.root", ".."), "samples", name);
+    }
+}
