@@ -25,7 +25,8 @@ public final class PromptIds {
 
     /** Unicode NFC, whitespace runs collapsed to one space, trimmed: formatting noise does not make a new prompt. */
     public static String normalize(String text) {
-        return WHITESPACE.matcher(Normalizer.normalize(text, Normalizer.Form.NFC)).replaceAll(" ").trim();
+        String nfc = Normalizer.isNormalized(text, Normalizer.Form.NFC) ? text : Normalizer.normalize(text, Normalizer.Form.NFC);
+        return WHITESPACE.matcher(nfc).replaceAll(" ").trim();
     }
 
     /** 128-bit hex id of the normalized prompt turns (role lower-cased). */
@@ -64,10 +65,15 @@ public final class PromptIds {
     }
 
     private static byte[] sha256(byte[] bytes) {
+        return SHA256.get().digest(bytes);
+    }
+
+    /** MessageDigest instances are not thread-safe and costly to look up: one per thread. */
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
         try {
-            return MessageDigest.getInstance("SHA-256").digest(bytes);
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is required of every Java runtime", e);
         }
-    }
+    });
 }

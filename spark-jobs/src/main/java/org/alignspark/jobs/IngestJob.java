@@ -23,7 +23,9 @@ import org.alignspark.spark.RunRecord;
 import org.alignspark.spark.SparkSessions;
 import org.alignspark.spark.Warehouse;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
@@ -116,26 +118,26 @@ public final class IngestJob implements Callable<Integer> {
         long accepted = outcomes.getOrDefault(ACCEPTED, 0L);
         long quarantined = outcomes.getOrDefault(QUARANTINED, 0L);
         long ties = outcomes.getOrDefault(TIE, 0L);
-        LOG.info("stage parse: {} rows in {} s: {} accepted, {} quarantined, {} ties",
-                rowsIn, seconds(started), accepted, quarantined, ties);
+        LOG.info("stage parse: {} rows in {} ({} accepted, {} quarantined, {} ties)",
+                rowsIn, rate(rowsIn, started), accepted, quarantined, ties);
 
         Instant writeStart = Instant.now();
         Dataset<Row> records = AvroColumns.decode(parsed.filter(col("outcome").equalTo(ACCEPTED)), "payload", kind.schema());
-        int files = (int) Math.max(1, Math.min(10_000, (accepted + rowsPerFile - 1) / rowsPerFile));
+        int files = shardCount(accepted, rowsPerFile, spark.sparkContext().defaultParallelism());
         Dataset<Row> shards = records
                 .repartition(files, col("prompt_id"))
-                .dropDuplicates("prompt_id", kind.idField())
-                .sortWithinPartitions("prompt_id", kind.idField());
+                .sortWithinPartitions("prompt_id", kind.idField())
+                .mapPartitions(dropAdjacentDuplicates(records.schema().fieldIndex(kind.idField())), Encoders.row(records.schema()));
         warehouse.overwritePartition(shards, dataset, dt, accepted == 0);
         long rowsOut = accepted == 0 ? 0 : warehouse.partition(dataset, dt).count();
-        LOG.info("stage write {}: {} rows in {} files, {} s", dataset, rowsOut, files, seconds(writeStart));
+        LOG.info("stage write {}: {} rows, {} files, {}", dataset, rowsOut, files, rate(accepted, writeStart));
 
         Instant quarantineStart = Instant.now();
         Dataset<Row> rejected = AvroColumns.decode(parsed.filter(col("outcome").equalTo(QUARANTINED)), "payload",
                 QuarantineRow.getClassSchema());
         int quarantineFiles = (int) Math.max(1, Math.min(1_000, (quarantined + rowsPerFile - 1) / rowsPerFile));
         warehouse.overwritePartition(rejected.coalesce(quarantineFiles), dataset + "_quarantine", dt, quarantined == 0);
-        LOG.info("stage write {}_quarantine: {} rows, {} s", dataset, quarantined, seconds(quarantineStart));
+        LOG.info("stage write {}_quarantine: {} rows, {}", dataset, quarantined, rate(quarantined, quarantineStart));
         parsed.unpersist();
 
         RunRecord run = new RunRecord(RunRecord.newRunId("ingest"), "ingest", dataset, dt, rowsIn, rowsOut,
@@ -143,6 +145,47 @@ public final class IngestJob implements Callable<Integer> {
         run.append(spark, warehouse);
         System.out.println(run.summary());
         return run.balanced() ? 0 : 1;
+    }
+
+    /**
+     * About {@code rowsPerFile} rows a file; where there are at least as many files as task slots, rounded up to a
+     * multiple of the slots so the last wave of write tasks does not leave cores idle.
+     */
+    static int shardCount(long rows, int rowsPerFile, int slots) {
+        long files = Math.max(1, (rows + rowsPerFile - 1) / rowsPerFile);
+        if (files >= slots) {
+            files = (files + slots - 1) / slots * slots;
+        }
+        return (int) Math.min(10_000, files);
+    }
+
+    /** Rows sorted by (prompt_id, id): an exact duplicate follows its twin, so keeping each id's first row dedups. */
+    private static MapPartitionsFunction<Row, Row> dropAdjacentDuplicates(int idIndex) {
+        return rows -> new Iterator<Row>() {
+            private Row next = advance(null);
+
+            private Row advance(Row previous) {
+                while (rows.hasNext()) {
+                    Row row = rows.next();
+                    if (previous == null || !row.getString(idIndex).equals(previous.getString(idIndex))) {
+                        return row;
+                    }
+                }
+                return null;
+            }
+
+            @Override
+            public boolean hasNext() {
+                return next != null;
+            }
+
+            @Override
+            public Row next() {
+                Row current = next;
+                next = advance(current);
+                return current;
+            }
+        };
     }
 
     private static Map<String, Long> countOutcomes(Dataset<Row> parsed) {
@@ -184,7 +227,8 @@ public final class IngestJob implements Callable<Integer> {
         };
     }
 
-    private static String seconds(Instant since) {
-        return String.format(java.util.Locale.ROOT, "%.1f", (Instant.now().toEpochMilli() - since.toEpochMilli()) / 1000.0);
+    private static String rate(long rows, Instant since) {
+        double seconds = Math.max(1e-3, (Instant.now().toEpochMilli() - since.toEpochMilli()) / 1000.0);
+        return String.format(java.util.Locale.ROOT, "%.1f s, %,.0f rows/s", seconds, rows / seconds);
     }
 }
