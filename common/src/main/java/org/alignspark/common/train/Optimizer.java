@@ -1,0 +1,92 @@
+package org.alignspark.common.train;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.GradientUpdater;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.config.Sgd;
+
+/**
+ * One ND4J {@link GradientUpdater} per parameter, with global-norm clipping and AdamW's decoupled weight decay around
+ * it. The updater state (Adam's M and V) lives in one flat array per parameter, exported as a {@link TensorBundle} so
+ * it can be averaged across workers and checkpointed.
+ */
+public final class Optimizer {
+    private final OptimizerConfig config;
+    private final Map<String, INDArray> parameters;
+    private final Map<String, INDArray> gradients;
+    private final Map<String, INDArray> states = new LinkedHashMap<>();
+    private final Map<String, GradientUpdater<?>> updaters = new LinkedHashMap<>();
+
+    public Optimizer(OptimizerConfig config, TrainableModel model) {
+        this.config = config;
+        this.parameters = model.parameters();
+        this.gradients = model.gradients();
+        IUpdater updater = switch (config.kind()) {
+            case SGD -> new Sgd(config.schedule());
+            case ADAM, ADAMW -> Adam.builder().learningRateSchedule(config.schedule())
+                    .beta1(config.beta1()).beta2(config.beta2()).epsilon(config.epsilon()).build();
+        };
+        for (Map.Entry<String, INDArray> p : parameters.entrySet()) {
+            long size = updater.stateSize(p.getValue().length());
+            INDArray state = size == 0 ? null : Nd4j.zeros(p.getValue().dataType(), 1, size);
+            states.put(p.getKey(), state);
+            updaters.put(p.getKey(), updater.instantiate(state, true));
+        }
+    }
+
+    /** Applies one update from the model's gradient buffers; returns the gradient norm before clipping. */
+    public double step(int iteration, int epoch) {
+        double norm = globalNorm();
+        if (config.maxGradNorm() > 0 && norm > config.maxGradNorm()) {
+            double scale = config.maxGradNorm() / (norm + 1e-6);
+            gradients.values().forEach(g -> g.muli(scale));
+        }
+        double learningRate = config.schedule().at(iteration);
+        for (Map.Entry<String, INDArray> p : parameters.entrySet()) {
+            INDArray param = p.getValue();
+            INDArray update = gradients.get(p.getKey()).reshape(1, param.length());
+            updaters.get(p.getKey()).applyUpdater(update, iteration, epoch);
+            if (config.kind() == OptimizerConfig.Kind.ADAMW && config.weightDecay() > 0) {
+                param.muli(1 - learningRate * config.weightDecay());
+            }
+            param.subi(update.reshape(param.shape()));
+        }
+        return norm;
+    }
+
+    /** sqrt of the sum of squared gradient entries over all parameters. */
+    public double globalNorm() {
+        double sumSquares = 0;
+        for (INDArray g : gradients.values()) {
+            double n = g.norm2Number().doubleValue();
+            sumSquares += n * n;
+        }
+        return Math.sqrt(sumSquares);
+    }
+
+    /** The updater state of every parameter that has one (none for SGD). */
+    public TensorBundle state() {
+        Map<String, INDArray> present = new LinkedHashMap<>();
+        states.forEach((name, state) -> {
+            if (state != null) {
+                present.put(name, state);
+            }
+        });
+        return TensorBundle.of(present);
+    }
+
+    public void loadState(TensorBundle state) {
+        Map<String, INDArray> present = new LinkedHashMap<>();
+        states.forEach((name, s) -> {
+            if (s != null) {
+                present.put(name, s);
+            }
+        });
+        state.copyInto(present);
+    }
+}

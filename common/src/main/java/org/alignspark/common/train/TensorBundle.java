@@ -1,0 +1,163 @@
+package org.alignspark.common.train;
+
+import java.io.Serializable;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Named tensors as plain Java arrays: the form in which parameters and optimizer state cross the wire (broadcast,
+ * treeAggregate) and are summed and averaged. Values are kept in double so sums over many workers lose nothing.
+ */
+public final class TensorBundle implements Serializable {
+    private final String[] names;
+    private final long[][] shapes;
+    private final double[][] values;
+
+    private TensorBundle(String[] names, long[][] shapes, double[][] values) {
+        this.names = names;
+        this.shapes = shapes;
+        this.values = values;
+    }
+
+    /** Copies the arrays' current values, in map order. */
+    public static TensorBundle of(Map<String, INDArray> tensors) {
+        int n = tensors.size();
+        String[] names = new String[n];
+        long[][] shapes = new long[n][];
+        double[][] values = new double[n][];
+        int i = 0;
+        for (Map.Entry<String, INDArray> e : tensors.entrySet()) {
+            names[i] = e.getKey();
+            shapes[i] = e.getValue().shape();
+            values[i] = e.getValue().dup().data().asDouble();
+            i++;
+        }
+        return new TensorBundle(names, shapes, values);
+    }
+
+    /** A bundle of zeros shaped like this one: the identity of {@link #addInPlace}. */
+    public TensorBundle zerosLike() {
+        double[][] zeros = new double[values.length][];
+        for (int i = 0; i < values.length; i++) {
+            zeros[i] = new double[values[i].length];
+        }
+        return new TensorBundle(names, shapes, zeros);
+    }
+
+    /** this += other, tensor by tensor; both must hold the same names and shapes. */
+    public TensorBundle addInPlace(TensorBundle other) {
+        checkSameLayout(other);
+        for (int i = 0; i < values.length; i++) {
+            double[] a = values[i];
+            double[] b = other.values[i];
+            for (int j = 0; j < a.length; j++) {
+                a[j] += b[j];
+            }
+        }
+        return this;
+    }
+
+    public TensorBundle scaleInPlace(double factor) {
+        for (double[] v : values) {
+            for (int j = 0; j < v.length; j++) {
+                v[j] *= factor;
+            }
+        }
+        return this;
+    }
+
+    /** Writes the values into existing arrays of the same names and shapes (converting to their data type). */
+    public void copyInto(Map<String, INDArray> tensors) {
+        if (tensors.size() != names.length) {
+            throw new IllegalArgumentException("bundle has " + names.length + " tensors, target has " + tensors.size());
+        }
+        for (int i = 0; i < names.length; i++) {
+            INDArray target = tensors.get(names[i]);
+            if (target == null) {
+                throw new IllegalArgumentException("target has no tensor '" + names[i] + "'");
+            }
+            if (!Arrays.equals(target.shape(), shapes[i])) {
+                throw new IllegalArgumentException("tensor '" + names[i] + "' has shape " + Arrays.toString(target.shape())
+                        + ", bundle has " + Arrays.toString(shapes[i]));
+            }
+            target.assign(Nd4j.createFromArray(values[i]).castTo(target.dataType()).reshape(shapes[i]));
+        }
+    }
+
+    /** New arrays of the given data type holding these values. */
+    public Map<String, INDArray> toArrays(DataType dataType) {
+        Map<String, INDArray> arrays = new LinkedHashMap<>();
+        for (int i = 0; i < names.length; i++) {
+            arrays.put(names[i], Nd4j.createFromArray(values[i]).castTo(dataType).reshape(shapes[i]));
+        }
+        return arrays;
+    }
+
+    public boolean allFinite() {
+        for (double[] v : values) {
+            for (double x : v) {
+                if (!Double.isFinite(x)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** The first tensor holding a NaN or infinity, or null. */
+    public String firstNonFinite() {
+        for (int i = 0; i < values.length; i++) {
+            for (double x : values[i]) {
+                if (!Double.isFinite(x)) {
+                    return names[i];
+                }
+            }
+        }
+        return null;
+    }
+
+    public int size() {
+        return names.length;
+    }
+
+    public String name(int i) {
+        return names[i];
+    }
+
+    public long[] shape(int i) {
+        return shapes[i].clone();
+    }
+
+    public double[] values(int i) {
+        return values[i];
+    }
+
+    /** Largest absolute difference between two bundles of the same layout. */
+    public double maxAbsDifference(TensorBundle other) {
+        checkSameLayout(other);
+        double max = 0;
+        for (int i = 0; i < values.length; i++) {
+            for (int j = 0; j < values[i].length; j++) {
+                max = Math.max(max, Math.abs(values[i][j] - other.values[i][j]));
+            }
+        }
+        return max;
+    }
+
+    private void checkSameLayout(TensorBundle other) {
+        if (!Arrays.equals(names, other.names)) {
+            throw new IllegalArgumentException("bundles hold different tensors: " + Arrays.toString(names) + " vs "
+                    + Arrays.toString(other.names));
+        }
+        for (int i = 0; i < shapes.length; i++) {
+            if (!Arrays.equals(shapes[i], other.shapes[i])) {
+                throw new IllegalArgumentException("tensor '" + names[i] + "' differs in shape");
+            }
+        }
+    }
+}

@@ -1,0 +1,131 @@
+package org.alignspark.train;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.Optional;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import org.alignspark.common.checkpoint.Safetensors;
+import org.alignspark.common.train.TensorBundle;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/**
+ * Checkpoint folders {@code checkpoint-NNNNNN} under a run's output: the model's files, {@code optimizer.safetensors}
+ * and {@code trainer_state.json}. Each is written into a temporary folder and renamed into place, so a folder with
+ * that name is always complete; the newest one is where a restarted run resumes.
+ */
+public final class Checkpoints {
+    public static final String MODEL_FILE = "model.safetensors";
+    public static final String OPTIMIZER_FILE = "optimizer.safetensors";
+    public static final String STATE_FILE = "trainer_state.json";
+    private static final String PREFIX = "checkpoint-";
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /** Writes the model's own files (weights, config, tokenizer) into a checkpoint folder. */
+    public interface ModelWriter extends java.io.Serializable {
+        void write(TensorBundle parameters, FileSystem fs, Path folder) throws IOException;
+
+        /** Weights only, as model.safetensors. */
+        static ModelWriter weightsOnly() {
+            return (parameters, fs, folder) -> writeTensors(parameters, fs, new Path(folder, MODEL_FILE));
+        }
+    }
+
+    /** A complete checkpoint as read back. */
+    public record Loaded(Path folder, TrainerState state, TensorBundle parameters, TensorBundle optimizer) {}
+
+    private final Path output;
+    private final FileSystem fs;
+
+    public Checkpoints(String output, Configuration conf) {
+        try {
+            Path path = new Path(output);
+            this.fs = path.getFileSystem(conf);
+            this.output = fs.makeQualified(path);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open " + output, e);
+        }
+    }
+
+    public Path output() {
+        return output;
+    }
+
+    public Path write(TrainerState state, TensorBundle parameters, TensorBundle optimizer, ModelWriter model) {
+        String name = String.format(java.util.Locale.ROOT, "%s%06d", PREFIX, state.round());
+        Path finalFolder = new Path(output, name);
+        Path temporary = new Path(output, "." + name + ".tmp");
+        try {
+            fs.delete(temporary, true);
+            fs.mkdirs(temporary);
+            model.write(parameters, fs, temporary);
+            writeTensors(optimizer, fs, new Path(temporary, OPTIMIZER_FILE));
+            try (OutputStream out = fs.create(new Path(temporary, STATE_FILE), true)) {
+                JSON.writeValue(out, state);
+            }
+            fs.delete(finalFolder, true);
+            if (!fs.rename(temporary, finalFolder)) {
+                throw new IOException("cannot rename " + temporary + " to " + finalFolder);
+            }
+            return finalFolder;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write checkpoint " + finalFolder, e);
+        }
+    }
+
+    /** The newest complete checkpoint, if any. */
+    public Optional<Loaded> latest() {
+        try {
+            if (!fs.exists(output)) {
+                return Optional.empty();
+            }
+            FileStatus[] folders = fs.listStatus(output, p -> p.getName().startsWith(PREFIX));
+            Optional<FileStatus> newest = Arrays.stream(folders)
+                    .filter(FileStatus::isDirectory)
+                    .filter(f -> exists(new Path(f.getPath(), STATE_FILE)))
+                    .max(Comparator.comparing(f -> f.getPath().getName()));
+            if (newest.isEmpty()) {
+                return Optional.empty();
+            }
+            Path folder = newest.get().getPath();
+            TrainerState state;
+            try (InputStream in = fs.open(new Path(folder, STATE_FILE))) {
+                state = JSON.readValue(in, TrainerState.class);
+            }
+            return Optional.of(new Loaded(folder, state, readTensors(fs, new Path(folder, MODEL_FILE)),
+                    readTensors(fs, new Path(folder, OPTIMIZER_FILE))));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read checkpoints under " + output, e);
+        }
+    }
+
+    private boolean exists(Path path) {
+        try {
+            return fs.exists(path);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static void writeTensors(TensorBundle bundle, FileSystem fs, Path file) throws IOException {
+        try (OutputStream out = fs.create(file, true)) {
+            Safetensors.write(out, bundle.toArrays(DataType.FLOAT), Map.of("format", "pt"));
+        }
+    }
+
+    static TensorBundle readTensors(FileSystem fs, Path file) throws IOException {
+        try (InputStream in = fs.open(file)) {
+            return TensorBundle.of(Safetensors.read(in, file.toString(), DataType.DOUBLE));
+        }
+    }
+}

@@ -1,0 +1,47 @@
+package org.alignspark.train;
+
+import java.io.Serializable;
+
+import org.alignspark.common.train.BatchResult;
+import org.alignspark.common.train.TensorBundle;
+
+/**
+ * What one worker returns from a round, and (merged) what all workers returned: parameter and optimizer-state sums,
+ * the number of workers that contributed them, loss and metric sums, and the first failure seen.
+ */
+final class WorkerResult implements Serializable {
+    TensorBundle parameterSum;
+    TensorBundle optimizerSum;
+    int contributors;
+    int maxSteps;
+    double gradNormSum;
+    int steps;
+    BatchResult batches = BatchResult.empty();
+    String failure;
+
+    static WorkerResult empty() {
+        return new WorkerResult();
+    }
+
+    static WorkerResult failed(String failure) {
+        WorkerResult r = new WorkerResult();
+        r.failure = failure;
+        return r;
+    }
+
+    WorkerResult merge(WorkerResult other) {
+        if (failure == null) {
+            failure = other.failure;
+        }
+        if (other.contributors > 0) {
+            parameterSum = parameterSum == null ? other.parameterSum : parameterSum.addInPlace(other.parameterSum);
+            optimizerSum = optimizerSum == null ? other.optimizerSum : optimizerSum.addInPlace(other.optimizerSum);
+            contributors += other.contributors;
+        }
+        maxSteps = Math.max(maxSteps, other.maxSteps);
+        gradNormSum += other.gradNormSum;
+        steps += other.steps;
+        batches.add(other.batches);
+        return this;
+    }
+}
