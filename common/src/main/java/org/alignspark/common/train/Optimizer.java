@@ -39,7 +39,10 @@ public final class Optimizer {
         }
     }
 
-    /** Applies one update from the model's gradient buffers; returns the gradient norm before clipping. */
+    /**
+     * Applies one update from the model's gradient buffers, which hold the applied update afterwards (ND4J's updaters
+     * work in place); returns the gradient norm before clipping.
+     */
     public double step(int iteration, int epoch) {
         double norm = globalNorm();
         if (config.maxGradNorm() > 0 && norm > config.maxGradNorm()) {
