@@ -109,37 +109,10 @@ public final class KtoLoss {
 
     /** TRL KTO metrics: kl, rewards/* as Σβ·lr / count per label, margins only when both labels are present. */
     private static Map<String, Double> metrics(double beta, UnpairedLogps b, double loss, double kl) {
-        double rewardD = 0;
-        double rewardU = 0;
-        double logpD = 0;
-        double logpU = 0;
-        int nD = 0;
-        int nU = 0;
-        for (int i = 0; i < b.size(); i++) {
-            if (b.desirable()[i]) {
-                rewardD += beta * b.logRatio(i);
-                logpD += b.policy()[i];
-                nD++;
-            } else {
-                rewardU += beta * b.logRatio(i);
-                logpU += b.policy()[i];
-                nU++;
-            }
-        }
         Map<String, Double> m = new LinkedHashMap<>();
         m.put(TrlMetricNames.LOSS, loss);
         m.put(TrlMetricNames.KL, kl);
-        if (nD > 0) {
-            m.put(TrlMetricNames.REWARDS_CHOSEN, rewardD / nD);
-            m.put(TrlMetricNames.LOGPS_CHOSEN, logpD / nD);
-        }
-        if (nU > 0) {
-            m.put(TrlMetricNames.REWARDS_REJECTED, rewardU / nU);
-            m.put(TrlMetricNames.LOGPS_REJECTED, logpU / nU);
-        }
-        if (nD > 0 && nU > 0) {
-            m.put(TrlMetricNames.REWARDS_MARGINS, rewardD / nD - rewardU / nU);
-        }
+        UnpairedRewardMetrics.put(m, b.implicitRewards(beta), b);
         return Collections.unmodifiableMap(m);
     }
 }

@@ -26,6 +26,15 @@ public record UnpairedLogps(double[] policy, double[] reference, boolean[] desir
         return policy[i] - reference[i];
     }
 
+    /** Implicit rewards β·(logp_θ − logp_ref), [N]. */
+    public double[] implicitRewards(double beta) {
+        double[] r = new double[policy.length];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = beta * logRatio(i);
+        }
+        return r;
+    }
+
     public UnpairedLogps withPolicy(double[] newPolicy) {
         return new UnpairedLogps(newPolicy, reference, desirable);
     }
