@@ -12,8 +12,11 @@ package org.alignspark.common.metrics;
  * </ul>
  * Counts are kept so that every proportion carries its 95% Wilson score interval ({@link Proportion#wilson95()}).
  *
- * @param problems   number of problems (one trace each)
- * @param correctToCorrect, correctToIncorrect, incorrectToCorrect, incorrectToIncorrect  the 2×2 table
+ * @param problems             number of problems (one trace each)
+ * @param correctToCorrect     right at t1, right at t2
+ * @param correctToIncorrect   right at t1, wrong at t2
+ * @param incorrectToCorrect   wrong at t1, right at t2
+ * @param incorrectToIncorrect wrong at t1, wrong at t2
  */
 public record SelfCorrectionMetrics(long problems, long correctToCorrect, long correctToIncorrect,
                                     long incorrectToCorrect, long incorrectToIncorrect) {

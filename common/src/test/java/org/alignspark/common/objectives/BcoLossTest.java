@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Random;
 import org.alignspark.common.objectives.BcoLoss.Config;
 import org.alignspark.common.testing.FiniteDifference;
+import org.alignspark.common.testing.ToyBinaryFeedback;
 import org.alignspark.common.testing.ToyPreferencePairs;
 import org.junit.jupiter.api.Test;
 
@@ -119,38 +120,18 @@ class BcoLossTest {
         assertTrue(c.probabilityDesirable(new double[] {-1.5, 0}) < 0.1);
     }
 
-    /** Same toy as KTO's: completion log-prob w·x, frozen reference w_ref, labels from a hidden direction. */
     @Test
     void separatesDesirableFromUndesirableOnToyData() {
-        Random rnd = new Random(19);
-        int n = 200;
-        int dim = 5;
-        double[] wStar = ToyPreferencePairs.gaussian(rnd, dim);
-        double[] wRef = ToyPreferencePairs.gaussian(rnd, dim);
-        double[][] xs = new double[n][];
-        boolean[] good = new boolean[n];
-        for (int i = 0; i < n; i++) {
-            double[] x;
-            do {
-                x = ToyPreferencePairs.gaussian(rnd, dim);
-            } while (Math.abs(ToyPreferencePairs.dot(wStar, x)) < 0.1);
-            xs[i] = x;
-            good[i] = ToyPreferencePairs.dot(wStar, x) > 0;
-        }
-        double[] refLogps = ToyPreferencePairs.scores(wRef, xs);
-        double[] w = wRef.clone();
+        ToyBinaryFeedback toy = ToyBinaryFeedback.generate(200, 5, new Random(19));
+        double[] w = toy.wRef.clone();
         RunningMoments moments = new RunningMoments();
         BcoLoss.Result r = null;
         for (int step = 0; step < 300; step++) {
-            UnpairedLogps b = new UnpairedLogps(ToyPreferencePairs.scores(w, xs), refLogps, good);
+            UnpairedLogps b = new UnpairedLogps(ToyPreferencePairs.scores(w, toy.xs), toy.refLogps, toy.desirable);
             r = BcoLoss.trainingStep(Config.defaults(), b, moments, null);
-            ToyPreferencePairs.step(w, 20.0, r.dPolicy(), xs);
+            ToyPreferencePairs.step(w, 20.0, r.dPolicy(), toy.xs);
         }
-        int ok = 0;
-        for (int i = 0; i < n; i++) {
-            double reward = 0.1 * (ToyPreferencePairs.dot(w, xs[i]) - refLogps[i]);
-            ok += good[i] == (reward > r.delta()) ? 1 : 0;
-        }
-        assertTrue(ok >= 0.95 * n, "separated " + ok + "/" + n);
+        // classifier: desirable iff β·lr > δ
+        assertTrue(toy.separation(w, 0.1, r.delta()) >= 0.95, "separated " + toy.separation(w, 0.1, r.delta()));
     }
 }

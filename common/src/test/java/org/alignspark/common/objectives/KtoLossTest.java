@@ -10,6 +10,7 @@ import java.util.Random;
 import org.alignspark.common.objectives.KtoLoss.Config;
 import org.alignspark.common.objectives.KtoLoss.Type;
 import org.alignspark.common.testing.FiniteDifference;
+import org.alignspark.common.testing.ToyBinaryFeedback;
 import org.alignspark.common.testing.ToyPreferencePairs;
 import org.junit.jupiter.api.Test;
 
@@ -86,50 +87,29 @@ class KtoLossTest {
         }
     }
 
-    /**
-     * Toy: a completion's log-prob is w·x; the reference is frozen at w_ref. Desirable completions lie on the
-     * positive side of a hidden direction, undesirable on the negative side; the KL rows are the same
-     * completions rotated by one (mismatched), scored with the current w but carrying no gradient.
-     */
+    /** Toy: the KL rows are the completions rotated by one (mismatched), scored by the current w, no gradient. */
     @Test
     void separatesDesirableFromUndesirableOnToyData() {
         Random rnd = new Random(17);
         int n = 200;
-        int dim = 5;
-        double[] wStar = ToyPreferencePairs.gaussian(rnd, dim);
-        double[] wRef = ToyPreferencePairs.gaussian(rnd, dim);
-        double[][] xs = new double[n][];
-        boolean[] good = new boolean[n];
-        for (int i = 0; i < n; i++) {
-            double[] x;
-            do {
-                x = ToyPreferencePairs.gaussian(rnd, dim);
-            } while (Math.abs(ToyPreferencePairs.dot(wStar, x)) < 0.1);
-            xs[i] = x;
-            good[i] = ToyPreferencePairs.dot(wStar, x) > 0;
-        }
+        ToyBinaryFeedback toy = ToyBinaryFeedback.generate(n, 5, rnd);
         // mismatched rows: the completion of another example, perturbed because in real data the prompt differs
         int[] kl = KtoLoss.mismatchedCompletionIndices(n, 8);
         double[][] klXs = new double[n][];
         for (int i = 0; i < n; i++) {
-            klXs[i] = xs[kl[i]].clone();
+            klXs[i] = toy.xs[kl[i]].clone();
             klXs[i][0] += 0.5 * rnd.nextGaussian();
         }
-        double[] refLogps = ToyPreferencePairs.scores(wRef, xs);
-        double[] refKl = ToyPreferencePairs.scores(wRef, klXs);
-        double[] w = wRef.clone();
+        double[] refKl = ToyPreferencePairs.scores(toy.wRef, klXs);
+        double[] w = toy.wRef.clone();
+        assertTrue(toy.separation(w, 1.0, 0.0) < 0.7, "untrained policy does not separate");
         KtoLoss.Result r = null;
         for (int step = 0; step < 400; step++) {
-            UnpairedLogps b = new UnpairedLogps(ToyPreferencePairs.scores(w, xs), refLogps, good);
+            UnpairedLogps b = new UnpairedLogps(ToyPreferencePairs.scores(w, toy.xs), toy.refLogps, toy.desirable);
             r = KtoLoss.compute(Config.defaults(), b, ToyPreferencePairs.scores(w, klXs), refKl);
-            ToyPreferencePairs.step(w, 20.0, r.dPolicy(), xs);
+            ToyPreferencePairs.step(w, 20.0, r.dPolicy(), toy.xs);
         }
-        int ok = 0;
-        for (int i = 0; i < n; i++) {
-            double lr = ToyPreferencePairs.dot(w, xs[i]) - refLogps[i];
-            ok += good[i] == (lr > r.kl()) ? 1 : 0;
-        }
-        assertTrue(ok >= 0.95 * n, "separated " + ok + "/" + n);
+        assertTrue(toy.separation(w, 1.0, r.kl()) >= 0.95, "separated " + toy.separation(w, 1.0, r.kl()));
         assertTrue(r.metrics().get("rewards/margins") > 0);
     }
 }
