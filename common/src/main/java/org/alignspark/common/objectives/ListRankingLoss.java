@@ -1,9 +1,9 @@
 package org.alignspark.common.objectives;
 
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.alignspark.common.metrics.Ndcg;
 
 /**
  * Preference-list ranking over the K responses of one prompt, TPO's alignment objective (Liao et al. ICLR 2025,
@@ -49,7 +49,8 @@ public final class ListRankingLoss {
      * @param dScores  ∂loss/∂s, [L][K_l] (zero rows for lists without pairs)
      * @param metrics  {@code rewards/chosen} and {@code rewards/rejected} (mean β·s of each list's best- and
      *                 worst-labelled response), {@code rewards/margins}, {@code rewards/accuracies} (share of
-     *                 ordered pairs scored strictly in order), {@code lists_with_pairs}
+     *                 ordered pairs scored strictly in order), {@code ndcg} (mean over those lists),
+     *                 {@code lists_with_pairs}
      */
     public record Result(double loss, double[][] dScores, Map<String, Double> metrics) {
     }
@@ -70,12 +71,13 @@ public final class ListRankingLoss {
         long ordered = 0;
         double best = 0;
         double worst = 0;
+        double ndcgSum = 0;
         for (int l = 0; l < scores.length; l++) {
             double[] s = scores[l];
             double[] psi = labels[l];
             BatchStats.requireSameLength("labels[" + l + "]", s.length, psi);
             d[l] = new double[s.length];
-            double[] inverseDiscount = config.weighting() == Weighting.LAMBDA ? inverseDiscounts(s) : null;
+            double[] inverseDiscount = config.weighting() == Weighting.LAMBDA ? Ndcg.inverseRankDiscounts(s) : null;
             int top = 0;
             int bottom = 0;
             double listLoss = 0;
@@ -88,7 +90,7 @@ public final class ListRankingLoss {
                         continue;
                     }
                     double weight = inverseDiscount == null ? 1.0
-                            : Math.abs(gain(psi[i]) - gain(psi[j])) * Math.abs(inverseDiscount[i] - inverseDiscount[j]);
+                            : Math.abs(Ndcg.gain(psi[i]) - Ndcg.gain(psi[j])) * Math.abs(inverseDiscount[i] - inverseDiscount[j]);
                     double z = beta * (s[i] - s[j]);
                     listLoss += weight * Sigmoid.softplus(-z);
                     double dz = -weight * Sigmoid.sigmoid(-z) * beta;
@@ -104,6 +106,7 @@ public final class ListRankingLoss {
             }
             listsWithPairs++;
             best += beta * s[top];
+            ndcgSum += Ndcg.of(s, psi);
             worst += beta * s[bottom];
             // UNIFORM averages over the list's pairs; LAMBDA keeps LiPO's sum
             double norm = config.weighting() == Weighting.UNIFORM ? listPairs : 1.0;
@@ -128,26 +131,8 @@ public final class ListRankingLoss {
             m.put(TrlMetricNames.REWARDS_REJECTED, worst / listsWithPairs);
             m.put(TrlMetricNames.REWARDS_MARGINS, (best - worst) / listsWithPairs);
             m.put(TrlMetricNames.REWARDS_ACCURACIES, (double) ordered / pairs);
+            m.put("ndcg", ndcgSum / listsWithPairs);
         }
         return new Result(loss, d, Collections.unmodifiableMap(m));
-    }
-
-    /** LambdaRank gain 2^ψ − 1. */
-    static double gain(double label) {
-        return Math.pow(2.0, label) - 1.0;
-    }
-
-    /** 1/log₂(1 + τ) per response, τ its 1-based rank by descending score (ties by index), [K]. */
-    static double[] inverseDiscounts(double[] scores) {
-        Integer[] order = new Integer[scores.length];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-        }
-        Arrays.sort(order, (a, b) -> Double.compare(scores[b], scores[a]));
-        double[] inv = new double[scores.length];
-        for (int rank = 1; rank <= order.length; rank++) {
-            inv[order[rank - 1]] = Math.log(2) / Math.log(1.0 + rank);
-        }
-        return inv;
     }
 }

@@ -27,6 +27,7 @@ class ListRankingLossTest {
         assertEquals(0.0, r.dScores()[0][2], 1e-12);
         assertEquals(1.0, r.metrics().get("rewards/accuracies"));
         assertEquals(2.0, r.metrics().get("rewards/margins"), 1e-12); // β·(s_top − s_bottom) = 2 − 0
+        assertEquals(1.0, r.metrics().get("ndcg"), 1e-12);             // scores already in label order
     }
 
     @Test
