@@ -106,8 +106,8 @@ public final class ListRankingLoss {
             }
             listsWithPairs++;
             best += beta * s[top];
-            ndcgSum += Ndcg.of(s, psi);
             worst += beta * s[bottom];
+            ndcgSum += Ndcg.of(s, psi);
             // UNIFORM averages over the list's pairs; LAMBDA keeps LiPO's sum
             double norm = config.weighting() == Weighting.UNIFORM ? listPairs : 1.0;
             lossSum += listLoss / norm;
