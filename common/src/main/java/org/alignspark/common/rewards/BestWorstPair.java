@@ -1,0 +1,64 @@
+package org.alignspark.common.rewards;
+
+/**
+ * Mining a preference pair from K scored responses to one prompt: chosen = the highest score, rejected = the lowest,
+ * kept only if the gap reaches a minimum margin. The FLR paper's mining rule was NOT found (spec-data-side §1b
+ * step 4 [N/F]); this is the spec's [OURS] "natural reading", as issue 5 states it. Every prompt gets an
+ * {@link Outcome}, so prompts that yield no pair are counted, not lost. Among equal scores the first index wins.
+ */
+public final class BestWorstPair {
+    private BestWorstPair() {
+    }
+
+    public sealed interface Outcome permits Selected, TooFewResponses, AllTied, BelowMargin {
+    }
+
+    /** A pair: indices into the scored responses, and score(chosen) − score(rejected) &gt; 0. */
+    public record Selected(int chosen, int rejected, double gap) implements Outcome {
+    }
+
+    /** Fewer than two responses with a finite score. */
+    public record TooFewResponses(int scored) implements Outcome {
+    }
+
+    /** Every response has the same score. */
+    public record AllTied(double score) implements Outcome {
+    }
+
+    /** The best and worst differ by less than the margin. */
+    public record BelowMargin(double gap) implements Outcome {
+    }
+
+    /**
+     * @param scores    score per response, [K]; NaN scores (failed scoring) are skipped
+     * @param minMargin the least gap a kept pair must have (0 keeps every untied prompt)
+     */
+    public static Outcome select(double[] scores, double minMargin) {
+        int best = -1;
+        int worst = -1;
+        int scored = 0;
+        for (int i = 0; i < scores.length; i++) {
+            if (Double.isNaN(scores[i])) {
+                continue;
+            }
+            scored++;
+            if (best < 0 || scores[i] > scores[best]) {
+                best = i;
+            }
+            if (worst < 0 || scores[i] < scores[worst]) {
+                worst = i;
+            }
+        }
+        if (scored < 2) {
+            return new TooFewResponses(scored);
+        }
+        double gap = scores[best] - scores[worst];
+        if (gap == 0) {
+            return new AllTied(scores[best]);
+        }
+        if (gap < minMargin) {
+            return new BelowMargin(gap);
+        }
+        return new Selected(best, worst, gap);
+    }
+}
