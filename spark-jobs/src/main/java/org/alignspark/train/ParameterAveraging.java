@@ -45,9 +45,12 @@ public final class ParameterAveraging<E extends Serializable, M extends Trainabl
         M create();
     }
 
-    /** Receives each round's metrics on the driver. */
-    public interface RoundListener extends Serializable {
+    /** Receives each round's metrics, and each checkpoint, on the driver. */
+    public interface RoundListener {
         void onRound(RoundMetrics metrics);
+
+        /** Rounds up to {@code round} are now safe in a checkpoint. */
+        default void onCheckpoint(int round) {}
     }
 
     /** The driver's view of one finished round. */
@@ -141,6 +144,7 @@ public final class ParameterAveraging<E extends Serializable, M extends Trainabl
                 boolean last = state.epoch() >= config.epochs();
                 if (last || (config.checkpointEvery() > 0 && state.round() % config.checkpointEvery() == 0)) {
                     LOG.info("checkpoint {}", checkpoints.write(state, parameters, optimizerState, modelWriter));
+                    listener.onCheckpoint(state.round());
                 }
                 if (config.crashAfterRound() > 0 && state.round() == config.crashAfterRound()) {
                     throw new IllegalStateException("injected crash after round " + state.round());

@@ -12,6 +12,8 @@ import org.alignspark.common.train.OptimizerConfig;
 import org.alignspark.common.train.TensorBundle;
 import org.alignspark.common.train.WorkerAssignment;
 import org.alignspark.spark.TestSpark;
+import org.alignspark.spark.Warehouse;
+import org.apache.spark.sql.Row;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
@@ -56,8 +58,13 @@ class ParameterAveragingTest {
     }
 
     private ParameterAveraging<LogisticModel.Example, LogisticModel> trainer(TrainingConfig config, DataType dataType) {
+        return trainer(config, dataType, m -> { });
+    }
+
+    private ParameterAveraging<LogisticModel.Example, LogisticModel> trainer(TrainingConfig config, DataType dataType,
+                                                                            ParameterAveraging.RoundListener listener) {
         return new ParameterAveraging<>(spark, config, () -> new LogisticModel(FEATURES, dataType), new LogisticModel.Loss(),
-                Checkpoints.ModelWriter.weightsOnly(), m -> { });
+                Checkpoints.ModelWriter.weightsOnly(), listener);
     }
 
     private TrainingConfig config(String run, Path output, int workers, int batch, int frequency, int epochs,
@@ -112,16 +119,26 @@ class ParameterAveragingTest {
                 .fit(jsc.parallelize(examples, 2), zeros());
 
         Path output = tmp.resolve("crashing");
-        assertThrows(IllegalStateException.class, () -> trainer(config("crashing", output, 2, 4, 2, 2, adamW, 2, 3), DataType.FLOAT)
-                .fit(jsc.parallelize(examples, 2), zeros()));
+        Warehouse warehouse = new Warehouse(spark, tmp.resolve("warehouse").toString());
+        TrainingMetricsTable metrics = new TrainingMetricsTable(spark, warehouse, "logistic", "2026-11-27");
+        assertThrows(IllegalStateException.class, () -> trainer(config("crashing", output, 2, 4, 2, 2, adamW, 2, 3), DataType.FLOAT,
+                metrics).fit(jsc.parallelize(examples, 2), zeros()));
         assertTrue(Files.isDirectory(output.resolve("checkpoint-000002")));
         assertFalse(Files.exists(output.resolve("checkpoint-000003")));
-        TensorBundle resumed = trainer(config("crashing", output, 2, 4, 2, 2, adamW, 2, 0), DataType.FLOAT)
-                .fit(jsc.parallelize(examples, 2), zeros());
+        TensorBundle resumed = trainer(config("crashing", output, 2, 4, 2, 2, adamW, 2, 0), DataType.FLOAT,
+                new TrainingMetricsTable(spark, warehouse, "logistic", "2026-11-27")).fit(jsc.parallelize(examples, 2), zeros());
 
         double difference = resumed.maxAbsDifference(uninterrupted);
         assertTrue(difference <= 1e-5, "resumed run differs by " + difference);
         assertTrue(Files.exists(output.resolve("checkpoint-000008").resolve(Checkpoints.STATE_FILE)));
+        // Each round's metrics once, though rounds 3 and after ran twice.
+        List<Row> rounds = spark.sql("SELECT round, count(*) FROM training_metrics WHERE run_id = 'crashing' GROUP BY round ORDER BY round")
+                .collectAsList();
+        assertEquals(8, rounds.size());
+        rounds.forEach(r -> assertEquals(1L, r.getLong(1), r.toString()));
+        Row last = spark.sql("SELECT examples, metrics['accuracy'] FROM training_metrics WHERE run_id = 'crashing' AND round = 8").first();
+        assertEquals(16L, last.getLong(0));
+        assertTrue(last.getDouble(1) > 0.5, last.toString());
     }
 
     @Test

@@ -1,0 +1,72 @@
+package org.alignspark.train;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.alignspark.spark.Warehouse;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The {@code training_metrics} table: one row per round (run_id, round, examples, loss, throughput, and each
+ * objective's own metrics in a map, e.g. {@code metrics['rewards/accuracies']}). Rows are appended when their round
+ * is in a checkpoint, so a resumed run, which repeats the rounds after its last checkpoint, writes each round once.
+ */
+public final class TrainingMetricsTable implements ParameterAveraging.RoundListener {
+    public static final String TABLE = "training_metrics";
+    private static final StructType SCHEMA = new StructType()
+            .add("run_id", DataTypes.StringType, false)
+            .add("objective", DataTypes.StringType, false)
+            .add("round", DataTypes.IntegerType, false)
+            .add("epoch", DataTypes.IntegerType, false)
+            .add("iteration", DataTypes.LongType, false)
+            .add("examples", DataTypes.LongType, false)
+            .add("tokens", DataTypes.LongType, false)
+            .add("loss", DataTypes.DoubleType, false)
+            .add("learning_rate", DataTypes.DoubleType, false)
+            .add("grad_norm", DataTypes.DoubleType, false)
+            .add("seconds", DataTypes.DoubleType, false)
+            .add("examples_per_second", DataTypes.DoubleType, false)
+            .add("tokens_per_second", DataTypes.DoubleType, false)
+            .add("metrics", DataTypes.createMapType(DataTypes.StringType, DataTypes.DoubleType), false);
+
+    private final SparkSession spark;
+    private final Warehouse warehouse;
+    private final String objective;
+    private final String dt;
+    private final List<ParameterAveraging.RoundMetrics> pending = new ArrayList<>();
+
+    public TrainingMetricsTable(SparkSession spark, Warehouse warehouse, String objective, String dt) {
+        this.spark = spark;
+        this.warehouse = warehouse;
+        this.objective = objective;
+        this.dt = dt;
+    }
+
+    @Override
+    public void onRound(ParameterAveraging.RoundMetrics metrics) {
+        pending.add(metrics);
+    }
+
+    @Override
+    public void onCheckpoint(int round) {
+        List<Row> rows = new ArrayList<>();
+        pending.removeIf(m -> {
+            if (m.round() > round) {
+                return false;
+            }
+            double seconds = Math.max(1e-9, m.seconds());
+            rows.add(RowFactory.create(m.runId(), objective, m.round(), m.epoch(), m.iteration(), m.examples(), m.tokens(),
+                    m.loss(), m.learningRate(), m.gradNorm(), m.seconds(), m.examples() / seconds, m.tokens() / seconds,
+                    Map.copyOf(m.metrics())));
+            return true;
+        });
+        if (!rows.isEmpty()) {
+            warehouse.appendPartition(spark.createDataFrame(rows, SCHEMA).coalesce(1), TABLE, dt);
+        }
+    }
+}
