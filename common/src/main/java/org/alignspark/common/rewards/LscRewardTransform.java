@@ -19,7 +19,7 @@ public final class LscRewardTransform {
     /** z-value of the standard normal's 85th percentile, as in the PAR repository's {@code NORMAL_85TH_PERCENTILE}. */
     public static final double NORMAL_85TH_PERCENTILE = 1.0364334;
 
-    public sealed interface ReferenceRule permits GaussianQuantile, EmpiricalQuantile {
+    public sealed interface ReferenceRule extends java.io.Serializable permits GaussianQuantile, EmpiricalQuantile {
         /** r_ref(x) from the rewards of the base-policy samples for prompt x, [K_x]. */
         double referenceValue(double[] baseSampleRewards);
     }
