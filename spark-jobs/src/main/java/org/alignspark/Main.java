@@ -1,5 +1,6 @@
 package org.alignspark;
 
+import org.alignspark.jobs.FlrMineJob;
 import org.alignspark.jobs.IngestJob;
 import org.alignspark.jobs.RewardTransformJob;
 import org.alignspark.jobs.SqlJob;
@@ -9,7 +10,7 @@ import picocli.CommandLine.Command;
 /** The one entry point: {@code spark-submit --class org.alignspark.Main alignspark.jar <job> [options]}. */
 @Command(name = "alignspark", mixinStandardHelpOptions = true, version = "alignspark 0.1.0",
         description = "Mine and train on LLM alignment data with Apache Spark.",
-        subcommands = {IngestJob.class, SqlJob.class, RewardTransformJob.class})
+        subcommands = {IngestJob.class, SqlJob.class, FlrMineJob.class, RewardTransformJob.class})
 public final class Main implements Runnable {
 
     @Override

@@ -8,10 +8,10 @@ import org.alignspark.data.avro.PreferencePair;
 import org.alignspark.data.avro.Turn;
 
 /** Builds the dataset records with their ids and split, applying the rules that hold for every format. */
-final class Records {
+public final class Records {
     private Records() {}
 
-    static PreferencePair pair(List<Turn> prompt, String chosen, String rejected, Double margin,
+    public static PreferencePair pair(List<Turn> prompt, String chosen, String rejected, Double margin,
                                Integer preferenceStrength, Double scoreChosen, Double scoreRejected,
                                ReaderOptions options) {
         checkTurns(prompt, options);

@@ -1,0 +1,65 @@
+package org.alignspark.jobs;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import org.alignspark.Main;
+import org.alignspark.data.avro.FlrScore;
+import org.alignspark.spark.AvroColumns;
+import org.alignspark.spark.TestSpark;
+import org.alignspark.spark.Warehouse;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+class FlrMineJobTest {
+    private static final String DT = "2026-11-27";
+
+    @TempDir
+    Path tmp;
+
+    private static Row score(String promptId, String response, double flr) {
+        return RowFactory.create(promptId, List.of(RowFactory.create("user", "question " + promptId)), promptId + "/" + response,
+                response, flr, 0.0, 0.0, Map.of(), -1.0, "scorer", "test", "train");
+    }
+
+    @Test
+    void minesBestAgainstWorstAndCountsPromptsWithoutAPair() {
+        SparkSession spark = TestSpark.session();
+        String root = tmp.resolve("warehouse").toString();
+        List<Row> rows = new ArrayList<>(List.of(
+                score("p1", "fine", 0.5), score("p1", "bad", -1.0), score("p1", "great", 2.0),
+                score("p2", "alone", 1.0),
+                score("p3", "same a", 0.25), score("p3", "same b", 0.25),
+                score("p4", "close a", 0.1), score("p4", "close b", 0.0)));
+        new Warehouse(spark, root).overwritePartition(
+                spark.createDataFrame(rows, AvroColumns.sqlType(FlrScore.getClassSchema())), "flr_scores", DT, false);
+
+        assertEquals(0, Main.run("flr-mine", "--input", "flr_scores", "--output", "flr_pairs", "--dt", DT,
+                "--min-margin", "0.5", "--warehouse", root));
+
+        Row pair = spark.sql("SELECT chosen, rejected, margin, score_chosen, score_rejected, source, split FROM flr_pairs").first();
+        assertEquals(1, spark.sql("SELECT * FROM flr_pairs").count());
+        assertEquals("great", pair.getString(0));
+        assertEquals("bad", pair.getString(1));
+        assertEquals(3.0, pair.getDouble(2));
+        assertEquals(2.0, pair.getDouble(3));
+        assertEquals(-1.0, pair.getDouble(4));
+        assertEquals("flr", pair.getString(5));
+        assertEquals("train", pair.getString(6));
+        Map<String, String> reasons = spark.sql("SELECT prompt_id, reason FROM flr_pairs_quarantine").collectAsList().stream()
+                .collect(Collectors.toMap(r -> r.getString(0), r -> r.getString(1)));
+        assertEquals("fewer than two scored responses (1)", reasons.get("p2"));
+        assertEquals("all responses tie at 0.25", reasons.get("p3"));
+        assertEquals("gap 0.1 below --min-margin 0.5", reasons.get("p4"));
+        Row run = spark.sql("SELECT rows_in, rows_out, rows_quarantined, ties FROM job_runs WHERE job = 'flr-mine'").first();
+        assertEquals(List.of(4L, 1L, 2L, 1L), List.of(run.getLong(0), run.getLong(1), run.getLong(2), run.getLong(3)));
+    }
+}
