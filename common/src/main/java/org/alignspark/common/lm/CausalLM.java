@@ -1,0 +1,327 @@
+package org.alignspark.common.lm;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * A decoder-only transformer language model, GPT-2 (Radford et al. 2019) or Llama (Touvron et al. 2023):
+ *
+ * <pre>
+ *   x      = wte[tokens] (+ wpe[positions] for GPT-2)          [B·T, d]
+ *   x      = block_l(x) for l = 0 … L−1                          [B·T, d]
+ *   hidden = final_norm(x)                                       [B·T, d]   ← {@link #hiddenStates()}
+ *   logits = hidden · Eᵀ   (E = wte when tied, else lm_head)     [B·T, V]   ← {@link #logits()}
+ * </pre>
+ *
+ * The model keeps the activations of its last {@link #forward} for {@link #backward}; one instance serves one
+ * thread. Parameter gradients accumulate until {@link Parameters#zeroGradients()}.
+ */
+public final class CausalLM {
+    private final ModelConfig config;
+    private final Parameters params;
+    private final Embedding tokenEmbedding;
+    private final Embedding positionEmbedding;  // GPT-2 only
+    private final List<TransformerBlock> blocks = new ArrayList<>();
+    private final Norm finalNorm;
+    private final Linear lmHead;
+
+    private Batch batch;
+    private Step step;
+    private INDArray x0;           // [N, d] embeddings
+    private INDArray hidden;       // [N, d]
+    private INDArray logits;       // [N, V]
+    private INDArray logSoftmax;   // [N, V]
+    private int[][] targets;       // of the last logProbs call
+    private INDArray dLogitsFlat;  // [N, V]
+    private INDArray dHiddenFlat;  // [N, d]
+
+    public CausalLM(ModelConfig config) {
+        this.config = config;
+        this.params = new Parameters(config.dataType());
+        boolean gpt2 = config.family() == ModelConfig.Family.GPT2;
+        tokenEmbedding = new Embedding(params, gpt2 ? "wte.weight" : "model.embed_tokens.weight",
+                config.vocabSize(), config.dModel());
+        positionEmbedding = gpt2 ? new Embedding(params, "wpe.weight", config.maxPositions(), config.dModel()) : null;
+        for (int l = 0; l < config.nLayers(); l++) {
+            blocks.add(new TransformerBlock(config, params, l));
+        }
+        finalNorm = Norm.of(config, params, gpt2 ? "ln_f" : "model.norm");
+        lmHead = config.tieWordEmbeddings()
+                ? Linear.shared(params, gpt2 ? "wte.weight" : "model.embed_tokens.weight", config.dModel(),
+                        config.vocabSize())
+                : new Linear(params, "lm_head", config.dModel(), config.vocabSize(), false, Linear.Layout.OUT_IN);
+    }
+
+    /** A model with GPT-2's initialisation: matrices N(0, 0.02), norm gains 1, biases 0, from {@code seed}. */
+    public static CausalLM initialize(ModelConfig config, long seed) {
+        CausalLM model = new CausalLM(config);
+        SplittableRandom random = new SplittableRandom(seed);
+        for (INDArray p : model.params.values().values()) {
+            if (p.rank() == 2) {
+                double[] values = new double[(int) p.length()];
+                for (int i = 0; i < values.length; i++) {
+                    values[i] = 0.02 * gaussian(random);
+                }
+                p.assign(Nd4j.create(values, p.shape(), p.dataType()));
+            }
+        }
+        return model;
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public Parameters parameters() {
+        return params;
+    }
+
+    /** A cache for decoding up to {@code capacity} positions of {@code batch} rows. */
+    public KvCache newKvCache(int batch, int capacity) {
+        return new KvCache(config, batch, capacity);
+    }
+
+    /** Logits of every position, [B, T, V]. */
+    public INDArray forward(Batch batch) {
+        return forward(batch, null);
+    }
+
+    /**
+     * Runs the model on {@code batch}. With a cache, the batch holds only the new tokens of each row: they
+     * attend to the cached keys and their own, and are appended to the cache. Returns logits [B, T, V].
+     */
+    public INDArray forward(Batch batch, KvCache cache) {
+        int b = batch.batchSize();
+        int t = batch.length();
+        int offset = cache == null ? 0 : cache.length();
+        if (cache != null && (cache.batchSize() != b || offset + t > cache.capacity())) {
+            throw new IllegalArgumentException("batch of " + b + "×" + t + " does not fit a KV cache of "
+                    + cache.batchSize() + " rows holding " + offset + " of " + cache.capacity() + " positions");
+        }
+        this.batch = batch;
+        int[][] positions = batch.positions(cache == null ? null : cache.realTokens);
+        int[] ids = flatten(batch.tokens());
+        INDArray[] rope = config.family() == ModelConfig.Family.LLAMA
+                ? Rope.tables(positions, config.headDim(), config.ropeTheta(), config.dataType())
+                : new INDArray[2];
+        step = new Step(b, t, offset, additiveMask(batch, cache, offset), rope[0], rope[1], cache);
+
+        INDArray x = tokenEmbedding.forward(ids);                                // [N, d]
+        if (positionEmbedding != null) {
+            x0 = Buffers.reuse(x0, config.dataType(), x.shape()).assign(x)
+                    .addi(positionEmbedding.forward(checkedPositions(positions)));
+            x = x0;
+        }
+        for (TransformerBlock block : blocks) {
+            x = block.forward(x, step);                                           // [N, d]
+        }
+        hidden = finalNorm.forward(x);                                            // [N, d]
+        logits = lmHead.forward(hidden);                                          // [N, V]
+        if (cache != null) {
+            cache.advance(batch.mask());
+        }
+        return logits();
+    }
+
+    /** Logits of the last forward, [B, T, V]. */
+    public INDArray logits() {
+        return logits.reshape(batch.batchSize(), batch.length(), config.vocabSize());
+    }
+
+    /** Final hidden states of the last forward: the unembedding's input, after the final norm. [B, T, d]. */
+    public INDArray hiddenStates() {
+        return hidden.reshape(batch.batchSize(), batch.length(), config.dModel());
+    }
+
+    /**
+     * log p(targets[b][t] | tokens[b][0..t]) from the last forward, [B, T]; 0 where targets[b][t] &lt; 0.
+     * {@link #backwardFromLogProbs} differentiates exactly these values.
+     */
+    public INDArray logProbs(int[][] targets) {
+        int b = batch.batchSize();
+        int t = batch.length();
+        if (targets.length != b || targets[0].length != t) {
+            throw new IllegalArgumentException("targets must be " + b + "×" + t);
+        }
+        this.targets = targets;
+        logSoftmax = Buffers.reuse(logSoftmax, config.dataType(), logits.shape());
+        logSoftmax.assign(logits).subiColumnVector(logits.max(true, 1));         // z − max z
+        INDArray logSumExp = Transforms.log(Transforms.exp(logSoftmax, true).sum(true, 1), false);
+        logSoftmax.subiColumnVector(logSumExp);                                   // [N, V]
+        double[] out = new double[b * t];
+        for (int i = 0; i < b; i++) {
+            for (int j = 0; j < t; j++) {
+                int target = targets[i][j];
+                out[i * t + j] = target < 0 ? 0.0 : logSoftmax.getDouble((long) i * t + j, target);
+            }
+        }
+        return Nd4j.create(out, new long[] {b, t}, config.dataType());
+    }
+
+    /** Targets for next-token prediction on the last batch: tokens[b][t+1] where both t and t+1 are real. */
+    public int[][] nextTokenTargets() {
+        int[][] tokens = batch.tokens();
+        int[][] mask = batch.mask();
+        int[][] out = new int[tokens.length][tokens[0].length];
+        for (int b = 0; b < tokens.length; b++) {
+            for (int t = 0; t < tokens[b].length; t++) {
+                boolean scored = t + 1 < tokens[b].length && mask[b][t] == 1 && mask[b][t + 1] == 1;
+                out[b][t] = scored ? tokens[b][t + 1] : -1;
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Backpropagates dL/d(log-probs) [B, T] of the last {@link #logProbs} call, plus an optional
+     * dL/d(hidden states) [B, T, d] (e.g. from a reward head), into the parameter gradients.
+     */
+    public void backwardFromLogProbs(INDArray dLogProbs, INDArray dHidden) {
+        int t = batch.length();
+        double[] dlp = new double[targets.length * t];                           // 0 where nothing is scored
+        for (int i = 0; i < targets.length; i++) {
+            for (int j = 0; j < t; j++) {
+                dlp[i * t + j] = targets[i][j] < 0 ? 0.0 : dLogProbs.getDouble(i, j);
+            }
+        }
+        // d log softmax(z)_y / dz = onehot(y) − softmax(z)
+        dLogitsFlat = Buffers.reuse(dLogitsFlat, config.dataType(), logits.shape());
+        Transforms.exp(dLogitsFlat.assign(logSoftmax), false).negi()
+                .muliColumnVector(Nd4j.create(dlp, new long[] {dlp.length, 1}, config.dataType()));
+        for (int i = 0; i < targets.length; i++) {
+            for (int j = 0; j < t; j++) {
+                if (targets[i][j] >= 0) {
+                    long row = (long) i * t + j;
+                    dLogitsFlat.putScalar(row, targets[i][j], dLogitsFlat.getDouble(row, targets[i][j]) + dlp[(int) row]);
+                }
+            }
+        }
+        backwardFlat(dLogitsFlat, dHidden);
+    }
+
+    /** Backpropagates dL/d(logits) [B, T, V] and/or dL/d(hidden states) [B, T, d]; either may be null. */
+    public void backward(INDArray dLogits, INDArray dHidden) {
+        backwardFlat(dLogits == null ? null : dLogits.reshape(logits.rows(), config.vocabSize()), dHidden);
+    }
+
+    private void backwardFlat(INDArray dLogits, INDArray dHidden) {
+        if (step.cache() != null) {
+            throw new IllegalStateException("backward needs a forward pass without a KV cache");
+        }
+        dHiddenFlat = Buffers.reuse(dHiddenFlat, config.dataType(), hidden.shape()).assign(0);
+        if (dLogits != null) {
+            dHiddenFlat.addi(lmHead.backward(dLogits));                           // [N, d]
+        }
+        if (dHidden != null) {
+            dHiddenFlat.addi(dHidden.reshape(hidden.shape()));
+        }
+        INDArray dx = finalNorm.backward(dHiddenFlat);                            // [N, d]
+        for (int l = blocks.size() - 1; l >= 0; l--) {
+            dx = blocks.get(l).backward(dx);
+        }
+        tokenEmbedding.backward(dx);
+        if (positionEmbedding != null) {
+            positionEmbedding.backward(dx);
+        }
+    }
+
+    /** Sum and mean log-probability of {@code completion} given {@code prompt} (at least one token). */
+    public SequenceLogProb sequenceLogProb(int[] prompt, int[] completion) {
+        return sequenceLogProbs(List.of(prompt), List.of(completion), Batch.Padding.RIGHT, 0).get(0);
+    }
+
+    /**
+     * {@link #sequenceLogProb} for many pairs in one forward pass, padded on the given side with
+     * {@code padId}; prompt tokens are context only, every completion token is scored.
+     */
+    public List<SequenceLogProb> sequenceLogProbs(List<int[]> prompts, List<int[]> completions,
+                                                  Batch.Padding padding, int padId) {
+        if (prompts.size() != completions.size()) {
+            throw new IllegalArgumentException(prompts.size() + " prompts but " + completions.size() + " completions");
+        }
+        List<int[]> sequences = new ArrayList<>();
+        for (int i = 0; i < prompts.size(); i++) {
+            if (prompts.get(i).length == 0) {
+                throw new IllegalArgumentException("prompt " + i + " is empty: the first token cannot be scored");
+            }
+            int[] seq = new int[prompts.get(i).length + completions.get(i).length];
+            System.arraycopy(prompts.get(i), 0, seq, 0, prompts.get(i).length);
+            System.arraycopy(completions.get(i), 0, seq, prompts.get(i).length, completions.get(i).length);
+            sequences.add(seq);
+        }
+        Batch padded = Batch.padded(sequences, padding, padId);
+        forward(padded);
+        int t = padded.length();
+        int[][] targets = new int[sequences.size()][t];
+        for (int b = 0; b < sequences.size(); b++) {
+            java.util.Arrays.fill(targets[b], -1);
+            int start = padded.start(b);
+            int[] seq = sequences.get(b);
+            for (int j = prompts.get(b).length; j < seq.length; j++) {
+                targets[b][start + j - 1] = seq[j];   // the logits at position j−1 predict token j
+            }
+        }
+        double[][] lp = logProbs(targets).toDoubleMatrix();
+        List<SequenceLogProb> out = new ArrayList<>();
+        for (int b = 0; b < sequences.size(); b++) {
+            double sum = 0;
+            for (double v : lp[b]) {
+                sum += v;
+            }
+            int n = completions.get(b).length;
+            out.add(new SequenceLogProb(sum, n == 0 ? 0.0 : sum / n, n));
+        }
+        return out;
+    }
+
+    /**
+     * [B, T, S] additive mask: key j is visible to query t iff j ≤ offset + t and key j is a real token, or j is
+     * the query's own position. The diagonal keeps a padding query's softmax row non-empty; the outputs at
+     * padding positions mean nothing and are never read.
+     */
+    private INDArray additiveMask(Batch batch, KvCache cache, int offset) {
+        int b = batch.batchSize();
+        int t = batch.length();
+        int s = offset + t;
+        double[] mask = new double[b * t * s];
+        for (int i = 0; i < b; i++) {
+            for (int q = 0; q < t; q++) {
+                for (int k = 0; k < s; k++) {
+                    boolean real = k < offset ? cache.keyMask[i][k] == 1 : batch.mask()[i][k - offset] == 1;
+                    boolean visible = k == offset + q || (k < offset + q && real);
+                    mask[(i * t + q) * s + k] = visible ? 0.0 : CausalSelfAttention.MASKED;
+                }
+            }
+        }
+        return Nd4j.create(mask, new long[] {b, t, s}, config.dataType());
+    }
+
+    private int[] checkedPositions(int[][] positions) {
+        int[] flat = flatten(positions);
+        for (int p : flat) {
+            if (p >= config.maxPositions()) {
+                throw new IllegalArgumentException("position " + p + " exceeds max_positions " + config.maxPositions());
+            }
+        }
+        return flat;
+    }
+
+    private static int[] flatten(int[][] rows) {
+        int t = rows[0].length;
+        int[] flat = new int[rows.length * t];
+        for (int b = 0; b < rows.length; b++) {
+            System.arraycopy(rows[b], 0, flat, b * t, t);
+        }
+        return flat;
+    }
+
+    private static double gaussian(SplittableRandom random) {
+        // Box–Muller: one standard normal from two uniforms
+        double u = 1.0 - random.nextDouble();
+        return Math.sqrt(-2.0 * Math.log(u)) * Math.cos(2 * Math.PI * random.nextDouble());
+    }
+}

@@ -1,0 +1,86 @@
+package org.alignspark.common.lm;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/** The feed-forward half of a block: GPT-2's GELU MLP or Llama's SwiGLU. */
+interface Mlp {
+    INDArray forward(INDArray x);   // [N, d] -> [N, d]
+
+    INDArray backward(INDArray dy); // [N, d] -> dx [N, d]
+
+    static Mlp of(ModelConfig config, Parameters params, String prefix) {
+        return config.family() == ModelConfig.Family.GPT2
+                ? new GeluMlp(params, prefix + "mlp.", config.dModel(), config.dFf())
+                : new SwiGluMlp(params, prefix + "mlp.", config.dModel(), config.dFf());
+    }
+
+    /** GPT-2: c_proj(gelu_tanh(c_fc(x))), Conv1D weights. */
+    final class GeluMlp implements Mlp {
+        private final Linear fc;
+        private final GeluTanh gelu = new GeluTanh();
+        private final Linear proj;
+
+        GeluMlp(Parameters params, String prefix, int d, int dFf) {
+            fc = new Linear(params, prefix + "c_fc", d, dFf, true, Linear.Layout.IN_OUT);
+            proj = new Linear(params, prefix + "c_proj", dFf, d, true, Linear.Layout.IN_OUT);
+        }
+
+        @Override
+        public INDArray forward(INDArray x) {
+            INDArray h = fc.forward(x);       // [N, dFf]
+            INDArray a = gelu.forward(h);     // [N, dFf]
+            return proj.forward(a);           // [N, d]
+        }
+
+        @Override
+        public INDArray backward(INDArray dy) {
+            return fc.backward(gelu.backward(proj.backward(dy)));
+        }
+    }
+
+    /** SwiGLU (Shazeer 2020), Llama: down(silu(gate(x)) ⊙ up(x)), silu(g) = g·σ(g). */
+    final class SwiGluMlp implements Mlp {
+        private final Linear gate;
+        private final Linear up;
+        private final Linear down;
+
+        private INDArray g;        // [N, dFf] gate(x)
+        private INDArray u;        // [N, dFf] up(x)
+        private INDArray sigmaG;   // [N, dFf] σ(g)
+        private INDArray h;        // [N, dFf] silu(g) ⊙ u
+        private INDArray dGate;    // [N, dFf]
+        private INDArray dUp;      // [N, dFf]
+        private INDArray dx;       // [N, d]
+
+        SwiGluMlp(Parameters params, String prefix, int d, int dFf) {
+            gate = new Linear(params, prefix + "gate_proj", d, dFf, false, Linear.Layout.OUT_IN);
+            up = new Linear(params, prefix + "up_proj", d, dFf, false, Linear.Layout.OUT_IN);
+            down = new Linear(params, prefix + "down_proj", dFf, d, false, Linear.Layout.OUT_IN);
+        }
+
+        @Override
+        public INDArray forward(INDArray x) {
+            g = gate.forward(x);
+            u = up.forward(x);
+            sigmaG = Transforms.sigmoid(g, true);
+            h = Buffers.reuse(h, x.dataType(), g.shape());
+            h.assign(g).muli(sigmaG).muli(u);
+            return down.forward(h);
+        }
+
+        @Override
+        public INDArray backward(INDArray dy) {
+            INDArray dh = down.backward(dy);                                    // [N, dFf]
+            dUp = Buffers.reuse(dUp, dy.dataType(), dh.shape());
+            dGate = Buffers.reuse(dGate, dy.dataType(), dh.shape());
+            dUp.assign(g).muli(sigmaG).muli(dh);                                // silu(g) ⊙ dh
+            // silu'(g) = σ(g)(1 + g(1 − σ(g)))
+            INDArray dSilu = sigmaG.rsub(1.0).muli(g).addi(1.0).muli(sigmaG);
+            dGate.assign(dSilu).muli(u).muli(dh);
+            dx = Buffers.reuse(dx, dy.dataType(), dy.shape());
+            dx.assign(gate.backward(dGate)).addi(up.backward(dUp));
+            return dx;
+        }
+    }
+}

@@ -1,0 +1,92 @@
+package org.alignspark.common.lm;
+
+import org.nd4j.linalg.api.buffer.DataType;
+
+/**
+ * Shape and numerics of a decoder-only transformer, for both families the engine runs.
+ *
+ * <p>GPT-2: learned positions, LayerNorm, GELU-tanh MLP, biases everywhere, tied unembedding.
+ * Llama (and Qwen2, which is Llama with q/k/v biases): RoPE, RMSNorm, SwiGLU MLP, grouped-query
+ * attention. {@link HfConfig} maps this to and from Hugging Face {@code config.json}.
+ *
+ * @param nKvHeads      key/value heads; query head h reads kv head {@code h / (nHeads / nKvHeads)}
+ * @param normEps       LayerNorm epsilon (GPT-2) or RMSNorm epsilon (Llama)
+ * @param ropeTheta     RoPE base; unused by GPT-2
+ * @param qkvBias       q/k/v projections carry a bias (Qwen2, Llama with attention_bias)
+ * @param outProjBias   the attention output projection carries a bias (Llama with attention_bias)
+ */
+public record ModelConfig(
+        Family family,
+        int vocabSize,
+        int dModel,
+        int nLayers,
+        int nHeads,
+        int nKvHeads,
+        int dFf,
+        int maxPositions,
+        double normEps,
+        double ropeTheta,
+        boolean tieWordEmbeddings,
+        boolean qkvBias,
+        boolean outProjBias,
+        DataType dataType) {
+
+    public enum Family { GPT2, LLAMA }
+
+    public ModelConfig {
+        require(vocabSize > 0 && dModel > 0 && nLayers > 0 && nHeads > 0 && nKvHeads > 0 && dFf > 0
+                && maxPositions > 0, "sizes must be positive");
+        require(dModel % nHeads == 0, "d_model " + dModel + " is not a multiple of n_heads " + nHeads);
+        require(nHeads % nKvHeads == 0, "n_heads " + nHeads + " is not a multiple of n_kv_heads " + nKvHeads);
+        require(family == Family.LLAMA || nKvHeads == nHeads, "GPT-2 has no grouped-query attention");
+        require(family == Family.GPT2 || headDim(dModel, nHeads) % 2 == 0, "RoPE needs an even head dimension");
+        require(dataType == DataType.FLOAT || dataType == DataType.DOUBLE, "dtype must be FLOAT or DOUBLE");
+    }
+
+    /** GPT-2 with d_ff = 4·d, tied embeddings, eps 1e-5, float32. */
+    public static ModelConfig gpt2(int vocabSize, int dModel, int nLayers, int nHeads, int maxPositions) {
+        return new ModelConfig(Family.GPT2, vocabSize, dModel, nLayers, nHeads, nHeads, 4 * dModel, maxPositions,
+                1e-5, 10000.0, true, false, false, DataType.FLOAT);
+    }
+
+    /** Llama with untied embeddings, eps 1e-6, theta 1e4, no biases, float32. */
+    public static ModelConfig llama(int vocabSize, int dModel, int nLayers, int nHeads, int nKvHeads, int dFf,
+                                    int maxPositions) {
+        return new ModelConfig(Family.LLAMA, vocabSize, dModel, nLayers, nHeads, nKvHeads, dFf, maxPositions,
+                1e-6, 10000.0, false, false, false, DataType.FLOAT);
+    }
+
+    public int headDim() {
+        return headDim(dModel, nHeads);
+    }
+
+    public ModelConfig withDataType(DataType type) {
+        return new ModelConfig(family, vocabSize, dModel, nLayers, nHeads, nKvHeads, dFf, maxPositions, normEps,
+                ropeTheta, tieWordEmbeddings, qkvBias, outProjBias, type);
+    }
+
+    public ModelConfig withTiedEmbeddings(boolean tied) {
+        return new ModelConfig(family, vocabSize, dModel, nLayers, nHeads, nKvHeads, dFf, maxPositions, normEps,
+                ropeTheta, tied, qkvBias, outProjBias, dataType);
+    }
+
+    public ModelConfig withQkvBias(boolean bias) {
+        return new ModelConfig(family, vocabSize, dModel, nLayers, nHeads, nKvHeads, dFf, maxPositions, normEps,
+                ropeTheta, tieWordEmbeddings, bias, outProjBias, dataType);
+    }
+
+    public ModelConfig withRopeTheta(double theta) {
+        return new ModelConfig(family, vocabSize, dModel, nLayers, nHeads, nKvHeads, dFf, maxPositions, normEps,
+                theta, tieWordEmbeddings, qkvBias, outProjBias, dataType);
+    }
+
+    private static int headDim(int dModel, int nHeads) {
+        return dModel / nHeads;
+    }
+
+    private static void require(boolean condition, String message) {
+        if (!condition) {
+            throw new IllegalArgumentException("invalid model config: " + message);
+        }
+    }
+}

@@ -1,0 +1,38 @@
+package org.alignspark.common.lm;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/** A pre-norm residual block: h = x + attn(norm₁(x)); out = h + mlp(norm₂(h)). */
+final class TransformerBlock {
+    private final Norm norm1;
+    private final CausalSelfAttention attention;
+    private final Norm norm2;
+    private final Mlp mlp;
+
+    private INDArray h;    // [N, d]
+    private INDArray out;  // [N, d]
+    private INDArray dh;   // [N, d]
+    private INDArray dx;   // [N, d]
+
+    TransformerBlock(ModelConfig config, Parameters params, int layer) {
+        boolean gpt2 = config.family() == ModelConfig.Family.GPT2;
+        String prefix = gpt2 ? "h." + layer + "." : "model.layers." + layer + ".";
+        norm1 = Norm.of(config, params, prefix + (gpt2 ? "ln_1" : "input_layernorm"));
+        attention = new CausalSelfAttention(config, params, prefix + (gpt2 ? "attn." : "self_attn."), layer);
+        norm2 = Norm.of(config, params, prefix + (gpt2 ? "ln_2" : "post_attention_layernorm"));
+        mlp = Mlp.of(config, params, prefix);
+    }
+
+    INDArray forward(INDArray x, Step step) { // [N, d] -> [N, d]
+        INDArray a = attention.forward(norm1.forward(x), step);
+        h = Buffers.reuse(h, x.dataType(), x.shape()).assign(x).addi(a);
+        INDArray m = mlp.forward(norm2.forward(h));
+        return out = Buffers.reuse(out, x.dataType(), x.shape()).assign(h).addi(m);
+    }
+
+    INDArray backward(INDArray dOut) { // [N, d] -> dx [N, d]
+        dh = Buffers.reuse(dh, dOut.dataType(), dOut.shape()).assign(dOut).addi(norm2.backward(mlp.backward(dOut)));
+        return dx = Buffers.reuse(dx, dOut.dataType(), dOut.shape()).assign(dh)
+                .addi(norm1.backward(attention.backward(dh)));
+    }
+}

@@ -1,0 +1,76 @@
+package org.alignspark.common.lm;
+
+import static org.alignspark.common.lm.FiniteDifferences.check;
+import static org.alignspark.common.lm.FiniteDifferences.dot;
+import static org.alignspark.common.lm.FiniteDifferences.gaussian;
+import static org.alignspark.common.lm.FiniteDifferences.randomize;
+
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The whole model's backward against central finite differences in float64, for
+ * L = Σ w ⊙ log p(next token) + Σ R ⊙ hidden (a policy loss plus a reward head on the final hidden state).
+ */
+class ModelGradientTest {
+    private static final Batch BATCH = new Batch(
+            new int[][] {{3, 1, 4, 1, 5}, {0, 0, 9, 2, 6}, {5, 3, 5, 0, 0}},
+            new int[][] {{1, 1, 1, 1, 1}, {0, 0, 1, 1, 1}, {1, 1, 1, 0, 0}});
+    private static final int SAMPLES_PER_TENSOR = 6;
+
+    private static void checkModel(ModelConfig config) {
+        CausalLM model = new CausalLM(config.withDataType(DataType.DOUBLE));
+        randomize(model.parameters(), 21, 0.3);
+        model.forward(BATCH);
+        int[][] targets = model.nextTokenTargets();
+        INDArray w = gaussian(5, 1.0, 3, 5);
+        INDArray r = gaussian(6, 1.0, 3, 5, config.dModel());
+        java.util.function.DoubleSupplier loss = () -> {
+            model.forward(BATCH);
+            return dot(model.logProbs(targets), w) + dot(model.hiddenStates(), r);
+        };
+        loss.getAsDouble();
+        model.parameters().zeroGradients();
+        model.backwardFromLogProbs(w, r);
+        var grads = model.parameters().gradients();
+        long seed = 0;
+        for (var e : model.parameters().values().entrySet()) {
+            INDArray analytic = grads.get(e.getKey()).dup();
+            check(config.family() + " " + e.getKey(), e.getValue(), analytic, loss, SAMPLES_PER_TENSOR, seed++);
+        }
+    }
+
+    @Test
+    void gpt2GradientsMatchFiniteDifferences() {
+        checkModel(ModelConfig.gpt2(24, 16, 2, 2, 8));
+    }
+
+    @Test
+    void llamaWithGroupedQueryAttentionGradientsMatchFiniteDifferences() {
+        checkModel(ModelConfig.llama(24, 16, 2, 4, 2, 24, 16));
+    }
+
+    @Test
+    void qwen2StyleQkvBiasWithTiedEmbeddingsGradientsMatchFiniteDifferences() {
+        checkModel(ModelConfig.llama(24, 16, 2, 4, 1, 24, 16).withQkvBias(true).withTiedEmbeddings(true)
+                .withRopeTheta(1e6));
+    }
+
+    @Test
+    void logitGradientsMatchFiniteDifferences() {
+        ModelConfig config = ModelConfig.llama(16, 8, 2, 2, 2, 12, 16).withDataType(DataType.DOUBLE);
+        CausalLM model = new CausalLM(config);
+        randomize(model.parameters(), 3, 0.3);
+        INDArray r = gaussian(7, 1.0, 3, 5, 16);
+        java.util.function.DoubleSupplier loss = () -> dot(model.forward(BATCH), r);
+        loss.getAsDouble();
+        model.parameters().zeroGradients();
+        model.backward(r, null);
+        long seed = 100;
+        for (var e : model.parameters().values().entrySet()) {
+            check("logits " + e.getKey(), e.getValue(), model.parameters().gradients().get(e.getKey()).dup(), loss,
+                    SAMPLES_PER_TENSOR, seed++);
+        }
+    }
+}
