@@ -3,9 +3,6 @@ package org.alignspark.common.lm.checkpoint;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 
@@ -41,15 +38,5 @@ final class HadoopFolder implements ModelFolder {
     @Override
     public OutputStream create(String file) throws IOException {
         return fs.create(new org.apache.hadoop.fs.Path(root, file), true);
-    }
-
-    @Override
-    public Path localPath(String file) throws IOException {
-        Path copy = Files.createTempFile("alignspark-", "-" + file);
-        copy.toFile().deleteOnExit();
-        try (InputStream in = open(file)) {
-            Files.copy(in, copy, StandardCopyOption.REPLACE_EXISTING);
-        }
-        return copy;
     }
 }

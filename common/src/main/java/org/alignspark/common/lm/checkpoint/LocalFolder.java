@@ -36,9 +36,4 @@ final class LocalFolder implements ModelFolder {
         Files.createDirectories(root);
         return new BufferedOutputStream(Files.newOutputStream(root.resolve(file)), 1 << 20);
     }
-
-    @Override
-    public Path localPath(String file) {
-        return root.resolve(file);
-    }
 }

@@ -21,9 +21,6 @@ public interface ModelFolder {
     /** Creates (or replaces) a file, creating the folder when needed. */
     OutputStream create(String file) throws IOException;
 
-    /** A local path holding the file's bytes, for libraries that only read local files. */
-    Path localPath(String file) throws IOException;
-
     /** {@code location + "/" + file}, as messages name it. */
     default String describe(String file) {
         return location() + "/" + file;
