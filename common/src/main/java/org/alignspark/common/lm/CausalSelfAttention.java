@@ -97,12 +97,8 @@ final class CausalSelfAttention {
             Rope.forward(qh, step.ropeCos(), step.ropeSin());
             Rope.forward(kh, step.ropeCos(), step.ropeSin());
         }
-        INDArray keys = kh;                                                      // [B, Hkv, S, hd]
-        INDArray values = vh;
         if (step.cache() != null) {
-            INDArray[] kv = appendToCache(step.cache(), step.offset(), t, s);
-            keys = kv[0];
-            values = kv[1];
+            appendToCache(step.cache(), step.offset(), t);
         }
         att = Buffers.reuse(att, x.dataType(), b, nHeads, t, s);
         yh = Buffers.reuse(yh, x.dataType(), b, nHeads, t, headDim);
@@ -111,14 +107,14 @@ final class CausalSelfAttention {
             INDArray mask = step.mask().slice(i);                                // [T, S]
             for (int h = 0; h < nHeads; h++) {
                 INDArray scores = att.slice(i).slice(h);                         // [T, S]
-                Nd4j.gemm(qh.slice(i).slice(h), keys.slice(i).slice(h / group), scores, false, true, scale, 0.0);
+                Nd4j.gemm(qh.slice(i).slice(h), keys(i, h / group, s), scores, false, true, scale, 0.0);
                 scores.addi(mask);
             }
         }
         softmaxRows(att.reshape((long) b * nHeads * t, s));                      // rows of [B·H·T, S]
         for (int i = 0; i < b; i++) {
             for (int h = 0; h < nHeads; h++) {
-                Nd4j.gemm(att.slice(i).slice(h), values.slice(i).slice(h / group), yh.slice(i).slice(h),
+                Nd4j.gemm(att.slice(i).slice(h), values(i, h / group, s), yh.slice(i).slice(h),
                         false, false, 1.0, 0.0);                                 // [T, S]·[S, hd]
             }
         }
@@ -186,19 +182,24 @@ final class CausalSelfAttention {
         z.diviColumnVector(z.sum(true, 1));
     }
 
-    /** Writes this step's keys and values at [offset, offset + T) and returns views of positions [0, S). */
-    private INDArray[] appendToCache(KvCache cache, int offset, int t, int s) {
-        INDArray cachedKeys = cache.keys[layer];
-        INDArray cachedValues = cache.values[layer];
-        cachedKeys.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(offset, offset + t),
-                NDArrayIndex.all()).assign(kh);
-        cachedValues.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(offset, offset + t),
-                NDArrayIndex.all()).assign(vh);
-        INDArray keys = cachedKeys.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, s),
-                NDArrayIndex.all());
-        INDArray values = cachedValues.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, s),
-                NDArrayIndex.all());
-        return new INDArray[] {keys, values};
+    /** Writes this step's keys and values [B, Hkv, T, hd] into the cache at positions [offset, offset + T). */
+    private void appendToCache(KvCache cache, int offset, int t) {
+        for (INDArray[] pair : new INDArray[][] {{cache.keys[layer], kh}, {cache.values[layer], vh}}) {
+            pair[0].get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(offset, offset + t),
+                    NDArrayIndex.all()).assign(pair[1]);
+        }
+    }
+
+    /** Keys [S, hd] of row i, kv head g: this step's own, or the cache's first S positions. */
+    private INDArray keys(int i, int g, int s) {
+        return step.cache() == null ? kh.slice(i).slice(g)
+                : step.cache().keys[layer].slice(i).slice(g).get(NDArrayIndex.interval(0, s), NDArrayIndex.all());
+    }
+
+    /** Values [S, hd] of row i, kv head g. */
+    private INDArray values(int i, int g, int s) {
+        return step.cache() == null ? vh.slice(i).slice(g)
+                : step.cache().values[layer].slice(i).slice(g).get(NDArrayIndex.interval(0, s), NDArrayIndex.all());
     }
 
     /** [B·T, heads·hd] (row = (b, t)) -> [B, heads, T, hd]. */

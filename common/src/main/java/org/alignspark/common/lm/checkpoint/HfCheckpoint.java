@@ -1,0 +1,143 @@
+package org.alignspark.common.lm.checkpoint;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeSet;
+import org.alignspark.common.lm.CausalLM;
+import org.alignspark.common.lm.ModelConfig;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Hugging Face checkpoint folders: {@code config.json} plus {@code model.safetensors}, or shards listed in
+ * {@code model.safetensors.index.json}. Tensor names are the model's own parameter names; GPT-2 files may
+ * prefix them with {@code transformer.}.
+ */
+public final class HfCheckpoint {
+    public static final String CONFIG = "config.json";
+    public static final String WEIGHTS = "model.safetensors";
+    public static final String INDEX = "model.safetensors.index.json";
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private HfCheckpoint() {
+    }
+
+    /** Loads a float32 model from a local path or a Hadoop URI. */
+    public static CausalLM load(String location) {
+        return load(ModelFolder.of(location), DataType.FLOAT);
+    }
+
+    public static CausalLM load(ModelFolder folder, DataType dataType) {
+        CausalLM model = new CausalLM(readConfig(folder, dataType));
+        Map<String, INDArray> params = model.parameters().values();
+        Map<String, String> sourceFile = new HashMap<>();
+        Map<String, INDArray> tensors = readTensors(folder, dataType, sourceFile);
+        boolean gpt2 = model.config().family() == ModelConfig.Family.GPT2;
+        Map<String, INDArray> byName = new LinkedHashMap<>();
+        Map<String, String> fileOf = new HashMap<>();
+        for (Map.Entry<String, INDArray> e : tensors.entrySet()) {
+            String name = gpt2 && e.getKey().startsWith("transformer.") ? e.getKey().substring(12) : e.getKey();
+            boolean gpt2Buffer = gpt2 && (name.endsWith(".attn.bias") || name.endsWith(".attn.masked_bias"));
+            boolean tiedHead = model.config().tieWordEmbeddings() && name.equals("lm_head.weight");
+            if (gpt2Buffer || tiedHead) {
+                continue;
+            }
+            if (!params.containsKey(name)) {
+                throw new CheckpointException(sourceFile.get(e.getKey()) + ": unexpected tensor " + e.getKey()
+                        + " for a " + model.config().family() + " model of " + model.config().nLayers() + " layers");
+            }
+            byName.put(name, e.getValue());
+            fileOf.put(name, sourceFile.get(e.getKey()));
+        }
+        for (Map.Entry<String, INDArray> p : params.entrySet()) {
+            INDArray value = byName.get(p.getKey());
+            if (value == null) {
+                throw new CheckpointException(folder.location() + ": missing tensor " + p.getKey() + " (expected "
+                        + Arrays.toString(p.getValue().shape()) + ")");
+            }
+            if (!Arrays.equals(value.shape(), p.getValue().shape())) {
+                throw new CheckpointException(fileOf.get(p.getKey()) + ": tensor " + p.getKey() + " has shape " + Arrays.toString(value.shape())
+                        + " but config.json implies " + Arrays.toString(p.getValue().shape()));
+            }
+            p.getValue().assign(value.castTo(dataType));
+        }
+        return model;
+    }
+
+    public static ModelConfig readConfig(ModelFolder folder, DataType dataType) {
+        String file = folder.describe(CONFIG);
+        try {
+            if (!folder.exists(CONFIG)) {
+                throw new CheckpointException(file + ": missing");
+            }
+            try (InputStream in = folder.open(CONFIG)) {
+                return HfConfig.fromJson(JSON.readTree(in), file, dataType);
+            }
+        } catch (IOException e) {
+            throw new CheckpointException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Map<String, INDArray> readTensors(ModelFolder folder, DataType dataType,
+                                                     Map<String, String> sourceFile) {
+        try {
+            TreeSet<String> files = new TreeSet<>();
+            if (folder.exists(WEIGHTS)) {
+                files.add(WEIGHTS);
+            } else if (folder.exists(INDEX)) {
+                JsonNode index;
+                try (InputStream in = folder.open(INDEX)) {
+                    index = JSON.readTree(in);
+                }
+                JsonNode weightMap = index.get("weight_map");
+                if (weightMap == null || !weightMap.isObject()) {
+                    throw new CheckpointException(folder.describe(INDEX) + ": no weight_map");
+                }
+                weightMap.elements().forEachRemaining(f -> files.add(f.asText()));
+            } else {
+                throw new CheckpointException(folder.location() + ": neither " + WEIGHTS + " nor " + INDEX
+                        + " exists");
+            }
+            Map<String, INDArray> tensors = new LinkedHashMap<>();
+            for (String f : files) {
+                String described = folder.describe(f);
+                if (!folder.exists(f)) {
+                    throw new CheckpointException(described + ": missing (listed in " + INDEX + ")");
+                }
+                try (InputStream in = folder.open(f)) {
+                    Map<String, INDArray> shard = SafeTensors.read(in, described, dataType);
+                    for (Iterator<String> it = shard.keySet().iterator(); it.hasNext(); ) {
+                        sourceFile.put(it.next(), described);
+                    }
+                    tensors.putAll(shard);
+                }
+            }
+            return tensors;
+        } catch (IOException e) {
+            throw new CheckpointException(folder.location() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Writes config.json and model.safetensors (float32; a tied LM head is stored once, as the embedding). */
+    public static void save(CausalLM model, ModelFolder folder) {
+        try {
+            try (OutputStream out = folder.create(CONFIG)) {
+                JSON.writeValue(out, HfConfig.toJson(model.config()));
+            }
+            try (OutputStream out = folder.create(WEIGHTS)) {
+                SafeTensors.write(model.parameters().values(), out);
+            }
+        } catch (IOException e) {
+            throw new CheckpointException(folder.location() + ": cannot write checkpoint: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package org.alignspark.common.lm.checkpoint;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.alignspark.common.lm.ModelConfig;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/** {@link ModelConfig} to and from a Hugging Face {@code config.json} (model_type gpt2, llama or qwen2). */
+public final class HfConfig {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private HfConfig() {
+    }
+
+    public static ModelConfig fromJson(JsonNode json, String file, DataType dataType) {
+        String modelType = json.path("model_type").asText("");
+        return switch (modelType) {
+            case "gpt2" -> gpt2(json, file, dataType);
+            case "llama", "qwen2" -> llama(json, file, dataType, modelType.equals("qwen2"));
+            default -> throw new CheckpointException(file + ": unsupported model_type '" + modelType
+                    + "' (supported: gpt2, llama, qwen2)");
+        };
+    }
+
+    private static ModelConfig gpt2(JsonNode json, String file, DataType dataType) {
+        String activation = json.path("activation_function").asText("gelu_new");
+        if (!activation.equals("gelu_new") && !activation.equals("gelu_pytorch_tanh")) {
+            throw new CheckpointException(file + ": unsupported GPT-2 activation_function '" + activation + "'");
+        }
+        int d = required(json, "n_embd", file);
+        int inner = json.hasNonNull("n_inner") ? json.get("n_inner").asInt() : 4 * d;
+        int heads = required(json, "n_head", file);
+        return new ModelConfig(ModelConfig.Family.GPT2, required(json, "vocab_size", file), d,
+                required(json, "n_layer", file), heads, heads, inner, required(json, "n_positions", file),
+                json.path("layer_norm_epsilon").asDouble(1e-5), 10000.0,
+                json.path("tie_word_embeddings").asBoolean(true), false, false, dataType);
+    }
+
+    private static ModelConfig llama(JsonNode json, String file, DataType dataType, boolean qwen2) {
+        String activation = json.path("hidden_act").asText("silu");
+        if (!activation.equals("silu")) {
+            throw new CheckpointException(file + ": unsupported hidden_act '" + activation + "'");
+        }
+        if (json.hasNonNull("rope_scaling")) {
+            throw new CheckpointException(file + ": rope_scaling " + json.get("rope_scaling") + " is not supported");
+        }
+        if (json.path("mlp_bias").asBoolean(false)) {
+            throw new CheckpointException(file + ": mlp_bias is not supported");
+        }
+        int d = required(json, "hidden_size", file);
+        int heads = required(json, "num_attention_heads", file);
+        if (json.hasNonNull("head_dim") && json.get("head_dim").asInt() * heads != d) {
+            throw new CheckpointException(file + ": head_dim " + json.get("head_dim")
+                    + " × num_attention_heads " + heads + " ≠ hidden_size " + d);
+        }
+        boolean attentionBias = json.path("attention_bias").asBoolean(false);
+        return new ModelConfig(ModelConfig.Family.LLAMA, required(json, "vocab_size", file), d,
+                required(json, "num_hidden_layers", file), heads, json.path("num_key_value_heads").asInt(heads),
+                required(json, "intermediate_size", file), required(json, "max_position_embeddings", file),
+                json.path("rms_norm_eps").asDouble(1e-6), json.path("rope_theta").asDouble(10000.0),
+                json.path("tie_word_embeddings").asBoolean(false), qwen2 || attentionBias, !qwen2 && attentionBias,
+                dataType);
+    }
+
+    private static int required(JsonNode json, String key, String file) {
+        if (!json.hasNonNull(key) || !json.get(key).canConvertToInt()) {
+            throw new CheckpointException(file + ": missing integer field " + key);
+        }
+        return json.get(key).asInt();
+    }
+
+    /** The config.json Hugging Face would write for this model (qwen2 when q/k/v have biases and o has none). */
+    public static ObjectNode toJson(ModelConfig c) {
+        ObjectNode json = JSON.createObjectNode();
+        if (c.family() == ModelConfig.Family.GPT2) {
+            json.putArray("architectures").add("GPT2LMHeadModel");
+            json.put("model_type", "gpt2");
+            json.put("activation_function", "gelu_new");
+            json.put("n_embd", c.dModel());
+            json.put("n_layer", c.nLayers());
+            json.put("n_head", c.nHeads());
+            json.put("n_inner", c.dFf());
+            json.put("n_positions", c.maxPositions());
+            json.put("layer_norm_epsilon", c.normEps());
+        } else {
+            boolean qwen2 = c.qkvBias() && !c.outProjBias();
+            json.putArray("architectures").add(qwen2 ? "Qwen2ForCausalLM" : "LlamaForCausalLM");
+            json.put("model_type", qwen2 ? "qwen2" : "llama");
+            json.put("hidden_act", "silu");
+            json.put("hidden_size", c.dModel());
+            json.put("num_hidden_layers", c.nLayers());
+            json.put("num_attention_heads", c.nHeads());
+            json.put("num_key_value_heads", c.nKvHeads());
+            json.put("head_dim", c.headDim());
+            json.put("intermediate_size", c.dFf());
+            json.put("max_position_embeddings", c.maxPositions());
+            json.put("rms_norm_eps", c.normEps());
+            json.put("rope_theta", c.ropeTheta());
+            if (!qwen2) {
+                json.put("attention_bias", c.qkvBias());
+            }
+        }
+        json.put("vocab_size", c.vocabSize());
+        json.put("tie_word_embeddings", c.tieWordEmbeddings());
+        json.put("torch_dtype", "float32");
+        return json;
+    }
+}

@@ -1,0 +1,208 @@
+package org.alignspark.common.lm.checkpoint;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.alignspark.common.lm.Batch;
+import org.alignspark.common.lm.CausalLM;
+import org.alignspark.common.lm.ModelConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+class HfCheckpointTest {
+    @TempDir
+    Path dir;
+
+    private static final Batch BATCH = Batch.of(new int[] {1, 2, 3, 4}, new int[] {5, 6, 7, 8});
+
+    private static void assertSameLogits(CausalLM expected, CausalLM actual) {
+        INDArray a = expected.forward(BATCH).dup();
+        INDArray b = actual.forward(BATCH).dup();
+        assertEquals(0.0, a.sub(b).amaxNumber().doubleValue(), 0.0);
+    }
+
+    @Test
+    void savedGpt2AndLlamaModelsLoadWithIdenticalOutputs() {
+        for (ModelConfig config : new ModelConfig[] {ModelConfig.gpt2(32, 16, 2, 2, 16),
+                ModelConfig.llama(32, 16, 2, 4, 2, 24, 16),
+                ModelConfig.llama(32, 16, 1, 4, 1, 24, 16).withQkvBias(true).withTiedEmbeddings(true)}) {
+            CausalLM model = CausalLM.initialize(config, 7);
+            Path folder = dir.resolve(config.family() + "-" + config.qkvBias());
+            HfCheckpoint.save(model, ModelFolder.local(folder));
+            CausalLM loaded = HfCheckpoint.load(folder.toString());
+            assertEquals(config, loaded.config());
+            assertSameLogits(model, loaded);
+        }
+    }
+
+    @Test
+    void loadsThroughHadoopFileSystem() {
+        CausalLM model = CausalLM.initialize(ModelConfig.gpt2(32, 16, 1, 2, 16), 3);
+        String uri = "file://" + dir.resolve("hadoop").toAbsolutePath();
+        HfCheckpoint.save(model, ModelFolder.hadoop(uri));
+        assertSameLogits(model, HfCheckpoint.load(ModelFolder.hadoop(uri), DataType.FLOAT));
+    }
+
+    @Test
+    void loadsShardedCheckpointThroughIndex() throws Exception {
+        CausalLM model = CausalLM.initialize(ModelConfig.llama(32, 16, 2, 4, 2, 24, 16), 5);
+        Path folder = dir.resolve("sharded");
+        HfCheckpoint.save(model, ModelFolder.local(folder));
+        Files.delete(folder.resolve(HfCheckpoint.WEIGHTS));
+        Map<String, INDArray> first = new LinkedHashMap<>();
+        Map<String, INDArray> second = new LinkedHashMap<>();
+        StringBuilder index = new StringBuilder("{\"metadata\": {}, \"weight_map\": {");
+        int i = 0;
+        for (var e : model.parameters().values().entrySet()) {
+            boolean inFirst = i++ % 2 == 0;
+            (inFirst ? first : second).put(e.getKey(), e.getValue());
+            index.append(i > 1 ? "," : "").append('"').append(e.getKey()).append("\": \"model-0000")
+                    .append(inFirst ? 1 : 2).append("-of-00002.safetensors\"");
+        }
+        writeSafetensors(first, folder.resolve("model-00001-of-00002.safetensors"));
+        writeSafetensors(second, folder.resolve("model-00002-of-00002.safetensors"));
+        Files.writeString(folder.resolve(HfCheckpoint.INDEX), index.append("}}").toString());
+        assertSameLogits(model, HfCheckpoint.load(folder.toString()));
+    }
+
+    @Test
+    void acceptsGpt2NamesWithTransformerPrefix() throws Exception {
+        CausalLM model = CausalLM.initialize(ModelConfig.gpt2(32, 16, 1, 2, 16), 9);
+        Path folder = dir.resolve("prefixed");
+        HfCheckpoint.save(model, ModelFolder.local(folder));
+        Map<String, INDArray> prefixed = new LinkedHashMap<>();
+        model.parameters().values().forEach((k, v) -> prefixed.put("transformer." + k, v));
+        prefixed.put("transformer.h.0.attn.bias", Nd4j.ones(DataType.FLOAT, 1, 1, 16, 16));
+        writeSafetensors(prefixed, folder.resolve(HfCheckpoint.WEIGHTS));
+        assertSameLogits(model, HfCheckpoint.load(folder.toString()));
+    }
+
+    @Test
+    void rejectsUnknownArchitectureNamingConfigFile() throws Exception {
+        Path folder = dir.resolve("bert");
+        Files.createDirectories(folder);
+        Files.writeString(folder.resolve("config.json"), "{\"model_type\": \"bert\"}");
+        CheckpointException e = assertThrows(CheckpointException.class, () -> HfCheckpoint.load(folder.toString()));
+        assertTrue(e.getMessage().contains("config.json") && e.getMessage().contains("bert"), e.getMessage());
+    }
+
+    @Test
+    void rejectsFolderWithoutConfigOrWeights() throws Exception {
+        Path empty = dir.resolve("empty");
+        Files.createDirectories(empty);
+        CheckpointException noConfig = assertThrows(CheckpointException.class,
+                () -> HfCheckpoint.load(empty.toString()));
+        assertTrue(noConfig.getMessage().contains("config.json"), noConfig.getMessage());
+
+        CausalLM model = CausalLM.initialize(ModelConfig.gpt2(32, 16, 1, 2, 16), 1);
+        Path noWeights = dir.resolve("no-weights");
+        HfCheckpoint.save(model, ModelFolder.local(noWeights));
+        Files.delete(noWeights.resolve(HfCheckpoint.WEIGHTS));
+        CheckpointException e = assertThrows(CheckpointException.class, () -> HfCheckpoint.load(noWeights.toString()));
+        assertTrue(e.getMessage().contains("model.safetensors"), e.getMessage());
+    }
+
+    @Test
+    void rejectsShapeMismatchNamingFileAndTensor() throws Exception {
+        CausalLM small = CausalLM.initialize(ModelConfig.gpt2(32, 16, 1, 2, 16), 1);
+        CausalLM wider = CausalLM.initialize(ModelConfig.gpt2(40, 16, 1, 2, 16), 1);
+        Path folder = dir.resolve("mismatch");
+        HfCheckpoint.save(small, ModelFolder.local(folder));
+        writeSafetensors(wider.parameters().values(), folder.resolve(HfCheckpoint.WEIGHTS));
+        CheckpointException e = assertThrows(CheckpointException.class, () -> HfCheckpoint.load(folder.toString()));
+        assertTrue(e.getMessage().contains("model.safetensors") && e.getMessage().contains("wte.weight")
+                && e.getMessage().contains("[40, 16]"), e.getMessage());
+    }
+
+    @Test
+    void rejectsMissingTensorNamingIt() throws Exception {
+        CausalLM model = CausalLM.initialize(ModelConfig.llama(32, 16, 1, 4, 2, 24, 16), 1);
+        Path folder = dir.resolve("missing");
+        HfCheckpoint.save(model, ModelFolder.local(folder));
+        Map<String, INDArray> partial = new LinkedHashMap<>(model.parameters().values());
+        partial.remove("model.layers.0.mlp.up_proj.weight");
+        writeSafetensors(partial, folder.resolve(HfCheckpoint.WEIGHTS));
+        CheckpointException e = assertThrows(CheckpointException.class, () -> HfCheckpoint.load(folder.toString()));
+        assertTrue(e.getMessage().contains("model.layers.0.mlp.up_proj.weight"), e.getMessage());
+    }
+
+    @Test
+    void rejectsCorruptAndTruncatedSafetensorsNamingFileAndTensor() throws Exception {
+        CausalLM model = CausalLM.initialize(ModelConfig.gpt2(32, 16, 1, 2, 16), 1);
+        Path folder = dir.resolve("corrupt");
+        HfCheckpoint.save(model, ModelFolder.local(folder));
+        Path weights = folder.resolve(HfCheckpoint.WEIGHTS);
+        byte[] good = Files.readAllBytes(weights);
+
+        Files.write(weights, java.util.Arrays.copyOf(good, good.length - 10));
+        CheckpointException truncated = assertThrows(CheckpointException.class,
+                () -> HfCheckpoint.load(folder.toString()));
+        assertTrue(truncated.getMessage().contains("model.safetensors")
+                && truncated.getMessage().contains("ln_f.bias"), truncated.getMessage());
+
+        byte[] badJson = good.clone();
+        badJson[8] = 'x';
+        Files.write(weights, badJson);
+        CheckpointException header = assertThrows(CheckpointException.class,
+                () -> HfCheckpoint.load(folder.toString()));
+        assertTrue(header.getMessage().contains("model.safetensors")
+                && header.getMessage().contains("corrupt safetensors header"), header.getMessage());
+
+        byte[] hugeLength = good.clone();
+        ByteBuffer.wrap(hugeLength).order(ByteOrder.LITTLE_ENDIAN).putLong(0, Long.MAX_VALUE);
+        Files.write(weights, hugeLength);
+        assertThrows(CheckpointException.class, () -> HfCheckpoint.load(folder.toString()));
+    }
+
+    @Test
+    void readsHalfBfloatAndDoubleTensors() throws Exception {
+        String header = "{\"h\":{\"dtype\":\"F16\",\"shape\":[3],\"data_offsets\":[0,6]},"
+                + "\"b\":{\"dtype\":\"BF16\",\"shape\":[2],\"data_offsets\":[6,10]},"
+                + "\"d\":{\"dtype\":\"F64\",\"shape\":[1,1],\"data_offsets\":[10,18]}}";
+        byte[] h = header.getBytes(StandardCharsets.UTF_8);
+        ByteBuffer file = ByteBuffer.allocate(8 + h.length + 18).order(ByteOrder.LITTLE_ENDIAN);
+        file.putLong(h.length).put(h);
+        file.putShort((short) 0x3c00).putShort((short) 0xc000).putShort((short) 0x3555);   // 1, −2, ≈1/3
+        file.putShort((short) 0x3f80).putShort((short) 0x4049);                             // 1, ≈3.140625
+        file.putDouble(0.125);
+        Map<String, INDArray> t = SafeTensors.read(new ByteArrayInputStream(file.array()), "mixed.safetensors",
+                DataType.DOUBLE);
+        assertArrayEquals(new double[] {1, -2, 0.333251953125}, t.get("h").toDoubleVector(), 0);
+        assertArrayEquals(new double[] {1, 3.140625}, t.get("b").toDoubleVector(), 0);
+        assertEquals(0.125, t.get("d").getDouble(0, 0), 0);
+    }
+
+    @Test
+    void writtenFileHasAlignedHeaderAndFloat32Data() throws Exception {
+        Map<String, INDArray> tensors = new LinkedHashMap<>();
+        tensors.put("a", Nd4j.create(new double[] {1.5, -2}, new long[] {2}, DataType.DOUBLE));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        SafeTensors.write(tensors, out);
+        byte[] bytes = out.toByteArray();
+        long headerLength = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        assertEquals(0, headerLength % 8);
+        assertEquals(8 + headerLength + 8, bytes.length);
+        assertEquals(-2f, ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getFloat((int) (8 + headerLength + 4)));
+    }
+
+    private static void writeSafetensors(Map<String, INDArray> tensors, Path file) throws Exception {
+        try (OutputStream out = Files.newOutputStream(file)) {
+            SafeTensors.write(tensors, out);
+        }
+    }
+}
