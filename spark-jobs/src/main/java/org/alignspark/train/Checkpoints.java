@@ -6,12 +6,11 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.Map;
 import java.util.Optional;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import org.alignspark.common.checkpoint.Safetensors;
+import org.alignspark.common.lm.checkpoint.SafeTensors;
 import org.alignspark.common.train.TensorBundle;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
@@ -119,13 +118,13 @@ public final class Checkpoints {
 
     static void writeTensors(TensorBundle bundle, FileSystem fs, Path file) throws IOException {
         try (OutputStream out = fs.create(file, true)) {
-            Safetensors.write(out, bundle.toArrays(DataType.FLOAT), Map.of("format", "pt"));
+            SafeTensors.write(bundle.toArrays(DataType.FLOAT), out);
         }
     }
 
     static TensorBundle readTensors(FileSystem fs, Path file) throws IOException {
         try (InputStream in = fs.open(file)) {
-            return TensorBundle.of(Safetensors.read(in, file.toString(), DataType.DOUBLE));
+            return TensorBundle.of(SafeTensors.read(in, file.toString(), DataType.DOUBLE));
         }
     }
 }

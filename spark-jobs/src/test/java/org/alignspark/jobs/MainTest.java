@@ -21,6 +21,9 @@ class MainTest {
         for (CommandLine job : main.getSubcommands().values()) {
             String help = job.getUsageMessage();
             for (OptionSpec option : job.getCommandSpec().options()) {
+                if (option.hidden()) {
+                    continue;
+                }
                 assertTrue(help.contains(option.longestName()), job.getCommandName() + " --help lacks " + option.longestName());
                 if (option.defaultValue() != null) {
                     assertTrue(help.contains("Default: " + option.defaultValue()),

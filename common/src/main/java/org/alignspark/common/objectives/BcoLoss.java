@@ -16,7 +16,7 @@ public final class BcoLoss {
     }
 
     /** TRL BCOConfig: beta 0.1, min_density_ratio 0.5, max_density_ratio 10. */
-    public record Config(double beta, double minDensityRatio, double maxDensityRatio) {
+    public record Config(double beta, double minDensityRatio, double maxDensityRatio) implements java.io.Serializable {
         public Config {
             if (!(beta > 0) || !(minDensityRatio > 0) || !(maxDensityRatio >= minDensityRatio)) {
                 throw new IllegalArgumentException("need beta > 0 and 0 < minDensityRatio <= maxDensityRatio");

@@ -24,7 +24,7 @@ public final class BradleyTerryLoss {
      * @param form                      which BT form
      * @param centerRewardsCoefficient  TRL {@code center_rewards_coefficient}; TRL default None, i.e. 0 here
      */
-    public record Config(Form form, double centerRewardsCoefficient) {
+    public record Config(Form form, double centerRewardsCoefficient) implements java.io.Serializable {
         public Config {
             if (form == null) {
                 throw new IllegalArgumentException("form is required");

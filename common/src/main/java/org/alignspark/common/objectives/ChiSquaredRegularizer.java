@@ -20,7 +20,7 @@ public final class ChiSquaredRegularizer {
     public enum Penalty { SQRT_CHI2, KL }
 
     /** @param coeff weight of the penalty in the loss (the repository's README example: 0.0008) */
-    public record Config(double coeff, Penalty penalty) {
+    public record Config(double coeff, Penalty penalty) implements java.io.Serializable {
         public Config {
             if (!(coeff >= 0) || penalty == null) {
                 throw new IllegalArgumentException("need coeff >= 0 and a penalty");

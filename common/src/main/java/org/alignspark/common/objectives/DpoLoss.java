@@ -36,7 +36,7 @@ public final class DpoLoss {
      * @param referenceFree   TRL {@code reference_free}, default false
      * @param rpoAlpha        weight of the NLL term; TRL default None, i.e. 0 (the RPO paper recommends 1.0)
      */
-    public record Config(double beta, Type type, double labelSmoothing, boolean referenceFree, double rpoAlpha) {
+    public record Config(double beta, Type type, double labelSmoothing, boolean referenceFree, double rpoAlpha) implements java.io.Serializable {
         public Config {
             if (!(beta > 0)) {
                 throw new IllegalArgumentException("beta must be > 0");

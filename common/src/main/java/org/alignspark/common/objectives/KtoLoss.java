@@ -23,7 +23,7 @@ public final class KtoLoss {
     public enum Type { KTO, APO_ZERO_UNPAIRED }
 
     /** TRL KTOConfig: beta 0.1, desirable_weight 1.0, undesirable_weight 1.0, loss_type "kto". */
-    public record Config(double beta, double desirableWeight, double undesirableWeight, Type type) {
+    public record Config(double beta, double desirableWeight, double undesirableWeight, Type type) implements java.io.Serializable {
         public Config {
             if (!(beta > 0) || !(desirableWeight >= 0) || !(undesirableWeight >= 0) || type == null) {
                 throw new IllegalArgumentException("need beta > 0, weights >= 0 and a type");

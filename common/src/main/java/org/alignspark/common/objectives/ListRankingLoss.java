@@ -32,7 +32,7 @@ public final class ListRankingLoss {
     public enum Weighting { UNIFORM, LAMBDA }
 
     /** @param beta β scaling the score differences; TPO's code default 0.5 */
-    public record Config(double beta, Weighting weighting) {
+    public record Config(double beta, Weighting weighting) implements java.io.Serializable {
         public Config {
             if (!(beta > 0) || weighting == null) {
                 throw new IllegalArgumentException("need beta > 0 and a weighting");

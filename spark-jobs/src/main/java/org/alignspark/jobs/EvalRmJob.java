@@ -1,0 +1,148 @@
+package org.alignspark.jobs;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+import org.alignspark.common.lm.Batch;
+import org.alignspark.common.metrics.PairwiseAccuracy;
+import org.alignspark.common.rm.RewardModel;
+import org.alignspark.common.rm.RewardModelFolder;
+import org.alignspark.common.tokenizer.ChatEncoder;
+import org.alignspark.spark.ModelRows;
+import org.alignspark.spark.RunRecord;
+import org.alignspark.spark.SparkSessions;
+import org.alignspark.spark.Warehouse;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.nd4j.linalg.api.buffer.DataType;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.concat;
+import static org.apache.spark.sql.functions.lit;
+
+/**
+ * {@code eval-rm}: scores chosen and rejected of a pair table's split with a reward model and writes the rewards as
+ * tables Spark SQL can join to the pairs: {@code <output>} (one row per pair: both rewards, the margin, correct) and
+ * {@code <output>_responses} (one row per response, the input of reward-transform). Pairwise accuracy counts ties
+ * as wrong, as RewardBench does.
+ */
+@Command(name = "eval-rm", mixinStandardHelpOptions = true, showDefaultValues = true,
+        description = "Score held-out pairs with a reward model: pairwise accuracy, margins, and reward tables.")
+public final class EvalRmJob implements Callable<Integer> {
+    private static final StructType REWARDS = new StructType()
+            .add("pair_id", DataTypes.StringType, false)
+            .add("prompt_id", DataTypes.StringType, false)
+            .add("reward_chosen", DataTypes.DoubleType, false)
+            .add("reward_rejected", DataTypes.DoubleType, false)
+            .add("reward_margin", DataTypes.DoubleType, false)
+            .add("correct", DataTypes.BooleanType, false);
+
+    @Option(names = "--pairs", required = true, description = "PreferencePair table.")
+    String pairsTable;
+
+    @Option(names = "--dt", required = true, description = "Partition of the pair table and of the output, YYYY-MM-DD.")
+    String dt;
+
+    @Option(names = "--split", defaultValue = "test", description = "Split to score (train, test or all).")
+    String split;
+
+    @Option(names = "--reward-model", required = true, description = "Reward model folder written by train-rm.")
+    String rewardModel;
+
+    @Option(names = "--model-id", description = "Value of the reward_model column (default: the folder's name).")
+    String modelId;
+
+    @Option(names = "--output", required = true, description = "Output table of rewards.")
+    String output;
+
+    @Option(names = "--batch-size", defaultValue = "16", description = "Pairs scored per forward pass.")
+    int batchSize;
+
+    @Option(names = "--warehouse", defaultValue = "warehouse", description = "Warehouse root folder (any Hadoop path).")
+    String warehouseRoot;
+
+    @Override
+    public Integer call() {
+        Instant started = Instant.now();
+        Warehouse.checkTableName(output);
+        SparkSession spark = SparkSessions.getOrCreate("alignspark eval-rm " + output);
+        Warehouse warehouse = new Warehouse(spark, warehouseRoot);
+        warehouse.registerAll();
+        String model = modelId == null ? new org.apache.hadoop.fs.Path(rewardModel).getName() : modelId;
+
+        Dataset<Row> pairs = warehouse.partition(pairsTable, dt);
+        if (!split.equals("all")) {
+            pairs = pairs.filter(col("split").equalTo(split));
+        }
+        Dataset<Row> rewards = pairs.select("pair_id", "prompt_id", "prompt", "chosen", "rejected")
+                .mapPartitions(score(rewardModel, batchSize), Encoders.row(REWARDS))
+                .withColumn("reward_model", lit(model)).cache();
+        long n = rewards.count();
+        warehouse.overwritePartition(rewards, output, dt, n == 0);
+        Dataset<Row> responses = rewards.select(col("prompt_id"), concat(col("pair_id"), lit(":chosen")).as("response_id"),
+                        col("reward_model"), col("reward_chosen").as("reward"))
+                .union(rewards.select(col("prompt_id"), concat(col("pair_id"), lit(":rejected")).as("response_id"),
+                        col("reward_model"), col("reward_rejected").as("reward")));
+        warehouse.overwritePartition(responses, output + "_responses", dt, n == 0);
+
+        List<Row> all = rewards.select("reward_chosen", "reward_rejected").collectAsList();
+        double[] chosen = all.stream().mapToDouble(r -> r.getDouble(0)).toArray();
+        double[] rejected = all.stream().mapToDouble(r -> r.getDouble(1)).toArray();
+        double[] quartiles = n == 0 ? new double[3]
+                : rewards.stat().approxQuantile("reward_margin", new double[]{0.25, 0.5, 0.75}, 0.0);
+        rewards.unpersist();
+        System.out.printf(Locale.ROOT, "%nreward model      %s%npairs             %d (%s split of %s, dt=%s)%n"
+                        + "accuracy          %.4f (ties count as wrong)%nmargin quartiles  %.4f / %.4f / %.4f%n",
+                model, n, split, pairsTable, dt, n == 0 ? Double.NaN : PairwiseAccuracy.of(chosen, rejected).value(),
+                quartiles[0], quartiles[1], quartiles[2]);
+        RunRecord run = new RunRecord(RunRecord.newRunId("eval-rm"), "eval-rm", output, dt, n, n, 0, 0, 0, started, Instant.now());
+        run.append(spark, warehouse);
+        return 0;
+    }
+
+    /** Rewards of each pair's chosen and rejected conversations, a batch of pairs per forward pass. */
+    static MapPartitionsFunction<Row, Row> score(String rewardModel, int batchSize) {
+        return rows -> {
+            RewardModel model = RewardModelFolder.load(rewardModel, DataType.FLOAT);
+            ChatEncoder encoder = TrainRmJob.encoder(rewardModel);
+            int pad = encoder.tokenizer().padId();
+            List<Row> out = new ArrayList<>();
+            List<Row> batch = new ArrayList<>();
+            Iterator<Row> it = rows;
+            while (it.hasNext() || !batch.isEmpty()) {
+                if (it.hasNext()) {
+                    batch.add(it.next());
+                }
+                if (batch.size() == batchSize || (!it.hasNext() && !batch.isEmpty())) {
+                    List<int[]> sequences = new ArrayList<>();
+                    for (Row r : batch) {
+                        sequences.add(encoder.conversation(ModelRows.messages(r, "prompt"), r.getAs("chosen")));
+                    }
+                    for (Row r : batch) {
+                        sequences.add(encoder.conversation(ModelRows.messages(r, "prompt"), r.getAs("rejected")));
+                    }
+                    double[] rewards = model.rewards(Batch.padded(sequences, Batch.Padding.RIGHT, pad));
+                    for (int i = 0; i < batch.size(); i++) {
+                        double c = rewards[i];
+                        double r = rewards[batch.size() + i];
+                        out.add(RowFactory.create(batch.get(i).getAs("pair_id"), batch.get(i).getAs("prompt_id"), c, r, c - r, c > r));
+                    }
+                    batch.clear();
+                }
+            }
+            return out.iterator();
+        };
+    }
+}

@@ -1,0 +1,186 @@
+package org.alignspark.jobs;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import org.alignspark.common.lm.CausalLM;
+import org.alignspark.common.lm.checkpoint.HfCheckpoint;
+import org.alignspark.common.lm.checkpoint.ModelFolder;
+import org.alignspark.common.objectives.BradleyTerryLoss;
+import org.alignspark.common.rm.PairwiseRewardObjective;
+import org.alignspark.common.rm.RewardModel;
+import org.alignspark.common.rm.RewardModelFolder;
+import org.alignspark.common.rm.RewardPair;
+import org.alignspark.common.tokenizer.ChatEncoder;
+import org.alignspark.common.tokenizer.ChatTemplate;
+import org.alignspark.common.tokenizer.Tokenizer;
+import org.alignspark.common.tokenizer.Tokenizers;
+import org.alignspark.common.train.TensorBundle;
+import org.alignspark.spark.ModelRows;
+import org.alignspark.spark.SparkSessions;
+import org.alignspark.spark.Warehouse;
+import org.alignspark.train.ParameterAveraging;
+import org.alignspark.train.TrainerOptions;
+import org.alignspark.train.TrainingConfig;
+import org.alignspark.train.TrainingMetricsTable;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import static org.apache.spark.sql.functions.col;
+
+/**
+ * {@code train-rm}: a reward model — the base LM plus a scalar head on its last hidden state — trained on the train
+ * split of a pair table with a Bradley–Terry loss (spec-objectives §7, spec-data-side §5a), by parameter averaging.
+ * Pairs longer than {@code --max-length} tokens are left out and recorded in {@code train_rm_quarantine}.
+ */
+@Command(name = "train-rm", mixinStandardHelpOptions = true, showDefaultValues = true,
+        description = "Train a reward model on preference pairs (Bradley-Terry, margin or scaled BT) by parameter averaging.")
+public final class TrainRmJob implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(TrainRmJob.class);
+    static final String QUARANTINE = "train_rm_quarantine";
+
+    @Option(names = "--pairs", required = true, description = "PreferencePair table; its train split is used.")
+    String pairsTable;
+
+    @Option(names = "--dt", required = true, description = "Partition of the pair table, YYYY-MM-DD.")
+    String dt;
+
+    @Option(names = "--base-model", required = true, description = "HF model folder (config, weights, tokenizer) to start from.")
+    String baseModel;
+
+    @Option(names = "--init-reward-model", description = "Start from this reward model folder instead (e.g. a regression RM).")
+    String initRewardModel;
+
+    @Option(names = "--loss", defaultValue = "bt", description = "bt: -log σ(r_c − r_r); margin-bt: -log σ(r_c − r_r − m); scaled-bt: -m·log σ(r_c − r_r).")
+    String loss;
+
+    @Option(names = "--center-rewards-coefficient", defaultValue = "0.0", description = "TRL's coefficient on mean((r_c + r_r)²).")
+    double centerRewardsCoefficient;
+
+    @Option(names = "--default-margin", defaultValue = "1.0", description = "Margin of pairs that have none (margin and scaled losses).")
+    double defaultMargin;
+
+    @Option(names = "--max-length", defaultValue = "512", description = "Longest chosen or rejected sequence in tokens.")
+    int maxLength;
+
+    @Option(names = "--warehouse", defaultValue = "warehouse", description = "Warehouse root folder (any Hadoop path).")
+    String warehouseRoot;
+
+    @Mixin
+    TrainerOptions trainer;
+
+    static BradleyTerryLoss.Form form(String name) {
+        return switch (name) {
+            case "bt" -> BradleyTerryLoss.Form.STANDARD;
+            case "margin-bt" -> BradleyTerryLoss.Form.MARGIN;
+            case "scaled-bt" -> BradleyTerryLoss.Form.SCALED;
+            default -> throw new IllegalArgumentException("--loss must be bt, margin-bt or scaled-bt, got '" + name + "'");
+        };
+    }
+
+    /** A tokenized pair, or the reason the pair cannot be trained on. */
+    record Tokenized(RewardPair pair, String pairId, String reason) implements Serializable {}
+
+    @Override
+    public Integer call() {
+        BradleyTerryLoss.Config lossConfig = new BradleyTerryLoss.Config(form(loss), centerRewardsCoefficient);
+        SparkSession spark = SparkSessions.getOrCreate("alignspark train-rm");
+        Warehouse warehouse = new Warehouse(spark, warehouseRoot);
+        warehouse.registerAll();
+
+        JavaRDD<Tokenized> tokenized = warehouse.partition(pairsTable, dt).filter(col("split").equalTo("train"))
+                .select("pair_id", "prompt", "chosen", "rejected", "margin")
+                .javaRDD().mapPartitions(tokenize(baseModel, maxLength, defaultMargin))
+                .persist(StorageLevel.MEMORY_AND_DISK());
+        JavaRDD<RewardPair> pairs = tokenized.filter(t -> t.pair() != null).map(Tokenized::pair);
+        String run = trainer.output;
+        List<Row> skipped = tokenized.filter(t -> t.pair() == null)
+                .map(t -> RowFactory.create(run, t.pairId(), t.reason())).collect();
+        long examples = pairs.count();
+        if (!skipped.isEmpty()) {
+            StructType schema = new StructType().add("run", DataTypes.StringType).add("pair_id", DataTypes.StringType)
+                    .add("reason", DataTypes.StringType);
+            warehouse.appendPartition(spark.createDataFrame(skipped, schema), QUARANTINE, dt);
+            LOG.warn("{} pairs left out of training, see {}", skipped.size(), QUARANTINE);
+        }
+        LOG.info("train-rm: {} training pairs from {} (dt={}), loss {}", examples, pairsTable, dt, loss);
+
+        String runId = trainer.runId == null ? new org.apache.hadoop.fs.Path(trainer.output).getName() : trainer.runId;
+        TrainingConfig config = trainer.config(runId, dt, examples);
+        RewardModel initial = initialModel();
+        int padId = tokenizer(baseModel).padId();
+        String base = baseModel;
+        long hidden = initial.lm().config().dModel();
+        ParameterAveraging<RewardPair, RewardModel> engine = new ParameterAveraging<>(spark, config,
+                () -> new RewardModel(new CausalLM(HfCheckpoint.readConfig(ModelFolder.of(base), DataType.FLOAT)),
+                        Nd4j.zeros(DataType.FLOAT, 1, hidden)),
+                new PairwiseRewardObjective(lossConfig, padId),
+                (parameters, fs, folder) -> {
+                    parameters.copyInto(initial.parameters());
+                    RewardModelFolder.save(initial, ModelFolder.of(base), ModelFolder.of(folder.toString()));
+                },
+                new TrainingMetricsTable(spark, warehouse, "reward/" + loss, dt));
+        TensorBundle start = TensorBundle.of(initial.parameters());
+        engine.fit(pairs, start);
+        tokenized.unpersist();
+        System.out.println("reward model checkpoints under " + trainer.output);
+        return 0;
+    }
+
+    private RewardModel initialModel() {
+        if (initRewardModel != null) {
+            return RewardModelFolder.load(initRewardModel, DataType.FLOAT);
+        }
+        CausalLM lm = HfCheckpoint.load(ModelFolder.of(baseModel), DataType.FLOAT);
+        long d = lm.config().dModel();
+        return new RewardModel(lm, Nd4j.randn(trainer.seed, new long[]{1, d}).castTo(DataType.FLOAT).muli(1.0 / Math.sqrt(d)));
+    }
+
+    static Tokenizer tokenizer(String modelFolder) {
+        return Tokenizers.load(ModelFolder.of(modelFolder));
+    }
+
+    static ChatEncoder encoder(String modelFolder) {
+        ModelFolder folder = ModelFolder.of(modelFolder);
+        Tokenizer tokenizer = Tokenizers.load(folder);
+        return new ChatEncoder(tokenizer, ChatTemplate.load(folder, tokenizer));
+    }
+
+    private static FlatMapFunction<Iterator<Row>, Tokenized> tokenize(String modelFolder, int maxLength, double defaultMargin) {
+        return rows -> {
+            ChatEncoder encoder = encoder(modelFolder);
+            List<Tokenized> out = new ArrayList<>();
+            while (rows.hasNext()) {
+                Row row = rows.next();
+                String id = row.getAs("pair_id");
+                var prompt = ModelRows.messages(row, "prompt");
+                int[] chosen = encoder.conversation(prompt, row.getAs("chosen"));
+                int[] rejected = encoder.conversation(prompt, row.getAs("rejected"));
+                int longest = Math.max(chosen.length, rejected.length);
+                if (longest > maxLength) {
+                    out.add(new Tokenized(null, id, longest + " tokens, over --max-length " + maxLength));
+                    continue;
+                }
+                double margin = row.isNullAt(row.fieldIndex("margin")) ? defaultMargin : row.<Double>getAs("margin");
+                out.add(new Tokenized(new RewardPair(id, chosen, rejected, margin), id, null));
+            }
+            return out.iterator();
+        };
+    }
+}

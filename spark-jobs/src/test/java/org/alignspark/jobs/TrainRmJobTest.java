@@ -1,0 +1,72 @@
+package org.alignspark.jobs;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import org.alignspark.Main;
+import org.alignspark.spark.TestSpark;
+import org.alignspark.testing.TinyModels;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TrainRmJobTest {
+    private static final String DT = "2026-11-27";
+    private static final String[] WORDS = {"apple", "river", "stone", "cloud", "maple", "tiger", "lemon", "piano", "ocean", "comet"};
+
+    @TempDir
+    Path tmp;
+
+    /** Pairs whose chosen response ends in ":)" and rejected in ":(" after the same random words. */
+    private static String pairs(int n, long seed) {
+        Random random = new Random(seed);
+        StringBuilder jsonl = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            String words = WORDS[random.nextInt(WORDS.length)] + " " + WORDS[random.nextInt(WORDS.length)];
+            jsonl.append(String.format("{\"prompt\": \"Question %d: how was it?\", \"chosen\": \"%s :)\", \"rejected\": \"%s :(\"}%n",
+                    i, words, words));
+        }
+        return jsonl.toString();
+    }
+
+    @Test
+    void trainedRewardModelRanksHeldOutPairs() throws IOException {
+        SparkSession spark = TestSpark.session();
+        String warehouse = tmp.resolve("warehouse").toString();
+        Path input = tmp.resolve("pairs.jsonl");
+        Files.writeString(input, pairs(200, 3));
+        assertEquals(0, Main.run("ingest", "--format", "trl", "--input", input.toString(), "--dataset", "smiles", "--dt", DT,
+                "--test-fraction", "0.2", "--warehouse", warehouse));
+        Path base = TinyModels.gpt2(tmp.resolve("base"), 1);
+        Path output = tmp.resolve("rm-run");
+
+        List<String> args = new ArrayList<>(List.of("train-rm", "--pairs", "smiles", "--dt", DT, "--base-model", base.toString(),
+                "--output", output.toString(), "--warehouse", warehouse, "--workers", "2", "--batch-size-per-worker", "8",
+                "--averaging-frequency", "2", "--epochs", "4", "--learning-rate", "3e-3", "--warmup-steps", "2",
+                "--lr-schedule", "cosine", "--checkpoint-every", "5", "--max-length", "96"));
+        assertEquals(0, Main.run(args.toArray(String[]::new)));
+
+        Path last;
+        try (var folders = Files.list(output)) {
+            last = folders.filter(p -> p.getFileName().toString().startsWith("checkpoint-")).max(Path::compareTo).orElseThrow();
+        }
+        assertEquals(0, Main.run("eval-rm", "--pairs", "smiles", "--dt", DT, "--reward-model", last.toString(),
+                "--output", "smiles_rewards", "--warehouse", warehouse));
+
+        Row accuracy = spark.sql("SELECT avg(CAST(correct AS DOUBLE)), count(*) FROM smiles_rewards").first();
+        assertTrue(accuracy.getLong(1) >= 20, "held-out pairs: " + accuracy.getLong(1));
+        assertTrue(accuracy.getDouble(0) >= 0.9, "held-out pairwise accuracy " + accuracy.getDouble(0));
+        assertEquals(2 * accuracy.getLong(1), spark.sql("SELECT * FROM smiles_rewards_responses").count());
+        Row firstRound = spark.sql("SELECT loss, metrics['accuracy'] FROM training_metrics WHERE round = 1").first();
+        Row lastRound = spark.sql("SELECT loss FROM training_metrics ORDER BY round DESC LIMIT 1").first();
+        assertTrue(lastRound.getDouble(0) < firstRound.getDouble(0), "loss fell from " + firstRound + " to " + lastRound);
+    }
+}
