@@ -1,0 +1,176 @@
+package org.alignspark.jobs;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import org.alignspark.common.lm.CausalLM;
+import org.alignspark.common.lm.ModelConfig;
+import org.alignspark.common.lm.checkpoint.HfCheckpoint;
+import org.alignspark.common.lm.checkpoint.ModelFolder;
+import org.alignspark.common.rm.RewardModelFolder;
+import org.alignspark.common.sft.CompletionOnlyLoss;
+import org.alignspark.common.sft.LanguageModel;
+import org.alignspark.common.sft.SftExample;
+import org.alignspark.common.tokenizer.ByteTokenizer;
+import org.alignspark.common.tokenizer.ChatEncoder;
+import org.alignspark.common.train.TensorBundle;
+import org.alignspark.spark.ModelRows;
+import org.alignspark.spark.SparkSessions;
+import org.alignspark.spark.Warehouse;
+import org.alignspark.train.ParameterAveraging;
+import org.alignspark.train.TrainerOptions;
+import org.alignspark.train.TrainingConfig;
+import org.alignspark.train.TrainingMetricsTable;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import static org.apache.spark.sql.functions.col;
+
+/**
+ * {@code train-sft}: supervised fine-tuning — next-token loss on completion tokens only — by parameter averaging.
+ * Examples come from a PreferencePair table (prompt → chosen) or a BinaryFeedback table (prompt → completion, label
+ * true only). The model is an existing HF folder, or (with {@code --from-scratch}) a new byte-level model.
+ */
+@Command(name = "train-sft", mixinStandardHelpOptions = true, showDefaultValues = true,
+        description = "Supervised fine-tuning (completion-only next-token loss) by parameter averaging.")
+public final class TrainSftJob implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(TrainSftJob.class);
+
+    @Option(names = "--data", required = true, description = "PreferencePair (chosen is the target) or BinaryFeedback (label true) table.")
+    String dataTable;
+
+    @Option(names = "--dt", required = true, description = "Partition of the data table, YYYY-MM-DD.")
+    String dt;
+
+    @Option(names = "--split", defaultValue = "train", description = "Split to train on (train, test or all).")
+    String split;
+
+    @Option(names = "--base-model", description = "HF model folder to fine-tune.")
+    String baseModel;
+
+    @Option(names = "--from-scratch", description = "Train a new byte-level model of this family instead: gpt2 or llama.")
+    String fromScratch;
+
+    @Option(names = "--d-model", defaultValue = "64", description = "Hidden size of a model trained from scratch.")
+    int dModel;
+
+    @Option(names = "--layers", defaultValue = "2", description = "Layers of a model trained from scratch.")
+    int layers;
+
+    @Option(names = "--heads", defaultValue = "4", description = "Attention heads of a model trained from scratch.")
+    int heads;
+
+    @Option(names = "--max-positions", defaultValue = "512", description = "Context length of a model trained from scratch.")
+    int maxPositions;
+
+    @Option(names = "--max-length", defaultValue = "512", description = "Longest prompt + completion in tokens.")
+    int maxLength;
+
+    @Option(names = "--warehouse", defaultValue = "warehouse", description = "Warehouse root folder (any Hadoop path).")
+    String warehouseRoot;
+
+    @Mixin
+    TrainerOptions trainer;
+
+    @Override
+    public Integer call() {
+        if ((baseModel == null) == (fromScratch == null)) {
+            throw new IllegalArgumentException("give exactly one of --base-model and --from-scratch");
+        }
+        SparkSession spark = SparkSessions.getOrCreate("alignspark train-sft");
+        Warehouse warehouse = new Warehouse(spark, warehouseRoot);
+        warehouse.registerAll();
+        String base = baseModel != null ? baseModel : initialFolder();
+
+        Dataset<Row> table = warehouse.partition(dataTable, dt);
+        if (!split.equals("all")) {
+            table = table.filter(col("split").equalTo(split));
+        }
+        List<String> columns = List.of(table.columns());
+        Dataset<Row> rows;
+        if (columns.contains("chosen")) {
+            rows = table.select(col("pair_id").as("id"), col("prompt"), col("chosen").as("target"));
+        } else if (columns.contains("completion") && columns.contains("label")) {
+            rows = table.filter(col("label")).select(col("example_id").as("id"), col("prompt"), col("completion").as("target"));
+        } else {
+            throw new IllegalArgumentException("table " + dataTable + " has neither chosen (pairs) nor completion/label (feedback) columns");
+        }
+        JavaRDD<SftExample> all = rows.javaRDD().mapPartitions(tokenize(base)).persist(StorageLevel.MEMORY_AND_DISK());
+        int limit = maxLength;
+        JavaRDD<SftExample> examples = all.filter(e -> e.prompt().length + e.completion().length <= limit);
+        long total = all.count();
+        long kept = examples.count();
+        if (kept < total) {
+            LOG.warn("{} of {} examples are longer than --max-length {} and are left out", total - kept, total, maxLength);
+        }
+        LOG.info("train-sft: {} examples from {} (dt={}, split {}), model {}", kept, dataTable, dt, split, base);
+
+        String runId = trainer.runId == null ? new Path(trainer.output).getName() : trainer.runId;
+        TrainingConfig config = trainer.config(runId, dt, kept);
+        CausalLM initial = HfCheckpoint.load(ModelFolder.of(base), DataType.FLOAT);
+        int padId = TrainRmJob.tokenizer(base).padId();
+        ParameterAveraging<SftExample, LanguageModel> engine = new ParameterAveraging<>(spark, config,
+                () -> new LanguageModel(new CausalLM(HfCheckpoint.readConfig(ModelFolder.of(base), DataType.FLOAT))),
+                new CompletionOnlyLoss(padId),
+                (parameters, fs, folder) -> {
+                    parameters.copyInto(initial.parameters().values());
+                    ModelFolder target = ModelFolder.of(folder.toString());
+                    HfCheckpoint.save(initial, target);
+                    RewardModelFolder.copyTokenizer(ModelFolder.of(base), target);
+                },
+                new TrainingMetricsTable(spark, warehouse, "sft", dt));
+        engine.fit(examples, TensorBundle.of(initial.parameters().values()));
+        all.unpersist();
+        System.out.println("model checkpoints under " + trainer.output);
+        return 0;
+    }
+
+    /** Writes a freshly initialised byte-level model into {@code <output>/initial} and returns that folder. */
+    private String initialFolder() {
+        ByteTokenizer tokenizer = new ByteTokenizer();
+        ModelConfig config = switch (fromScratch) {
+            case "gpt2" -> ModelConfig.gpt2(tokenizer.vocabSize(), dModel, layers, heads, maxPositions);
+            case "llama" -> ModelConfig.llama(tokenizer.vocabSize(), dModel, layers, heads, heads, 4 * dModel, maxPositions);
+            default -> throw new IllegalArgumentException("--from-scratch must be gpt2 or llama, got '" + fromScratch + "'");
+        };
+        String location = new Path(trainer.output, "initial").toString();
+        ModelFolder folder = ModelFolder.of(location);
+        try {
+            if (!folder.exists(HfCheckpoint.CONFIG)) {
+                HfCheckpoint.save(CausalLM.initialize(config, trainer.seed), folder);
+                tokenizer.save(folder);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + location, e);
+        }
+        return location;
+    }
+
+    private static FlatMapFunction<Iterator<Row>, SftExample> tokenize(String modelFolder) {
+        return rows -> {
+            ChatEncoder encoder = TrainRmJob.encoder(modelFolder);
+            List<SftExample> out = new ArrayList<>();
+            while (rows.hasNext()) {
+                Row row = rows.next();
+                var prompt = ModelRows.messages(row, "prompt");
+                out.add(new SftExample(row.getAs("id"), encoder.prompt(prompt), encoder.completion(prompt, row.getAs("target"))));
+            }
+            return out.iterator();
+        };
+    }
+}

@@ -1,0 +1,69 @@
+package org.alignspark.jobs;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.alignspark.Main;
+import org.alignspark.common.lm.CausalLM;
+import org.alignspark.common.lm.checkpoint.HfCheckpoint;
+import org.alignspark.common.tokenizer.ChatEncoder;
+import org.alignspark.common.tokenizer.Message;
+import org.alignspark.spark.ModelRows;
+import org.alignspark.spark.TestSpark;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TrainSftJobTest {
+    private static final String DT = "2026-11-27";
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void modelTrainedFromScratchPrefersTheChosenCompletions() throws IOException {
+        SparkSession spark = TestSpark.session();
+        String warehouse = tmp.resolve("warehouse").toString();
+        Path input = tmp.resolve("pairs.jsonl");
+        StringBuilder jsonl = new StringBuilder();
+        String[] answers = {"cat", "dog", "owl", "fox"};
+        for (int i = 0; i < 160; i++) {
+            String animal = answers[i % 4];
+            jsonl.append(String.format("{\"prompt\": \"Name an animal, %d.\", \"chosen\": \"A %s.\", \"rejected\": \"%s?\"}%n",
+                    i, animal, animal.toUpperCase()));
+        }
+        Files.writeString(input, jsonl);
+        assertEquals(0, Main.run("ingest", "--format", "trl", "--input", input.toString(), "--dataset", "animals", "--dt", DT,
+                "--test-fraction", "0.2", "--warehouse", warehouse));
+        Path output = tmp.resolve("sft-run");
+
+        assertEquals(0, Main.run("train-sft", "--data", "animals", "--dt", DT, "--from-scratch", "gpt2", "--d-model", "32",
+                "--layers", "2", "--heads", "4", "--max-positions", "128", "--output", output.toString(),
+                "--warehouse", warehouse, "--workers", "2", "--batch-size-per-worker", "8", "--averaging-frequency", "2",
+                "--epochs", "3", "--learning-rate", "3e-3", "--lr-schedule", "cosine", "--checkpoint-every", "0"));
+
+        Path last;
+        try (var folders = Files.list(output)) {
+            last = folders.filter(p -> p.getFileName().toString().startsWith("checkpoint-")).max(Path::compareTo).orElseThrow();
+        }
+        CausalLM model = HfCheckpoint.load(last.toString());
+        ChatEncoder encoder = TrainRmJob.encoder(last.toString());
+        List<Row> held = spark.sql("SELECT prompt, chosen, rejected FROM animals WHERE split = 'test'").collectAsList();
+        long preferred = held.stream().filter(r -> {
+            List<Message> prompt = ModelRows.messages(r, "prompt");
+            int[] p = encoder.prompt(prompt);
+            return model.sequenceLogProb(p, encoder.completion(prompt, r.getString(1))).sum()
+                    > model.sequenceLogProb(p, encoder.completion(prompt, r.getString(2))).sum();
+        }).count();
+        assertTrue(held.size() >= 20, "held-out prompts: " + held.size());
+        assertTrue(preferred >= 0.9 * held.size(), "chosen more likely than rejected on " + preferred + "/" + held.size());
+        Row losses = spark.sql("SELECT first(loss), last(loss) FROM (SELECT loss FROM training_metrics WHERE objective = 'sft' ORDER BY round)").first();
+        assertTrue(losses.getDouble(1) < 0.75 * losses.getDouble(0), "loss " + losses);
+    }
+}
