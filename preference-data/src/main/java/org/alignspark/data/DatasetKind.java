@@ -3,6 +3,7 @@ package org.alignspark.data;
 import org.alignspark.data.avro.BinaryFeedback;
 import org.alignspark.data.avro.PreferencePair;
 import org.alignspark.data.avro.RankedResponses;
+import org.alignspark.data.avro.RatedResponse;
 import org.alignspark.data.avro.SelfCorrectionTrace;
 import org.apache.avro.Schema;
 
@@ -11,7 +12,8 @@ public enum DatasetKind {
     PREFERENCE_PAIR(PreferencePair.getClassSchema(), "pair_id"),
     BINARY_FEEDBACK(BinaryFeedback.getClassSchema(), "example_id"),
     RANKED_RESPONSES(RankedResponses.getClassSchema(), "list_id"),
-    SELF_CORRECTION_TRACE(SelfCorrectionTrace.getClassSchema(), "trace_id");
+    SELF_CORRECTION_TRACE(SelfCorrectionTrace.getClassSchema(), "trace_id"),
+    RATED_RESPONSE(RatedResponse.getClassSchema(), "rating_id");
 
     private final Schema schema;
     private final String idField;

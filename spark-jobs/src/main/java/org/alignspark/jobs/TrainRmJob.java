@@ -55,8 +55,15 @@ public final class TrainRmJob implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(TrainRmJob.class);
     static final String QUARANTINE = "train_rm_quarantine";
 
-    @Option(names = "--pairs", required = true, description = "PreferencePair table; its train split is used.")
+    @Option(names = "--pairs", description = "PreferencePair table for the Bradley-Terry losses; its train split is used.")
     String pairsTable;
+
+    @Option(names = "--ratings", description = "RatedResponse table for --loss regression; its train split is used.")
+    String ratingsTable;
+
+    @Option(names = "--attributes", split = ",", defaultValue = "helpfulness",
+            description = "Ratings a regression head predicts, in order (one output each).")
+    List<String> attributes;
 
     @Option(names = "--dt", required = true, description = "Partition of the pair table, YYYY-MM-DD.")
     String dt;
@@ -67,7 +74,8 @@ public final class TrainRmJob implements Callable<Integer> {
     @Option(names = "--init-reward-model", description = "Start from this reward model folder instead (e.g. a regression RM).")
     String initRewardModel;
 
-    @Option(names = "--loss", defaultValue = "bt", description = "bt: -log σ(r_c − r_r); margin-bt: -log σ(r_c − r_r − m); scaled-bt: -m·log σ(r_c − r_r).")
+    @Option(names = "--loss", defaultValue = "bt", description = "bt: -log σ(r_c − r_r); margin-bt: -log σ(r_c − r_r − m); "
+            + "scaled-bt: -m·log σ(r_c − r_r); regression: MSE of a head per --attributes on --ratings.")
     String loss;
 
     @Option(names = "--center-rewards-coefficient", defaultValue = "0.0", description = "TRL's coefficient on mean((r_c + r_r)²).")
@@ -99,10 +107,17 @@ public final class TrainRmJob implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        BradleyTerryLoss.Config lossConfig = new BradleyTerryLoss.Config(form(loss), centerRewardsCoefficient);
+        boolean regression = loss.equals("regression");
+        if (regression ? ratingsTable == null : pairsTable == null) {
+            throw new IllegalArgumentException(regression ? "--loss regression needs --ratings" : "--loss " + loss + " needs --pairs");
+        }
         SparkSession spark = SparkSessions.getOrCreate("alignspark train-rm");
         Warehouse warehouse = new Warehouse(spark, warehouseRoot);
         warehouse.registerAll();
+        if (regression) {
+            return trainRegression(spark, warehouse);
+        }
+        BradleyTerryLoss.Config lossConfig = new BradleyTerryLoss.Config(form(loss), centerRewardsCoefficient);
 
         JavaRDD<Tokenized> tokenized = warehouse.partition(pairsTable, dt).filter(col("split").equalTo("train"))
                 .select("pair_id", "prompt", "chosen", "rejected", "margin")
@@ -119,37 +134,83 @@ public final class TrainRmJob implements Callable<Integer> {
             warehouse.appendPartition(spark.createDataFrame(skipped, schema), QUARANTINE, dt);
             LOG.warn("{} pairs left out of training, see {}", skipped.size(), QUARANTINE);
         }
-        LOG.info("train-rm: {} training pairs from {} (dt={}), loss {}", examples, pairsTable, dt, loss);
 
+        fit(spark, warehouse, pairs, examples, 1, new PairwiseRewardObjective(lossConfig, tokenizer(baseModel).padId()));
+        tokenized.unpersist();
+        return 0;
+    }
+
+    /** Regression on attribute ratings: one head output per --attributes, MSE to the ratings. */
+    private int trainRegression(SparkSession spark, Warehouse warehouse) {
+        List<String> names = List.copyOf(attributes);
+        String base = baseModel;
+        int limit = maxLength;
+        JavaRDD<org.alignspark.common.rm.RatedSequence> rated = warehouse.partition(ratingsTable, dt)
+                .filter(col("split").equalTo("train"))
+                .select("rating_id", "prompt", "response", "ratings")
+                .javaRDD().mapPartitions(rows -> {
+                    ChatEncoder encoder = encoder(base);
+                    List<org.alignspark.common.rm.RatedSequence> out = new ArrayList<>();
+                    while (rows.hasNext()) {
+                        Row row = rows.next();
+                        java.util.Map<String, Double> ratings = row.getJavaMap(row.fieldIndex("ratings"));
+                        double[] targets = new double[names.size()];
+                        boolean complete = true;
+                        for (int k = 0; k < targets.length; k++) {
+                            Double value = ratings.get(names.get(k));
+                            complete &= value != null;
+                            targets[k] = value == null ? Double.NaN : value;
+                        }
+                        int[] tokens = encoder.conversation(ModelRows.messages(row, "prompt"), row.getAs("response"));
+                        if (complete && tokens.length <= limit) {
+                            out.add(new org.alignspark.common.rm.RatedSequence(row.getAs("rating_id"), tokens, targets));
+                        }
+                    }
+                    return out.iterator();
+                }).persist(StorageLevel.MEMORY_AND_DISK());
+        long total = warehouse.partition(ratingsTable, dt).filter(col("split").equalTo("train")).count();
+        long examples = rated.count();
+        if (examples < total) {
+            LOG.warn("{} of {} rated responses lack one of {} or exceed --max-length {} and are left out",
+                    total - examples, total, names, maxLength);
+        }
+        fit(spark, warehouse, rated, examples, names.size(), new org.alignspark.common.rm.RegressionRewardObjective(tokenizer(baseModel).padId()));
+        rated.unpersist();
+        return 0;
+    }
+
+    private <E extends Serializable> void fit(SparkSession spark, Warehouse warehouse, JavaRDD<E> examples, long count,
+                                              int outputs, org.alignspark.common.train.Objective<E, RewardModel> objective) {
         String runId = trainer.runId == null ? new org.apache.hadoop.fs.Path(trainer.output).getName() : trainer.runId;
-        TrainingConfig config = trainer.config(runId, dt, examples);
-        RewardModel initial = initialModel();
-        int padId = tokenizer(baseModel).padId();
+        TrainingConfig config = trainer.config(runId, dt, count);
+        RewardModel initial = initialModel(outputs);
         String base = baseModel;
         long hidden = initial.lm().config().dModel();
-        ParameterAveraging<RewardPair, RewardModel> engine = new ParameterAveraging<>(spark, config,
+        ParameterAveraging<E, RewardModel> engine = new ParameterAveraging<>(spark, config,
                 () -> new RewardModel(new CausalLM(HfCheckpoint.readConfig(ModelFolder.of(base), DataType.FLOAT)),
-                        Nd4j.zeros(DataType.FLOAT, 1, hidden)),
-                new PairwiseRewardObjective(lossConfig, padId),
+                        Nd4j.zeros(DataType.FLOAT, outputs, hidden)),
+                objective,
                 (parameters, fs, folder) -> {
                     parameters.copyInto(initial.parameters());
                     RewardModelFolder.save(initial, ModelFolder.of(base), ModelFolder.of(folder.toString()));
                 },
                 new TrainingMetricsTable(spark, warehouse, "reward/" + loss, dt));
-        TensorBundle start = TensorBundle.of(initial.parameters());
-        engine.fit(pairs, start);
-        tokenized.unpersist();
+        LOG.info("train-rm: {} training examples, loss {}, {} head output(s)", count, loss, outputs);
+        engine.fit(examples, TensorBundle.of(initial.parameters()));
         System.out.println("reward model checkpoints under " + trainer.output);
-        return 0;
     }
 
-    private RewardModel initialModel() {
+    /** The base LM with a new head, or an existing reward model (e.g. a helpfulness regression RM to start BT from). */
+    private RewardModel initialModel(int outputs) {
         if (initRewardModel != null) {
-            return RewardModelFolder.load(initRewardModel, DataType.FLOAT);
+            RewardModel model = RewardModelFolder.load(initRewardModel, DataType.FLOAT);
+            if (model.outputs() != outputs) {
+                throw new IllegalArgumentException(initRewardModel + " has " + model.outputs() + " outputs; this run needs " + outputs);
+            }
+            return model;
         }
         CausalLM lm = HfCheckpoint.load(ModelFolder.of(baseModel), DataType.FLOAT);
-        long d = lm.config().dModel();
-        return new RewardModel(lm, Nd4j.randn(trainer.seed, new long[]{1, d}).castTo(DataType.FLOAT).muli(1.0 / Math.sqrt(d)));
+        return new RewardModel(lm, RewardModel.initialHead(outputs, lm.config().dModel(), DataType.FLOAT, trainer.seed));
     }
 
     static Tokenizer tokenizer(String modelFolder) {

@@ -1,21 +1,17 @@
 package org.alignspark.jobs;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.Callable;
 
 import org.alignspark.common.lm.CausalLM;
-import org.alignspark.common.lm.ModelConfig;
 import org.alignspark.common.lm.checkpoint.HfCheckpoint;
 import org.alignspark.common.lm.checkpoint.ModelFolder;
 import org.alignspark.common.rm.RewardModelFolder;
 import org.alignspark.common.sft.CompletionOnlyLoss;
 import org.alignspark.common.sft.LanguageModel;
 import org.alignspark.common.sft.SftExample;
-import org.alignspark.common.tokenizer.ByteTokenizer;
 import org.alignspark.common.tokenizer.ChatEncoder;
 import org.alignspark.common.train.TensorBundle;
 import org.alignspark.spark.ModelRows;
@@ -140,23 +136,11 @@ public final class TrainSftJob implements Callable<Integer> {
         return 0;
     }
 
-    /** Writes a freshly initialised byte-level model into {@code <output>/initial} and returns that folder. */
+    /** Writes a freshly initialised byte-level model into {@code <output>/initial} (once) and returns that folder. */
     private String initialFolder() {
-        ByteTokenizer tokenizer = new ByteTokenizer();
-        ModelConfig config = switch (fromScratch) {
-            case "gpt2" -> ModelConfig.gpt2(tokenizer.vocabSize(), dModel, layers, heads, maxPositions);
-            case "llama" -> ModelConfig.llama(tokenizer.vocabSize(), dModel, layers, heads, heads, 4 * dModel, maxPositions);
-            default -> throw new IllegalArgumentException("--from-scratch must be gpt2 or llama, got '" + fromScratch + "'");
-        };
         String location = new Path(trainer.output, "initial").toString();
-        ModelFolder folder = ModelFolder.of(location);
-        try {
-            if (!folder.exists(HfCheckpoint.CONFIG)) {
-                HfCheckpoint.save(CausalLM.initialize(config, trainer.seed), folder);
-                tokenizer.save(folder);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + location, e);
+        if (!InitModelJob.exists(location)) {
+            InitModelJob.write(location, fromScratch, dModel, layers, heads, maxPositions, trainer.seed);
         }
         return location;
     }

@@ -56,7 +56,12 @@ public final class ParameterAveraging<E extends Serializable, M extends Trainabl
     /** The driver's view of one finished round. */
     public record RoundMetrics(String runId, int round, int epoch, long iteration, long examples, long tokens,
                                double loss, double learningRate, double gradNorm, Map<String, Double> metrics,
-                               double seconds) {}
+                               double seconds, double workerSeconds) {
+        /** Share of the round not spent fitting on the workers: broadcast, aggregation, scheduling, driver work. */
+        public double overhead() {
+            return seconds <= 0 ? 0 : Math.max(0, 1 - workerSeconds / seconds);
+        }
+    }
 
     /** Thrown when a worker meets a NaN or infinite loss or gradient; no checkpoint is written from that state. */
     public static final class NonFiniteException extends RuntimeException {
@@ -138,7 +143,8 @@ public final class ParameterAveraging<E extends Serializable, M extends Trainabl
                 RoundMetrics metrics = new RoundMetrics(config.runId(), state.round(), epoch, state.iteration(),
                         result.batches.examples(), result.batches.tokens(), result.batches.meanLoss(),
                         config.optimizer().schedule().at(Math.max(0, state.iteration() - 1)),
-                        result.steps == 0 ? 0 : result.gradNormSum / result.steps, result.batches.metricMeans(), seconds);
+                        result.steps == 0 ? 0 : result.gradNormSum / result.steps, result.batches.metricMeans(), seconds,
+                        result.contributors == 0 ? 0 : result.computeSeconds / result.contributors);
                 logRound(metrics, runStart, roundsThisRun, totalRounds - state.round());
                 listener.onRound(metrics);
                 boolean last = state.epoch() >= config.epochs();
@@ -210,6 +216,7 @@ public final class ParameterAveraging<E extends Serializable, M extends Trainabl
             return WorkerResult.empty();
         }
         String poolKey = config.runId();
+        long startNanos = System.nanoTime();
         M model = ModelPool.borrow(poolKey, factory::create);
         try {
             params.copyInto(model.parameters());
@@ -243,6 +250,7 @@ public final class ParameterAveraging<E extends Serializable, M extends Trainabl
             result.optimizerSum = optimizer.state();
             result.contributors = 1;
             result.maxSteps = result.steps;
+            result.computeSeconds = (System.nanoTime() - startNanos) / 1e9;
             return result;
         } finally {
             ModelPool.giveBack(poolKey, model);
@@ -253,8 +261,10 @@ public final class ParameterAveraging<E extends Serializable, M extends Trainabl
         double elapsed = Math.max(1e-3, Duration.between(runStart, Instant.now()).toMillis() / 1000.0);
         double eta = elapsed / roundsThisRun * roundsLeft;
         LOG.info(String.format(Locale.ROOT,
-                "round %d (epoch %d): loss %.5f, %d examples, %.1f examples/s, %.0f tokens/s, lr %.3g, grad norm %.3g %s, ETA %.0f s",
+                "round %d (epoch %d): loss %.5f, %d examples, %.1f examples/s, %.0f tokens/s, lr %.3g, grad norm %.3g, "
+                        + "%.2f s (%.0f%% outside workers' fitting) %s, ETA %.0f s",
                 m.round(), m.epoch(), m.loss(), m.examples(), m.examples() / Math.max(1e-3, m.seconds()),
-                m.tokens() / Math.max(1e-3, m.seconds()), m.learningRate(), m.gradNorm(), m.metrics(), eta));
+                m.tokens() / Math.max(1e-3, m.seconds()), m.learningRate(), m.gradNorm(), m.seconds(), 100 * m.overhead(),
+                m.metrics(), eta));
     }
 }

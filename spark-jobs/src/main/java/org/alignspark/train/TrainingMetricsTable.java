@@ -32,6 +32,8 @@ public final class TrainingMetricsTable implements ParameterAveraging.RoundListe
             .add("seconds", DataTypes.DoubleType, false)
             .add("examples_per_second", DataTypes.DoubleType, false)
             .add("tokens_per_second", DataTypes.DoubleType, false)
+            .add("worker_seconds", DataTypes.DoubleType, false)
+            .add("overhead_fraction", DataTypes.DoubleType, false)
             .add("metrics", DataTypes.createMapType(DataTypes.StringType, DataTypes.DoubleType), false);
 
     private final SparkSession spark;
@@ -62,6 +64,7 @@ public final class TrainingMetricsTable implements ParameterAveraging.RoundListe
             double seconds = Math.max(1e-9, m.seconds());
             rows.add(RowFactory.create(m.runId(), objective, m.round(), m.epoch(), m.iteration(), m.examples(), m.tokens(),
                     m.loss(), m.learningRate(), m.gradNorm(), m.seconds(), m.examples() / seconds, m.tokens() / seconds,
+                    m.workerSeconds(), m.overhead(),
                     Map.copyOf(m.metrics())));
             return true;
         });

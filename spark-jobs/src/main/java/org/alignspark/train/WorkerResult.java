@@ -15,6 +15,7 @@ final class WorkerResult implements Serializable {
     int contributors;
     int maxSteps;
     double gradNormSum;
+    double computeSeconds;
     int steps;
     BatchResult batches = BatchResult.empty();
     String failure;
@@ -40,6 +41,7 @@ final class WorkerResult implements Serializable {
         }
         maxSteps = Math.max(maxSteps, other.maxSteps);
         gradNormSum += other.gradNormSum;
+        computeSeconds += other.computeSeconds;
         steps += other.steps;
         batches.add(other.batches);
         return this;

@@ -77,6 +77,7 @@ class IngestJobTest {
                 new Case("hh-rlhf", "hh-rlhf.jsonl.gz", 4, 4, 0, 0),
                 new Case("ultrafeedback-binarized", "ultrafeedback-binarized.jsonl", 3, 2, 0, 1),
                 new Case("helpsteer2-preference", "helpsteer2-preference.jsonl", 4, 3, 0, 1),
+                new Case("helpsteer2-ratings", "helpsteer2-ratings.jsonl", 4, 4, 0, 0),
                 new Case("self-correction", "self-correction.jsonl", 4, 4, 0, 0),
                 new Case("candidates", "candidates.jsonl", 3, 3, 0, 0));
         for (Case c : cases) {

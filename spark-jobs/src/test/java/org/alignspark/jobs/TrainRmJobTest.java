@@ -69,4 +69,58 @@ class TrainRmJobTest {
         Row lastRound = spark.sql("SELECT loss FROM training_metrics ORDER BY round DESC LIMIT 1").first();
         assertTrue(lastRound.getDouble(0) < firstRound.getDouble(0), "loss fell from " + firstRound + " to " + lastRound);
     }
+
+    @Test
+    void helpfulnessRegressionModelStartsABradleyTerryRun() throws IOException {
+        SparkSession spark = TestSpark.session();
+        String warehouse = tmp.resolve("warehouse").toString();
+        Random random = new Random(9);
+        StringBuilder ratings = new StringBuilder();
+        for (int i = 0; i < 120; i++) {
+            String words = WORDS[random.nextInt(WORDS.length)] + " " + WORDS[random.nextInt(WORDS.length)];
+            boolean good = i % 2 == 0;
+            ratings.append(String.format("{\"prompt\": \"Question %d: how was it?\", \"response\": \"%s %s\", \"helpfulness\": %d}%n",
+                    i / 2, words, good ? ":)" : ":(", good ? 4 : 0));
+        }
+        Path ratingsFile = tmp.resolve("ratings.jsonl");
+        Files.writeString(ratingsFile, ratings);
+        Path pairsFile = tmp.resolve("pairs.jsonl");
+        Files.writeString(pairsFile, pairs(120, 4));
+        assertEquals(0, Main.run("ingest", "--format", "helpsteer2-ratings", "--input", ratingsFile.toString(), "--dataset", "rated",
+                "--dt", DT, "--test-fraction", "0.2", "--warehouse", warehouse));
+        assertEquals(0, Main.run("ingest", "--format", "trl", "--input", pairsFile.toString(), "--dataset", "smiles2",
+                "--dt", DT, "--test-fraction", "0.2", "--warehouse", warehouse));
+        Path base = TinyModels.gpt2(tmp.resolve("base"), 2);
+        String[] common = {"--dt", DT, "--base-model", base.toString(), "--warehouse", warehouse, "--workers", "2",
+                "--batch-size-per-worker", "8", "--averaging-frequency", "2", "--learning-rate", "1e-2", "--checkpoint-every", "0",
+                "--max-length", "96"};
+
+        Path regression = tmp.resolve("regression");
+        assertEquals(0, Main.run(concat(new String[]{"train-rm", "--loss", "regression", "--ratings", "rated",
+                "--attributes", "helpfulness", "--epochs", "8", "--output", regression.toString()}, common)));
+        Path regressionModel = lastCheckpoint(regression);
+        Row mse = spark.sql("SELECT first(loss), last(loss) FROM (SELECT loss FROM training_metrics "
+                + "WHERE objective = 'reward/regression' ORDER BY round)").first();
+        assertTrue(mse.getDouble(1) < 0.25 * mse.getDouble(0), "regression mse " + mse);
+
+        Path bt = tmp.resolve("bt-from-regression");
+        assertEquals(0, Main.run(concat(new String[]{"train-rm", "--loss", "scaled-bt", "--pairs", "smiles2",
+                "--init-reward-model", regressionModel.toString(), "--epochs", "1", "--output", bt.toString()}, common)));
+        assertEquals(0, Main.run("eval-rm", "--pairs", "smiles2", "--dt", DT, "--reward-model", lastCheckpoint(bt).toString(),
+                "--output", "bt_init_rewards", "--warehouse", warehouse));
+        double accuracy = spark.sql("SELECT avg(CAST(correct AS DOUBLE)) FROM bt_init_rewards").first().getDouble(0);
+        assertTrue(accuracy >= 0.9, "held-out accuracy of BT started from the regression model " + accuracy);
+    }
+
+    private static Path lastCheckpoint(Path run) throws IOException {
+        try (var folders = Files.list(run)) {
+            return folders.filter(p -> p.getFileName().toString().startsWith("checkpoint-")).max(Path::compareTo).orElseThrow();
+        }
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
 }

@@ -11,16 +11,17 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * A scalar reward head on a causal LM: r(x, y) = w · h_last, with h_last the final hidden state (after the final
- * norm) at the sequence's last real token, the layout of Hugging Face's *ForSequenceClassification with one label
- * (weight {@code score.weight} [1, d], no bias).
+ * A reward head on a causal LM: scores s(x, y) = W · h_last, with h_last the final hidden state (after the final
+ * norm) at the sequence's last real token — the layout of Hugging Face's *ForSequenceClassification (weight
+ * {@code score.weight} [K, d], no bias). K = 1 is a Bradley–Terry reward model; K > 1 regresses K attributes
+ * (SteerLM / HelpSteer2 regression).
  */
 public final class RewardModel implements TrainableModel {
     public static final String HEAD = "score.weight";
 
     private final CausalLM lm;
-    private final INDArray head;                 // [1, d]
-    private final INDArray headGradient;         // [1, d]
+    private final INDArray head;                 // [K, d]
+    private final INDArray headGradient;         // [K, d]
     private final Map<String, INDArray> parameters = new LinkedHashMap<>();
     private final Map<String, INDArray> gradients = new LinkedHashMap<>();
     private INDArray lastHidden;                 // [B, d] of the last forward
@@ -30,23 +31,30 @@ public final class RewardModel implements TrainableModel {
     public RewardModel(CausalLM lm, INDArray head) {
         this.lm = lm;
         long d = lm.config().dModel();
-        if (head.length() != d) {
-            throw new IllegalArgumentException(HEAD + " has " + head.length() + " values, the model's hidden size is " + d);
+        if (head.length() % d != 0 || head.length() == 0) {
+            throw new IllegalArgumentException(HEAD + " has " + head.length() + " values, not a multiple of the model's hidden size " + d);
         }
-        this.head = head.reshape(1, d).castTo(lm.config().dataType());
-        this.headGradient = Nd4j.zeros(lm.config().dataType(), 1, d);
+        this.head = head.reshape(head.length() / d, d).castTo(lm.config().dataType());
+        this.headGradient = Nd4j.zeros(lm.config().dataType(), head.length() / d, d);
         parameters.putAll(lm.parameters().values());
         parameters.put(HEAD, this.head);
         gradients.putAll(lm.parameters().gradients());
         gradients.put(HEAD, headGradient);
     }
 
-    /** A fresh LM with GPT-2's initialisation and a head drawn from N(0, 1/d). */
+    /** A fresh LM with GPT-2's initialisation and a one-output head drawn from N(0, 1/d). */
     public static RewardModel initialize(ModelConfig config, long seed) {
-        CausalLM lm = CausalLM.initialize(config, seed);
-        INDArray head = Nd4j.randn(seed + 1, new long[]{1, config.dModel()}).castTo(config.dataType())
-                .muli(1.0 / Math.sqrt(config.dModel()));
-        return new RewardModel(lm, head);
+        return new RewardModel(CausalLM.initialize(config, seed), initialHead(1, config.dModel(), config.dataType(), seed + 1));
+    }
+
+    /** A [outputs, d] head drawn from N(0, 1/d). */
+    public static INDArray initialHead(int outputs, long d, org.nd4j.linalg.api.buffer.DataType dataType, long seed) {
+        return Nd4j.randn(seed, new long[]{outputs, d}).castTo(dataType).muli(1.0 / Math.sqrt(d));
+    }
+
+    /** K, the number of scores per sequence. */
+    public int outputs() {
+        return (int) head.size(0);
     }
 
     public CausalLM lm() {
@@ -63,8 +71,14 @@ public final class RewardModel implements TrainableModel {
         return gradients;
     }
 
-    /** Rewards of every row of {@code batch} (either padding side), [B]. */
+    /** Rewards of every row of {@code batch} (either padding side), [B]; for a one-output head. */
     public double[] rewards(Batch batch) {
+        requireOneOutput();
+        return scores(batch).data().asDouble();
+    }
+
+    /** Scores of every row of {@code batch}, [B, K]. */
+    public INDArray scores(Batch batch) {
         lm.forward(batch);
         INDArray hidden = lm.hiddenStates();                                   // [B, T, d]
         int b = batch.batchSize();
@@ -83,23 +97,36 @@ public final class RewardModel implements TrainableModel {
             lastHidden.putRow(i, hidden.get(org.nd4j.linalg.indexing.NDArrayIndex.point(i),
                     org.nd4j.linalg.indexing.NDArrayIndex.point(last), org.nd4j.linalg.indexing.NDArrayIndex.all()));
         }
-        INDArray r = Nd4j.create(hidden.dataType(), b, 1);
-        Nd4j.gemm(lastHidden, head, r, false, true, 1.0, 0.0);                 // [B, d]·[d, 1]
-        return r.data().asDouble();
+        INDArray scores = Nd4j.create(hidden.dataType(), b, head.size(0));
+        Nd4j.gemm(lastHidden, head, scores, false, true, 1.0, 0.0);            // [B, d]·[d, K]
+        return scores;
     }
 
     /** Accumulates gradients of a loss whose derivative by each row's reward is {@code dRewards} [B]. */
     public void backward(double[] dRewards) {
-        int b = dRewards.length;
-        INDArray dr = Nd4j.createFromArray(dRewards).castTo(head.dataType()).reshape(b, 1);
-        Nd4j.gemm(dr, lastHidden, headGradient, true, false, 1.0, 1.0);         // dW += drᵀ·H: [1, B]·[B, d]
-        INDArray dLast = Nd4j.create(head.dataType(), b, head.length());
-        Nd4j.gemm(dr, head, dLast, false, false, 1.0, 0.0);                     // dH = dr·w: [B, 1]·[1, d]
-        INDArray dHidden = Nd4j.zeros(head.dataType(), b, batchLength, head.length());
+        requireOneOutput();
+        backward(Nd4j.createFromArray(dRewards).reshape(dRewards.length, 1));
+    }
+
+    /** Accumulates gradients of a loss whose derivative by the scores of the last forward is {@code dScores} [B, K]. */
+    public void backward(INDArray dScores) {
+        int b = (int) dScores.size(0);
+        long d = head.size(1);
+        INDArray dr = dScores.castTo(head.dataType());
+        Nd4j.gemm(dr, lastHidden, headGradient, true, false, 1.0, 1.0);         // dW += dSᵀ·H: [K, B]·[B, d]
+        INDArray dLast = Nd4j.create(head.dataType(), b, d);
+        Nd4j.gemm(dr, head, dLast, false, false, 1.0, 0.0);                     // dH = dS·W: [B, K]·[K, d]
+        INDArray dHidden = Nd4j.zeros(head.dataType(), b, batchLength, d);
         for (int i = 0; i < b; i++) {
             dHidden.get(org.nd4j.linalg.indexing.NDArrayIndex.point(i), org.nd4j.linalg.indexing.NDArrayIndex.point(lastIndex[i]),
                     org.nd4j.linalg.indexing.NDArrayIndex.all()).assign(dLast.getRow(i));
         }
         lm.backward(null, dHidden);
+    }
+
+    private void requireOneOutput() {
+        if (head.size(0) != 1) {
+            throw new IllegalStateException("this reward model has " + head.size(0) + " outputs; use scores()");
+        }
     }
 }

@@ -17,6 +17,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class RewardModelTest {
@@ -121,5 +122,37 @@ class RewardModelTest {
         long correct = separablePairs(100, 2).stream()
                 .filter(p -> model.rewards(Batch.of(p.chosen()))[0] > model.rewards(Batch.of(p.rejected()))[0]).count();
         assertTrue(correct >= 95, "held-out pairwise accuracy " + correct + "/100");
+    }
+
+    @Test
+    void regressionHeadLearnsTwoAttributes() {
+        ModelConfig config = tiny(ModelConfig.Family.LLAMA, DataType.FLOAT);
+        RewardModel model = new RewardModel(org.alignspark.common.lm.CausalLM.initialize(config, 3),
+                RewardModel.initialHead(2, config.dModel(), DataType.FLOAT, 4));
+        RegressionRewardObjective objective = new RegressionRewardObjective(PAD);
+        // Attribute 0 is 4 for sequences ending in token 3 and 0 otherwise; attribute 1 is their length / 2.
+        Random random = new Random(5);
+        List<RatedSequence> data = new ArrayList<>();
+        for (int i = 0; i < 64; i++) {
+            int length = 2 + random.nextInt(4);
+            int[] tokens = random.ints(length, 5, 16).toArray();
+            boolean good = i % 2 == 0;
+            tokens[length - 1] = good ? 3 : 4;
+            data.add(new RatedSequence("s" + i, tokens, new double[]{good ? 4 : 0, length / 2.0}));
+        }
+        Optimizer adam = new Optimizer(OptimizerConfig.adamW(
+                new LearningRateSchedule(0.02, 5, 150, LearningRateSchedule.Shape.COSINE), 0.0, 1.0), model);
+        double first = 0;
+        double last = 0;
+        for (int step = 0; step < 150; step++) {
+            List<RatedSequence> batch = data.subList((step * 16) % 64, (step * 16) % 64 + 16);
+            model.zeroGradients();
+            double loss = objective.lossAndGradients(model, batch).meanLoss();
+            first = step == 0 ? loss : first;
+            last = loss;
+            adam.step(step, 0);
+        }
+        assertTrue(last < 0.05 * first, "mse " + first + " -> " + last);
+        assertEquals(2, model.outputs());
     }
 }

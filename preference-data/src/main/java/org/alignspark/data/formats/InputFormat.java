@@ -12,6 +12,7 @@ public enum InputFormat {
     HH_RLHF("hh-rlhf"),
     ULTRAFEEDBACK_BINARIZED("ultrafeedback-binarized"),
     HELPSTEER2_PREFERENCE("helpsteer2-preference"),
+    HELPSTEER2_RATINGS("helpsteer2-ratings"),
     SELF_CORRECTION("self-correction"),
     CANDIDATES("candidates");
 
@@ -43,6 +44,7 @@ public enum InputFormat {
             case HH_RLHF -> new HhRlhfReader(options);
             case ULTRAFEEDBACK_BINARIZED -> new UltraFeedbackBinarizedReader(options);
             case HELPSTEER2_PREFERENCE -> new HelpSteer2PreferenceReader(options);
+            case HELPSTEER2_RATINGS -> new HelpSteer2RatingsReader(options);
             case SELF_CORRECTION -> new SelfCorrectionReader(options);
             case CANDIDATES -> new CandidatesReader(options);
         };

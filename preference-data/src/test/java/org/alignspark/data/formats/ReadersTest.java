@@ -138,6 +138,19 @@ class ReadersTest {
     }
 
     @Test
+    void helpSteer2RatingsKeepEveryAttributeInRange() {
+        List<RowOutcome> outcomes = readSample(InputFormat.HELPSTEER2_RATINGS, "helpsteer2-ratings.jsonl");
+        org.alignspark.data.avro.RatedResponse rated = accepted(outcomes.get(1), org.alignspark.data.avro.RatedResponse.class);
+        assertEquals("Photosynthesis is when plants eat.", rated.getResponse());
+        assertEquals(java.util.Map.of("helpfulness", 1.0, "correctness", 1.0, "coherence", 3.0, "complexity", 0.0, "verbosity", 0.0),
+                rated.getRatings());
+        RowParser parser = parser(InputFormat.HELPSTEER2_RATINGS, "{}");
+        assertEquals("rating 'helpfulness' is 5.0, outside 0..4",
+                rejection(parser.parse("{\"prompt\": \"p\", \"response\": \"r\", \"helpfulness\": 5}")));
+        assertTrue(rejection(parser.parse("{\"prompt\": \"p\", \"response\": \"r\"}")).startsWith("no rating"));
+    }
+
+    @Test
     void selfCorrectionTracesKeepAttemptsInOrder() {
         List<RowOutcome> outcomes = readSample(InputFormat.SELF_CORRECTION, "self-correction.jsonl");
         SelfCorrectionTrace trace = accepted(outcomes.get(0), SelfCorrectionTrace.class);
