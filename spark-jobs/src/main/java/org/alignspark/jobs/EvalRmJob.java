@@ -14,7 +14,7 @@ import org.alignspark.common.rm.RewardModelFolder;
 import org.alignspark.common.tokenizer.ChatEncoder;
 import org.alignspark.spark.ModelRows;
 import org.alignspark.spark.RunRecord;
-import org.alignspark.spark.SparkSessions;
+import org.alignspark.spark.WarehouseOption;
 import org.alignspark.spark.Warehouse;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Dataset;
@@ -26,6 +26,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.nd4j.linalg.api.buffer.DataType;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import static org.apache.spark.sql.functions.col;
@@ -70,16 +71,15 @@ public final class EvalRmJob implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "16", description = "Pairs scored per forward pass.")
     int batchSize;
 
-    @Option(names = "--warehouse", defaultValue = "warehouse", description = "Warehouse root folder (any Hadoop path).")
-    String warehouseRoot;
+    @Mixin
+    WarehouseOption warehouseOption;
 
     @Override
     public Integer call() {
         Instant started = Instant.now();
         Warehouse.checkTableName(output);
-        SparkSession spark = SparkSessions.getOrCreate("alignspark eval-rm " + output);
-        Warehouse warehouse = new Warehouse(spark, warehouseRoot);
-        warehouse.registerAll();
+        Warehouse warehouse = warehouseOption.open("alignspark eval-rm " + output);
+        SparkSession spark = warehouse.spark();
         String model = modelId == null ? new org.apache.hadoop.fs.Path(rewardModel).getName() : modelId;
 
         Dataset<Row> pairs = warehouse.partition(pairsTable, dt);

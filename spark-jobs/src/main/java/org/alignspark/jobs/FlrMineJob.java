@@ -18,7 +18,7 @@ import org.alignspark.data.formats.ReaderOptions;
 import org.alignspark.data.formats.Records;
 import org.alignspark.spark.AvroColumns;
 import org.alignspark.spark.RunRecord;
-import org.alignspark.spark.SparkSessions;
+import org.alignspark.spark.WarehouseOption;
 import org.alignspark.spark.Warehouse;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Dataset;
@@ -30,6 +30,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import static org.apache.spark.sql.functions.col;
@@ -72,8 +73,8 @@ public final class FlrMineJob implements Callable<Integer> {
             description = "Column to mine on: flr, direct, or any numeric column of the input.")
     String scoreColumn;
 
-    @Option(names = "--warehouse", defaultValue = "warehouse", description = "Warehouse root folder (any Hadoop path).")
-    String warehouseRoot;
+    @Mixin
+    WarehouseOption warehouseOption;
 
     @Override
     public Integer call() {
@@ -82,9 +83,8 @@ public final class FlrMineJob implements Callable<Integer> {
         if (!(minMargin >= 0)) {
             throw new IllegalArgumentException("--min-margin must be >= 0");
         }
-        SparkSession spark = SparkSessions.getOrCreate("alignspark flr-mine " + output);
-        Warehouse warehouse = new Warehouse(spark, warehouseRoot);
-        warehouse.registerAll();
+        Warehouse warehouse = warehouseOption.open("alignspark flr-mine " + output);
+        SparkSession spark = warehouse.spark();
 
         Dataset<Row> prompts = warehouse.partition(input, dt)
                 .groupBy("prompt_id")

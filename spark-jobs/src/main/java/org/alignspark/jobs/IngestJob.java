@@ -20,7 +20,7 @@ import org.alignspark.data.formats.RowParser;
 import org.alignspark.spark.AvroColumns;
 import org.alignspark.spark.InputLines;
 import org.alignspark.spark.RunRecord;
-import org.alignspark.spark.SparkSessions;
+import org.alignspark.spark.WarehouseOption;
 import org.alignspark.spark.Warehouse;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
@@ -35,6 +35,7 @@ import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import static org.apache.spark.sql.functions.col;
@@ -72,8 +73,8 @@ public final class IngestJob implements Callable<Integer> {
     @Option(names = "--dt", required = true, description = "Partition date, YYYY-MM-DD.")
     String dt;
 
-    @Option(names = "--warehouse", defaultValue = "warehouse", description = "Warehouse root folder (any Hadoop path).")
-    String warehouseRoot;
+    @Mixin
+    WarehouseOption warehouseOption;
 
     @Option(names = "--test-fraction", defaultValue = "0.05", description = "Share of prompts (by prompt_id) in the test split.")
     double testFraction;
@@ -100,9 +101,8 @@ public final class IngestJob implements Callable<Integer> {
             throw new IllegalArgumentException("--rows-per-file must be positive");
         }
         InputFormat inputFormat = InputFormat.fromCliName(format);
-        SparkSession spark = SparkSessions.getOrCreate("alignspark ingest " + dataset);
-        Warehouse warehouse = new Warehouse(spark, warehouseRoot);
-        warehouse.registerAll();
+        Warehouse warehouse = warehouseOption.open("alignspark ingest " + dataset);
+        SparkSession spark = warehouse.spark();
 
         JavaRDD<InputLines.Line> lines = InputLines.read(spark, inputs);
         String first = InputLines.firstNonBlank(lines);

@@ -6,7 +6,7 @@ import java.util.concurrent.Callable;
 
 import org.alignspark.common.rewards.LscRewardTransform;
 import org.alignspark.spark.RunRecord;
-import org.alignspark.spark.SparkSessions;
+import org.alignspark.spark.WarehouseOption;
 import org.alignspark.spark.Warehouse;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -16,6 +16,7 @@ import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.api.java.UDF2;
 import org.apache.spark.sql.types.DataTypes;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import static org.apache.spark.sql.functions.callUDF;
@@ -59,8 +60,8 @@ public final class RewardTransformJob implements Callable<Integer> {
                     + "or quantile=Q (empirical Q-quantile). Both are stated readings: the paper's rule was not found.")
     String referenceRule;
 
-    @Option(names = "--warehouse", defaultValue = "warehouse", description = "Warehouse root folder (any Hadoop path).")
-    String warehouseRoot;
+    @Mixin
+    WarehouseOption warehouseOption;
 
     static LscRewardTransform.ReferenceRule parseRule(String rule) {
         if (rule.equals("gaussian-85")) {
@@ -77,9 +78,8 @@ public final class RewardTransformJob implements Callable<Integer> {
         Instant started = Instant.now();
         Warehouse.checkTableName(output);
         LscRewardTransform.ReferenceRule rule = parseRule(referenceRule);
-        SparkSession spark = SparkSessions.getOrCreate("alignspark reward-transform " + output);
-        Warehouse warehouse = new Warehouse(spark, warehouseRoot);
-        warehouse.registerAll();
+        Warehouse warehouse = warehouseOption.open("alignspark reward-transform " + output);
+        SparkSession spark = warehouse.spark();
         spark.udf().register("lsc_reference", (UDF1<scala.collection.Seq<Double>, Double>) rewards ->
                 rule.referenceValue(scala.collection.JavaConverters.seqAsJavaList(rewards).stream().mapToDouble(Double::doubleValue).toArray()),
                 DataTypes.DoubleType);

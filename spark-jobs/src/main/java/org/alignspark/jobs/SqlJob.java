@@ -3,12 +3,13 @@ package org.alignspark.jobs;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-import org.alignspark.spark.SparkSessions;
+import org.alignspark.spark.WarehouseOption;
 import org.alignspark.spark.Warehouse;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -20,8 +21,8 @@ public final class SqlJob implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "STATEMENT", description = "SQL statements, run in order.")
     List<String> statements;
 
-    @Option(names = "--warehouse", defaultValue = "warehouse", description = "Warehouse root folder (any Hadoop path).")
-    String warehouseRoot;
+    @Mixin
+    WarehouseOption warehouseOption;
 
     @Option(names = "--max-rows", defaultValue = "50", description = "Rows printed per result.")
     int maxRows;
@@ -31,8 +32,7 @@ public final class SqlJob implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        SparkSession spark = SparkSessions.getOrCreate("alignspark sql");
-        new Warehouse(spark, warehouseRoot).registerAll();
+        SparkSession spark = warehouseOption.open("alignspark sql").spark();
         for (String statement : statements) {
             Dataset<Row> result = spark.sql(statement);
             if (result.columns().length > 0) {

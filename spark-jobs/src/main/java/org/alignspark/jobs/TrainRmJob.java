@@ -20,7 +20,7 @@ import org.alignspark.common.tokenizer.Tokenizer;
 import org.alignspark.common.tokenizer.Tokenizers;
 import org.alignspark.common.train.TensorBundle;
 import org.alignspark.spark.ModelRows;
-import org.alignspark.spark.SparkSessions;
+import org.alignspark.spark.WarehouseOption;
 import org.alignspark.spark.Warehouse;
 import org.alignspark.train.ParameterAveraging;
 import org.alignspark.train.TrainerOptions;
@@ -87,8 +87,8 @@ public final class TrainRmJob implements Callable<Integer> {
     @Option(names = "--max-length", defaultValue = "512", description = "Longest chosen or rejected sequence in tokens.")
     int maxLength;
 
-    @Option(names = "--warehouse", defaultValue = "warehouse", description = "Warehouse root folder (any Hadoop path).")
-    String warehouseRoot;
+    @Mixin
+    WarehouseOption warehouseOption;
 
     @Mixin
     TrainerOptions trainer;
@@ -111,9 +111,8 @@ public final class TrainRmJob implements Callable<Integer> {
         if (regression ? ratingsTable == null : pairsTable == null) {
             throw new IllegalArgumentException(regression ? "--loss regression needs --ratings" : "--loss " + loss + " needs --pairs");
         }
-        SparkSession spark = SparkSessions.getOrCreate("alignspark train-rm");
-        Warehouse warehouse = new Warehouse(spark, warehouseRoot);
-        warehouse.registerAll();
+        Warehouse warehouse = warehouseOption.open("alignspark train-rm");
+        SparkSession spark = warehouse.spark();
         if (regression) {
             return trainRegression(spark, warehouse);
         }

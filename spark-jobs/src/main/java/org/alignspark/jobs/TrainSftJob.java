@@ -15,7 +15,7 @@ import org.alignspark.common.sft.SftExample;
 import org.alignspark.common.tokenizer.ChatEncoder;
 import org.alignspark.common.train.TensorBundle;
 import org.alignspark.spark.ModelRows;
-import org.alignspark.spark.SparkSessions;
+import org.alignspark.spark.WarehouseOption;
 import org.alignspark.spark.Warehouse;
 import org.alignspark.train.ParameterAveraging;
 import org.alignspark.train.TrainerOptions;
@@ -77,8 +77,8 @@ public final class TrainSftJob implements Callable<Integer> {
     @Option(names = "--max-length", defaultValue = "512", description = "Longest prompt + completion in tokens.")
     int maxLength;
 
-    @Option(names = "--warehouse", defaultValue = "warehouse", description = "Warehouse root folder (any Hadoop path).")
-    String warehouseRoot;
+    @Mixin
+    WarehouseOption warehouseOption;
 
     @Mixin
     TrainerOptions trainer;
@@ -88,9 +88,8 @@ public final class TrainSftJob implements Callable<Integer> {
         if ((baseModel == null) == (fromScratch == null)) {
             throw new IllegalArgumentException("give exactly one of --base-model and --from-scratch");
         }
-        SparkSession spark = SparkSessions.getOrCreate("alignspark train-sft");
-        Warehouse warehouse = new Warehouse(spark, warehouseRoot);
-        warehouse.registerAll();
+        Warehouse warehouse = warehouseOption.open("alignspark train-sft");
+        SparkSession spark = warehouse.spark();
         String base = baseModel != null ? baseModel : initialFolder();
 
         Dataset<Row> table = warehouse.partition(dataTable, dt);

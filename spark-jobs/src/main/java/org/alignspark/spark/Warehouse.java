@@ -40,6 +40,10 @@ public final class Warehouse {
         return root;
     }
 
+    public SparkSession spark() {
+        return spark;
+    }
+
     public Path tablePath(String table) {
         return new Path(root, checkTableName(table));
     }
@@ -111,7 +115,7 @@ public final class Warehouse {
 
     /** Registers {@code table} in the catalog at its folder, with {@code schema} plus the dt partition column. */
     void register(String table, StructType schema) {
-        if (spark.catalog().tableExists(table)) {
+        if (registeredHere(table)) {
             return;
         }
         spark.sql("CREATE TABLE IF NOT EXISTS " + table + " (" + schema.add(PARTITION_COLUMN, "string").toDDL() + ")"
@@ -127,7 +131,7 @@ public final class Warehouse {
             }
             for (FileStatus folder : fs.listStatus(root)) {
                 String table = folder.getPath().getName();
-                if (!folder.isDirectory() || !TABLE_NAME.matcher(table).matches() || spark.catalog().tableExists(table)) {
+                if (!folder.isDirectory() || !TABLE_NAME.matcher(table).matches() || registeredHere(table)) {
                     continue;
                 }
                 FileStatus[] partitions = fs.globStatus(new Path(folder.getPath(), PARTITION_COLUMN + "=*"));
@@ -141,6 +145,24 @@ public final class Warehouse {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list warehouse " + root, e);
         }
+    }
+
+    /**
+     * Whether the catalog's {@code table} is this warehouse's. A table of the same name at another location (another
+     * warehouse used earlier in the same session) is dropped from the catalog, never from storage: the tables are
+     * external, so dropping one forgets it and leaves its files.
+     */
+    private boolean registeredHere(String table) {
+        if (!spark.catalog().tableExists(table)) {
+            return false;
+        }
+        String location = spark.sql("DESCRIBE TABLE EXTENDED " + table).filter("col_name = 'Location'")
+                .select("data_type").as(org.apache.spark.sql.Encoders.STRING()).first();
+        if (new Path(location).equals(tablePath(table))) {
+            return true;
+        }
+        spark.sql("DROP TABLE " + table);
+        return false;
     }
 
     private void deletePartition(String table, String dt) {
