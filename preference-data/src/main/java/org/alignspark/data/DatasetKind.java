@@ -1,6 +1,7 @@
 package org.alignspark.data;
 
 import org.alignspark.data.avro.BinaryFeedback;
+import org.alignspark.data.avro.Dialogue;
 import org.alignspark.data.avro.PreferencePair;
 import org.alignspark.data.avro.RankedResponses;
 import org.alignspark.data.avro.RatedResponse;
@@ -13,7 +14,8 @@ public enum DatasetKind {
     BINARY_FEEDBACK(BinaryFeedback.getClassSchema(), "example_id"),
     RANKED_RESPONSES(RankedResponses.getClassSchema(), "list_id"),
     SELF_CORRECTION_TRACE(SelfCorrectionTrace.getClassSchema(), "trace_id"),
-    RATED_RESPONSE(RatedResponse.getClassSchema(), "rating_id");
+    RATED_RESPONSE(RatedResponse.getClassSchema(), "rating_id"),
+    DIALOGUE(Dialogue.getClassSchema(), "dialogue_id");
 
     private final Schema schema;
     private final String idField;

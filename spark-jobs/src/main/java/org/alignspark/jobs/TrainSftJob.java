@@ -39,15 +39,16 @@ import static org.apache.spark.sql.functions.col;
 
 /**
  * {@code train-sft}: supervised fine-tuning — next-token loss on completion tokens only — by parameter averaging.
- * Examples come from a PreferencePair table (prompt → chosen) or a BinaryFeedback table (prompt → completion, label
- * true only). The model is an existing HF folder, or (with {@code --from-scratch}) a new byte-level model.
+ * Examples come from a PreferencePair table (prompt → chosen), a BinaryFeedback table (prompt → completion, label
+ * true only) or a Dialogue table (earlier turns → the last assistant turn). The model is an existing HF folder, or (with {@code --from-scratch}) a new byte-level model.
  */
 @Command(name = "train-sft", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = "Supervised fine-tuning (completion-only next-token loss) by parameter averaging.")
 public final class TrainSftJob implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(TrainSftJob.class);
 
-    @Option(names = "--data", required = true, description = "PreferencePair (chosen is the target) or BinaryFeedback (label true) table.")
+    @Option(names = "--data", required = true,
+            description = "PreferencePair (chosen is the target), BinaryFeedback (label true) or Dialogue (last assistant turn) table.")
     String dataTable;
 
     @Option(names = "--dt", required = true, description = "Partition of the data table, YYYY-MM-DD.")
@@ -102,8 +103,10 @@ public final class TrainSftJob implements Callable<Integer> {
             rows = table.select(col("pair_id").as("id"), col("prompt"), col("chosen").as("target"));
         } else if (columns.contains("completion") && columns.contains("label")) {
             rows = table.filter(col("label")).select(col("example_id").as("id"), col("prompt"), col("completion").as("target"));
+        } else if (columns.contains("dialogue_id")) {
+            rows = table.select(col("dialogue_id").as("id"), col("prompt"), col("completion").as("target"));
         } else {
-            throw new IllegalArgumentException("table " + dataTable + " has neither chosen (pairs) nor completion/label (feedback) columns");
+            throw new IllegalArgumentException("table " + dataTable + " is not a pair, feedback or dialogue table");
         }
         JavaRDD<SftExample> all = rows.javaRDD().mapPartitions(tokenize(base)).persist(StorageLevel.MEMORY_AND_DISK());
         int limit = maxLength;

@@ -79,7 +79,8 @@ class IngestJobTest {
                 new Case("helpsteer2-preference", "helpsteer2-preference.jsonl", 4, 3, 0, 1),
                 new Case("helpsteer2-ratings", "helpsteer2-ratings.jsonl", 4, 4, 0, 0),
                 new Case("self-correction", "self-correction.jsonl", 4, 4, 0, 0),
-                new Case("candidates", "candidates.jsonl", 3, 3, 0, 0));
+                new Case("candidates", "candidates.jsonl", 3, 3, 0, 0),
+                new Case("dialogues", "dialogues.jsonl", 3, 3, 0, 0));
         for (Case c : cases) {
             String dataset = c.file().replaceAll("\\..*", "").replace('-', '_');
             ingest(c.format(), dataset, DT, TestSpark.samples(c.file()).toString());
@@ -93,6 +94,8 @@ class IngestJobTest {
         }
         Row unpaired = spark.sql("SELECT completion, label FROM trl_unpaired WHERE completion = '5'").first();
         assertEquals(false, unpaired.getBoolean(1));
+        Row dialogue = spark.sql("SELECT size(prompt), completion FROM dialogues WHERE completion LIKE 'Owls%'").first();
+        assertEquals(3, dialogue.getInt(0));
         Row hh = spark.sql("SELECT size(prompt) AS turns, chosen FROM hh_rlhf WHERE chosen LIKE 'How about%'").first();
         assertEquals(3, hh.getInt(0));
     }

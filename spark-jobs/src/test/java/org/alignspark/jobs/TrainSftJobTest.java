@@ -66,4 +66,22 @@ class TrainSftJobTest {
         Row losses = spark.sql("SELECT first(loss), last(loss) FROM (SELECT loss FROM training_metrics WHERE objective = 'sft' ORDER BY round)").first();
         assertTrue(losses.getDouble(1) < 0.75 * losses.getDouble(0), "loss " + losses);
     }
+
+    @Test
+    void trainsOnTheLastAssistantTurnOfDialogues() throws IOException {
+        SparkSession spark = TestSpark.session();
+        String warehouse = tmp.resolve("warehouse").toString();
+        assertEquals(0, Main.run("ingest", "--format", "dialogues", "--input", TestSpark.samples("dialogues.jsonl").toString(),
+                "--dataset", "chats", "--dt", DT, "--test-fraction", "0", "--warehouse", warehouse));
+        Path output = tmp.resolve("dialogue-sft");
+        assertEquals(0, Main.run("train-sft", "--data", "chats", "--dt", DT, "--from-scratch", "llama", "--d-model", "16",
+                "--layers", "1", "--heads", "2", "--max-positions", "256", "--output", output.toString(), "--run-id", "chats-sft",
+                "--warehouse", warehouse, "--workers", "2", "--batch-size-per-worker", "2", "--averaging-frequency", "1"));
+        try (var folders = Files.list(output)) {
+            assertTrue(folders.anyMatch(p -> p.getFileName().toString().startsWith("checkpoint-")
+                    && Files.exists(p.resolve("config.json")) && Files.exists(p.resolve("tokenizer.json"))));
+        }
+        Row examples = spark.sql("SELECT sum(examples) FROM training_metrics WHERE run_id = 'chats-sft'").first();
+        assertEquals(3L, examples.getLong(0));
+    }
 }

@@ -14,7 +14,8 @@ public enum InputFormat {
     HELPSTEER2_PREFERENCE("helpsteer2-preference"),
     HELPSTEER2_RATINGS("helpsteer2-ratings"),
     SELF_CORRECTION("self-correction"),
-    CANDIDATES("candidates");
+    CANDIDATES("candidates"),
+    DIALOGUES("dialogues");
 
     private final String cliName;
 
@@ -47,6 +48,7 @@ public enum InputFormat {
             case HELPSTEER2_RATINGS -> new HelpSteer2RatingsReader(options);
             case SELF_CORRECTION -> new SelfCorrectionReader(options);
             case CANDIDATES -> new CandidatesReader(options);
+            case DIALOGUES -> new DialogueReader(options);
         };
     }
 
