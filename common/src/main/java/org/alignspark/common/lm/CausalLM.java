@@ -279,7 +279,7 @@ public final class CausalLM {
     }
 
     /**
-     * [B, T, S] additive mask: key j is visible to query t iff j ≤ offset + t and key j is a real token, or j is
+     * [B, 1, T, S] additive mask: key j is visible to query t iff j ≤ offset + t and key j is a real token, or j is
      * the query's own position. The diagonal keeps a padding query's softmax row non-empty; the outputs at
      * padding positions mean nothing and are never read.
      */
@@ -297,7 +297,7 @@ public final class CausalLM {
                 }
             }
         }
-        return Nd4j.create(mask, new long[] {b, t, s}, config.dataType());
+        return Nd4j.create(mask, new long[] {b, 1, t, s}, config.dataType());
     }
 
     private int[] checkedPositions(int[][] positions) {
