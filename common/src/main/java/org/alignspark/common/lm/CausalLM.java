@@ -127,12 +127,15 @@ public final class CausalLM {
         return logits();
     }
 
-    /** Logits of the last forward, [B, T, V]. */
+    /** Logits of the last forward, [B, T, V]: a view of the model's buffer, overwritten by the next forward. */
     public INDArray logits() {
         return logits.reshape(batch.batchSize(), batch.length(), config.vocabSize());
     }
 
-    /** Final hidden states of the last forward: the unembedding's input, after the final norm. [B, T, d]. */
+    /**
+     * Final hidden states of the last forward, [B, T, d]: the unembedding's input, after the final norm (what
+     * CHES and a reward head read). A view of the model's buffer, overwritten by the next forward.
+     */
     public INDArray hiddenStates() {
         return hidden.reshape(batch.batchSize(), batch.length(), config.dModel());
     }

@@ -9,8 +9,9 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * Causal multi-head self-attention (Vaswani et al. 2017) with grouped-query heads (Ainslie et al. 2023):
  * softmax(Q·Kᵀ/√d_head + mask)·V per head, query head h reading kv head h / (n_heads / n_kv_heads).
  * GPT-2 projects q, k, v with one Conv1D {@code c_attn} [d, 3d]; Llama with {@code q_proj}, {@code k_proj},
- * {@code v_proj} and rotates q and k with RoPE. The mask is additive: 0 where the key is visible
- * (causal and not padding), {@link #MASKED} elsewhere.
+ * {@code v_proj} and rotates q and k with RoPE. The mask is additive, [B, 1, T, S]: 0 where the key is
+ * visible (causal and not padding), {@link #MASKED} elsewhere. The products over all (batch, head) pairs run as
+ * one batched {@code Nd4j.matmul}; the projections are {@link Linear} gemms.
  */
 final class CausalSelfAttention {
     /** Added to the score of a hidden key: a finite "minus infinity", so a query with no visible key stays finite. */

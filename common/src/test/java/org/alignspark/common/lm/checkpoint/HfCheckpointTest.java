@@ -59,6 +59,26 @@ class HfCheckpointTest {
     }
 
     @Test
+    void atomicSavePublishesACompleteFolderAndRefusesToOverwrite() throws Exception {
+        CausalLM model = CausalLM.initialize(ModelConfig.llama(32, 16, 1, 4, 2, 24, 16), 4);
+        ModelFolder target = ModelFolder.local(dir.resolve("step-100"));
+        HfCheckpoint.saveAtomically(model, target,
+                folder -> new org.alignspark.common.tokenizer.ByteTokenizer().save(folder));
+        assertSameLogits(model, HfCheckpoint.load(target.location()));
+        assertTrue(target.exists("tokenizer.json"));
+        try (var files = Files.list(dir)) {
+            assertEquals(1, files.count(), "no staging folder left behind");
+        }
+        CheckpointException again = assertThrows(CheckpointException.class,
+                () -> HfCheckpoint.saveAtomically(model, target));
+        assertTrue(again.getMessage().contains("step-100"), again.getMessage());
+
+        String uri = "file://" + dir.resolve("hadoop-step").toAbsolutePath();
+        HfCheckpoint.saveAtomically(model, ModelFolder.hadoop(uri));
+        assertSameLogits(model, HfCheckpoint.load(ModelFolder.hadoop(uri), DataType.FLOAT));
+    }
+
+    @Test
     void loadsShardedCheckpointThroughIndex() throws Exception {
         CausalLM model = CausalLM.initialize(ModelConfig.llama(32, 16, 2, 4, 2, 24, 16), 5);
         Path folder = dir.resolve("sharded");
