@@ -85,6 +85,11 @@ public final class CausalLM {
         return new KvCache(config, batch, capacity);
     }
 
+    /** Logits [B, T, V] of token rows padded to one length; mask 1 = real token, 0 = padding. */
+    public INDArray forward(int[][] tokens, int[][] mask) {
+        return forward(new Batch(tokens, mask), null);
+    }
+
     /** Logits of every position, [B, T, V]. */
     public INDArray forward(Batch batch) {
         return forward(batch, null);

@@ -44,6 +44,7 @@ public final class LmForwardBenchmark {
         }
         Batch input = Batch.of(ids);
 
+        double logitsOnly = time(iterations, () -> model.forward(input));
         double forward = time(iterations, () -> {
             model.forward(input);
             model.logProbs(model.nextTokenTargets());
@@ -58,6 +59,7 @@ public final class LmForwardBenchmark {
         double forwardGflops = 2.0 * params * tokens / forward / 1e9;
         double trainGflops = 6.0 * params * tokens / train / 1e9;
         System.out.printf("params=%d%n", params);
+        System.out.printf("forward_logits_only_seconds=%.4f%n", logitsOnly);
         System.out.printf("forward_seconds=%.4f%n", forward);
         System.out.printf("forward_tokens_per_s=%.1f%n", tokens / forward);
         System.out.printf("forward_gflops=%.1f%n", forwardGflops);
