@@ -1,6 +1,7 @@
 package org.alignspark.common.lm;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -108,6 +109,7 @@ public final class CausalLM {
                     + cache.batchSize() + " rows holding " + offset + " of " + cache.capacity() + " positions");
         }
         this.batch = batch;
+        this.targets = null;
         int[][] positions = batch.positions(cache == null ? null : cache.realTokens);
         int[] ids = flatten(batch.tokens());
         INDArray[] rope = config.family() == ModelConfig.Family.LLAMA
@@ -189,6 +191,9 @@ public final class CausalLM {
      * dL/d(hidden states) [B, T, d] (e.g. from a reward head), into the parameter gradients.
      */
     public void backwardFromLogProbs(INDArray dLogProbs, INDArray dHidden) {
+        if (targets == null) {
+            throw new IllegalStateException("backwardFromLogProbs needs logProbs(targets) after the last forward");
+        }
         int t = batch.length();
         double[] dlp = new double[targets.length * t];                           // 0 where nothing is scored
         for (int i = 0; i < targets.length; i++) {
@@ -266,7 +271,7 @@ public final class CausalLM {
         int t = padded.length();
         int[][] targets = new int[sequences.size()][t];
         for (int b = 0; b < sequences.size(); b++) {
-            java.util.Arrays.fill(targets[b], -1);
+            Arrays.fill(targets[b], -1);
             int start = padded.start(b);
             int[] seq = sequences.get(b);
             for (int j = prompts.get(b).length; j < seq.length; j++) {
