@@ -36,6 +36,7 @@ public final class CausalLM {
     private INDArray hidden;       // [N, d]
     private INDArray logits;       // [N, V]
     private INDArray logSoftmax;   // [N, V]
+    private INDArray softmax;      // [N, V]
     private int[][] targets;       // of the last logProbs call
     private INDArray dLogitsFlat;  // [N, V]
     private INDArray dHiddenFlat;  // [N, d]
@@ -159,9 +160,12 @@ public final class CausalLM {
         }
         this.targets = targets;
         logSoftmax = Buffers.reuse(logSoftmax, config.dataType(), logits.shape());
+        softmax = Buffers.reuse(softmax, config.dataType(), logits.shape());
         logSoftmax.assign(logits).subiColumnVector(logits.max(true, 1));         // z − max z
-        INDArray logSumExp = Transforms.log(Transforms.exp(logSoftmax, true).sum(true, 1), false);
-        logSoftmax.subiColumnVector(logSumExp);                                   // [N, V]
+        Transforms.exp(softmax.assign(logSoftmax), false);                        // exp(z − max z)
+        INDArray sumExp = softmax.sum(true, 1);                                   // [N, 1]
+        softmax.diviColumnVector(sumExp);                                         // [N, V]
+        logSoftmax.subiColumnVector(Transforms.log(sumExp, false));               // [N, V]
         double[] out = new double[b * t];
         for (int i = 0; i < b; i++) {
             for (int j = 0; j < t; j++) {
@@ -203,7 +207,7 @@ public final class CausalLM {
         }
         // d log softmax(z)_y / dz = onehot(y) − softmax(z)
         dLogitsFlat = Buffers.reuse(dLogitsFlat, config.dataType(), logits.shape());
-        Transforms.exp(dLogitsFlat.assign(logSoftmax), false).negi()
+        dLogitsFlat.assign(softmax).negi()
                 .muliColumnVector(Nd4j.create(dlp, new long[] {dlp.length, 1}, config.dataType()));
         for (int i = 0; i < targets.length; i++) {
             for (int j = 0; j < t; j++) {

@@ -9,15 +9,16 @@ final class GeluTanh {
     private static final double A = 0.044715;
 
     private INDArray x;      // [N, f]
-    private INDArray tanhU;  // [N, f] tanh(√(2/π)(x + 0.044715x³))
+    private INDArray tanhU;  // [N, f] tanh(u)
     private INDArray y;      // [N, f]
     private INDArray dx;     // [N, f]
 
     INDArray forward(INDArray x) {
         this.x = x;
         y = Buffers.reuse(y, x.dataType(), x.shape());
-        INDArray u = x.mul(x).muli(A).addi(1.0).muli(x).muli(C);            // √(2/π)(x + 0.044715x³)
-        tanhU = Transforms.tanh(u, false);
+        tanhU = Buffers.reuse(tanhU, x.dataType(), x.shape());
+        tanhU.assign(x).muli(x).muli(A).addi(1.0).muli(x).muli(C);         // u = √(2/π)(x + 0.044715x³)
+        Transforms.tanh(tanhU, false);                                      // tanh(u), in place
         return y.assign(tanhU).addi(1.0).muli(x).muli(0.5);
     }
 
