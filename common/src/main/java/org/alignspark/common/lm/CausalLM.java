@@ -42,8 +42,12 @@ public final class CausalLM {
     private INDArray dHiddenFlat;  // [N, d]
 
     public CausalLM(ModelConfig config) {
+        this(config, new Parameters(config.dataType()));
+    }
+
+    private CausalLM(ModelConfig config, Parameters params) {
         this.config = config;
-        this.params = new Parameters(config.dataType());
+        this.params = params;
         boolean gpt2 = config.family() == ModelConfig.Family.GPT2;
         tokenEmbedding = new Embedding(params, gpt2 ? "wte.weight" : "model.embed_tokens.weight",
                 config.vocabSize(), config.dModel());
@@ -72,6 +76,15 @@ public final class CausalLM {
             }
         }
         return model;
+    }
+
+    /**
+     * A model over the same parameter and gradient arrays with its own activation buffers, so another thread can
+     * run it: one loaded model serves all task threads of an executor. Replicas are for concurrent inference;
+     * training one while another runs would race on the shared gradients.
+     */
+    public CausalLM replica() {
+        return new CausalLM(config, params.shared());
     }
 
     public ModelConfig config() {
