@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
@@ -66,13 +67,18 @@ public final class CausalLM {
     public static CausalLM initialize(ModelConfig config, long seed) {
         CausalLM model = new CausalLM(config);
         SplittableRandom random = new SplittableRandom(seed);
+        int chunk = 1 << 20;
         for (INDArray p : model.params.values().values()) {
             if (p.rank() == 2) {
-                double[] values = new double[(int) p.length()];
-                for (int i = 0; i < values.length; i++) {
-                    values[i] = 0.02 * gaussian(random);
+                INDArray flat = p.reshape(p.length());                               // a view: p is contiguous
+                for (long start = 0; start < p.length(); start += chunk) {
+                    double[] values = new double[(int) Math.min(chunk, p.length() - start)];
+                    for (int i = 0; i < values.length; i++) {
+                        values[i] = 0.02 * gaussian(random);
+                    }
+                    flat.get(NDArrayIndex.interval(start, start + values.length))
+                            .assign(Nd4j.create(values, new long[] {values.length}, p.dataType()));
                 }
-                p.assign(Nd4j.create(values, p.shape(), p.dataType()));
             }
         }
         return model;

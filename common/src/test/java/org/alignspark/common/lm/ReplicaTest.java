@@ -10,6 +10,15 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 class ReplicaTest {
+    @Test
+    void initializationIsReproducibleFromTheSeed() {
+        ModelConfig config = ModelConfig.gpt2(40, 16, 1, 2, 16);
+        INDArray a = CausalLM.initialize(config, 3).parameters().values().get("wte.weight");
+        INDArray b = CausalLM.initialize(config, 3).parameters().values().get("wte.weight");
+        assertEquals(a, b);
+        assertEquals(0.02, a.stdNumber().doubleValue(), 0.004);
+    }
+
     private static final Batch FIRST = Batch.of(new int[] {1, 2, 3, 4, 5}, new int[] {6, 7, 8, 9, 10});
     private static final Batch SECOND = Batch.padded(java.util.List.of(new int[] {11, 12, 13}, new int[] {14}),
             Batch.Padding.LEFT, 0);
