@@ -122,6 +122,25 @@ class HfCheckpointTest {
     }
 
     @Test
+    void rejectsUnsupportedVariantsOfKnownArchitectures() throws Exception {
+        String[] configs = {
+            "{\"model_type\": \"llama\", \"hidden_size\": 16, \"num_hidden_layers\": 1, \"num_attention_heads\": 2,"
+                + " \"intermediate_size\": 32, \"max_position_embeddings\": 16, \"vocab_size\": 32,"
+                + " \"rope_scaling\": {\"rope_type\": \"llama3\", \"factor\": 8.0}}",
+            "{\"model_type\": \"qwen2\", \"use_sliding_window\": true}",
+            "{\"model_type\": \"gpt2\", \"scale_attn_by_inverse_layer_idx\": true}",
+            "{\"model_type\": \"gpt2\", \"activation_function\": \"relu\"}"};
+        for (int i = 0; i < configs.length; i++) {
+            Path folder = dir.resolve("variant-" + i);
+            Files.createDirectories(folder);
+            Files.writeString(folder.resolve("config.json"), configs[i]);
+            CheckpointException e = assertThrows(CheckpointException.class,
+                    () -> HfCheckpoint.readConfig(ModelFolder.local(folder), DataType.FLOAT));
+            assertTrue(e.getMessage().contains("config.json"), e.getMessage());
+        }
+    }
+
+    @Test
     void rejectsFolderWithoutConfigOrWeights() throws Exception {
         Path empty = dir.resolve("empty");
         Files.createDirectories(empty);
