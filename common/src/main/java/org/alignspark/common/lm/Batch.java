@@ -1,5 +1,6 @@
 package org.alignspark.common.lm;
 
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -27,7 +28,7 @@ public record Batch(int[][] tokens, int[][] mask) {
         int[][] mask = new int[tokens.length][];
         for (int b = 0; b < tokens.length; b++) {
             mask[b] = new int[tokens[b].length];
-            java.util.Arrays.fill(mask[b], 1);
+            Arrays.fill(mask[b], 1);
         }
         return new Batch(tokens, mask);
     }
@@ -40,9 +41,9 @@ public record Batch(int[][] tokens, int[][] mask) {
         for (int b = 0; b < tokens.length; b++) {
             int[] seq = sequences.get(b);
             int start = padding == Padding.LEFT ? t - seq.length : 0;
-            java.util.Arrays.fill(tokens[b], padId);
+            Arrays.fill(tokens[b], padId);
             System.arraycopy(seq, 0, tokens[b], start, seq.length);
-            java.util.Arrays.fill(mask[b], start, start + seq.length, 1);
+            Arrays.fill(mask[b], start, start + seq.length, 1);
         }
         return new Batch(tokens, mask);
     }

@@ -1,10 +1,12 @@
 package org.alignspark.common.lm;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
@@ -35,13 +37,18 @@ public final class CausalLM {
     private INDArray hidden;       // [N, d]
     private INDArray logits;       // [N, V]
     private INDArray logSoftmax;   // [N, V]
+    private INDArray softmax;      // [N, V]
     private int[][] targets;       // of the last logProbs call
     private INDArray dLogitsFlat;  // [N, V]
     private INDArray dHiddenFlat;  // [N, d]
 
     public CausalLM(ModelConfig config) {
+        this(config, new Parameters(config.dataType()));
+    }
+
+    private CausalLM(ModelConfig config, Parameters params) {
         this.config = config;
-        this.params = new Parameters(config.dataType());
+        this.params = params;
         boolean gpt2 = config.family() == ModelConfig.Family.GPT2;
         tokenEmbedding = new Embedding(params, gpt2 ? "wte.weight" : "model.embed_tokens.weight",
                 config.vocabSize(), config.dModel());
@@ -60,16 +67,30 @@ public final class CausalLM {
     public static CausalLM initialize(ModelConfig config, long seed) {
         CausalLM model = new CausalLM(config);
         SplittableRandom random = new SplittableRandom(seed);
+        int chunk = 1 << 20;
         for (INDArray p : model.params.values().values()) {
             if (p.rank() == 2) {
-                double[] values = new double[(int) p.length()];
-                for (int i = 0; i < values.length; i++) {
-                    values[i] = 0.02 * gaussian(random);
+                INDArray flat = p.reshape(p.length());                               // a view: p is contiguous
+                for (long start = 0; start < p.length(); start += chunk) {
+                    double[] values = new double[(int) Math.min(chunk, p.length() - start)];
+                    for (int i = 0; i < values.length; i++) {
+                        values[i] = 0.02 * gaussian(random);
+                    }
+                    flat.get(NDArrayIndex.interval(start, start + values.length))
+                            .assign(Nd4j.create(values, new long[] {values.length}, p.dataType()));
                 }
-                p.assign(Nd4j.create(values, p.shape(), p.dataType()));
             }
         }
         return model;
+    }
+
+    /**
+     * A model over the same parameter and gradient arrays with its own activation buffers, so another thread can
+     * run it: one loaded model serves all task threads of an executor. Replicas are for concurrent inference;
+     * training one while another runs would race on the shared gradients.
+     */
+    public CausalLM replica() {
+        return new CausalLM(config, params.shared());
     }
 
     public ModelConfig config() {
@@ -83,6 +104,11 @@ public final class CausalLM {
     /** A cache for decoding up to {@code capacity} positions of {@code batch} rows. */
     public KvCache newKvCache(int batch, int capacity) {
         return new KvCache(config, batch, capacity);
+    }
+
+    /** Logits [B, T, V] of token rows padded to one length; mask 1 = real token, 0 = padding. */
+    public INDArray forward(int[][] tokens, int[][] mask) {
+        return forward(new Batch(tokens, mask), null);
     }
 
     /** Logits of every position, [B, T, V]. */
@@ -103,6 +129,7 @@ public final class CausalLM {
                     + cache.batchSize() + " rows holding " + offset + " of " + cache.capacity() + " positions");
         }
         this.batch = batch;
+        this.targets = null;
         int[][] positions = batch.positions(cache == null ? null : cache.realTokens);
         int[] ids = flatten(batch.tokens());
         INDArray[] rope = config.family() == ModelConfig.Family.LLAMA
@@ -127,12 +154,15 @@ public final class CausalLM {
         return logits();
     }
 
-    /** Logits of the last forward, [B, T, V]. */
+    /** Logits of the last forward, [B, T, V]: a view of the model's buffer, overwritten by the next forward. */
     public INDArray logits() {
         return logits.reshape(batch.batchSize(), batch.length(), config.vocabSize());
     }
 
-    /** Final hidden states of the last forward: the unembedding's input, after the final norm. [B, T, d]. */
+    /**
+     * Final hidden states of the last forward, [B, T, d]: the unembedding's input, after the final norm (what
+     * CHES and a reward head read). A view of the model's buffer, overwritten by the next forward.
+     */
     public INDArray hiddenStates() {
         return hidden.reshape(batch.batchSize(), batch.length(), config.dModel());
     }
@@ -149,9 +179,12 @@ public final class CausalLM {
         }
         this.targets = targets;
         logSoftmax = Buffers.reuse(logSoftmax, config.dataType(), logits.shape());
+        softmax = Buffers.reuse(softmax, config.dataType(), logits.shape());
         logSoftmax.assign(logits).subiColumnVector(logits.max(true, 1));         // z − max z
-        INDArray logSumExp = Transforms.log(Transforms.exp(logSoftmax, true).sum(true, 1), false);
-        logSoftmax.subiColumnVector(logSumExp);                                   // [N, V]
+        Transforms.exp(softmax.assign(logSoftmax), false);                        // exp(z − max z)
+        INDArray sumExp = softmax.sum(true, 1);                                   // [N, 1]
+        softmax.diviColumnVector(sumExp);                                         // [N, V]
+        logSoftmax.subiColumnVector(Transforms.log(sumExp, false));               // [N, V]
         double[] out = new double[b * t];
         for (int i = 0; i < b; i++) {
             for (int j = 0; j < t; j++) {
@@ -181,6 +214,9 @@ public final class CausalLM {
      * dL/d(hidden states) [B, T, d] (e.g. from a reward head), into the parameter gradients.
      */
     public void backwardFromLogProbs(INDArray dLogProbs, INDArray dHidden) {
+        if (targets == null) {
+            throw new IllegalStateException("backwardFromLogProbs needs logProbs(targets) after the last forward");
+        }
         int t = batch.length();
         double[] dlp = new double[targets.length * t];                           // 0 where nothing is scored
         for (int i = 0; i < targets.length; i++) {
@@ -190,7 +226,7 @@ public final class CausalLM {
         }
         // d log softmax(z)_y / dz = onehot(y) − softmax(z)
         dLogitsFlat = Buffers.reuse(dLogitsFlat, config.dataType(), logits.shape());
-        Transforms.exp(dLogitsFlat.assign(logSoftmax), false).negi()
+        dLogitsFlat.assign(softmax).negi()
                 .muliColumnVector(Nd4j.create(dlp, new long[] {dlp.length, 1}, config.dataType()));
         for (int i = 0; i < targets.length; i++) {
             for (int j = 0; j < t; j++) {
@@ -258,7 +294,7 @@ public final class CausalLM {
         int t = padded.length();
         int[][] targets = new int[sequences.size()][t];
         for (int b = 0; b < sequences.size(); b++) {
-            java.util.Arrays.fill(targets[b], -1);
+            Arrays.fill(targets[b], -1);
             int start = padded.start(b);
             int[] seq = sequences.get(b);
             for (int j = prompts.get(b).length; j < seq.length; j++) {
@@ -279,7 +315,7 @@ public final class CausalLM {
     }
 
     /**
-     * [B, T, S] additive mask: key j is visible to query t iff j ≤ offset + t and key j is a real token, or j is
+     * [B, 1, T, S] additive mask: key j is visible to query t iff j ≤ offset + t and key j is a real token, or j is
      * the query's own position. The diagonal keeps a padding query's softmax row non-empty; the outputs at
      * padding positions mean nothing and are never read.
      */
@@ -297,7 +333,7 @@ public final class CausalLM {
                 }
             }
         }
-        return Nd4j.create(mask, new long[] {b, t, s}, config.dataType());
+        return Nd4j.create(mask, new long[] {b, 1, t, s}, config.dataType());
     }
 
     private int[] checkedPositions(int[][] positions) {

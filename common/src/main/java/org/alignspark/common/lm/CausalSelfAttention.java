@@ -9,8 +9,9 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * Causal multi-head self-attention (Vaswani et al. 2017) with grouped-query heads (Ainslie et al. 2023):
  * softmax(Q·Kᵀ/√d_head + mask)·V per head, query head h reading kv head h / (n_heads / n_kv_heads).
  * GPT-2 projects q, k, v with one Conv1D {@code c_attn} [d, 3d]; Llama with {@code q_proj}, {@code k_proj},
- * {@code v_proj} and rotates q and k with RoPE. The mask is additive: 0 where the key is visible
- * (causal and not padding), {@link #MASKED} elsewhere.
+ * {@code v_proj} and rotates q and k with RoPE. The mask is additive, [B, 1, T, S]: 0 where the key is
+ * visible (causal and not padding), {@link #MASKED} elsewhere. The products over all (batch, head) pairs run as
+ * one batched {@code Nd4j.matmul}; the projections are {@link Linear} gemms.
  */
 final class CausalSelfAttention {
     /** Added to the score of a hidden key: a finite "minus infinity", so a query with no visible key stays finite. */
@@ -32,14 +33,18 @@ final class CausalSelfAttention {
     private INDArray qh;      // [B, H, T, hd] queries (after RoPE)
     private INDArray kh;      // [B, Hkv, T, hd] keys of this step (after RoPE)
     private INDArray vh;      // [B, Hkv, T, hd]
+    private INDArray kAll;    // [B, Hkv, S, hd] cached and new keys (decoding only)
+    private INDArray vAll;    // [B, Hkv, S, hd]
+    private INDArray kRep;    // [B, H, S, hd] keys repeated for every query head of their group
+    private INDArray vRep;    // [B, H, S, hd]
     private INDArray att;     // [B, H, T, S] attention probabilities
     private INDArray yh;      // [B, H, T, hd] per-head outputs
     private INDArray y;       // [N, H·hd] heads side by side
     private INDArray dyh;     // [B, H, T, hd]
     private INDArray dAtt;    // [B, H, T, S]
     private INDArray dqh;     // [B, H, T, hd]
-    private INDArray dkh;     // [B, Hkv, T, hd]
-    private INDArray dvh;     // [B, Hkv, T, hd]
+    private INDArray dkRep;   // [B, H, T, hd]
+    private INDArray dvRep;   // [B, H, T, hd]
     private INDArray dq;      // [N, H·hd]
     private INDArray dk;      // [N, Hkv·hd]
     private INDArray dv;      // [N, Hkv·hd]
@@ -97,27 +102,21 @@ final class CausalSelfAttention {
             Rope.forward(qh, step.ropeCos(), step.ropeSin());
             Rope.forward(kh, step.ropeCos(), step.ropeSin());
         }
+        INDArray keys = kh;                                                      // [B, Hkv, S, hd]
+        INDArray values = vh;
         if (step.cache() != null) {
             appendToCache(step.cache(), step.offset(), t);
+            keys = kAll = cachedPrefix(step.cache().keys[layer], kAll, s);
+            values = vAll = cachedPrefix(step.cache().values[layer], vAll, s);
         }
+        kRep = repeatKv(keys, kRep);                                             // [B, H, S, hd]
+        vRep = repeatKv(values, vRep);
         att = Buffers.reuse(att, x.dataType(), b, nHeads, t, s);
-        yh = Buffers.reuse(yh, x.dataType(), b, nHeads, t, headDim);
-        int group = nHeads / nKvHeads;
-        for (int i = 0; i < b; i++) {
-            INDArray mask = step.mask().slice(i);                                // [T, S]
-            for (int h = 0; h < nHeads; h++) {
-                INDArray scores = att.slice(i).slice(h);                         // [T, S]
-                Nd4j.gemm(qh.slice(i).slice(h), keys(i, h / group, s), scores, false, true, scale, 0.0);
-                scores.addi(mask);
-            }
-        }
+        Nd4j.matmul(qh, kRep, att, false, true, false);                          // Q·Kᵀ [B, H, T, S]
+        att.muli(scale).addi(step.mask());                                       // + mask [B, 1, T, S]
         softmaxRows(att.reshape((long) b * nHeads * t, s));                      // rows of [B·H·T, S]
-        for (int i = 0; i < b; i++) {
-            for (int h = 0; h < nHeads; h++) {
-                Nd4j.gemm(att.slice(i).slice(h), values(i, h / group, s), yh.slice(i).slice(h),
-                        false, false, 1.0, 0.0);                                 // [T, S]·[S, hd]
-            }
-        }
+        yh = Buffers.reuse(yh, x.dataType(), b, nHeads, t, headDim);
+        Nd4j.matmul(att, vRep, yh, false, false, false);                         // P·V [B, H, T, hd]
         y = fromHeads(yh, Buffers.reuse(y, x.dataType(), (long) b * t, nHeads * headDim));
         return outProj.forward(y);                                               // [N, d]
     }
@@ -128,33 +127,23 @@ final class CausalSelfAttention {
         }
         int b = step.batch();
         int t = step.length();
-        int group = nHeads / nKvHeads;
         INDArray dy = outProj.backward(dOut);                                    // [N, H·hd]
         dyh = toHeads(dy, Buffers.reuse(dyh, dy.dataType(), b, nHeads, t, headDim));
         dAtt = Buffers.reuse(dAtt, dy.dataType(), att.shape());
-        dqh = Buffers.reuse(dqh, dy.dataType(), qh.shape());
-        dkh = Buffers.reuse(dkh, dy.dataType(), kh.shape()).assign(0);
-        dvh = Buffers.reuse(dvh, dy.dataType(), vh.shape()).assign(0);
-        for (int i = 0; i < b; i++) {
-            for (int h = 0; h < nHeads; h++) {
-                INDArray p = att.slice(i).slice(h);                              // [T, S]
-                INDArray dYh = dyh.slice(i).slice(h);                            // [T, hd]
-                Nd4j.gemm(dYh, vh.slice(i).slice(h / group), dAtt.slice(i).slice(h), false, true, 1.0, 0.0);
-                Nd4j.gemm(p, dYh, dvh.slice(i).slice(h / group), true, false, 1.0, 1.0);
-            }
-        }
-        // softmax backward, all rows at once: dS = P ⊙ (dP − Σ_j dP_j P_j)
+        dvRep = Buffers.reuse(dvRep, dy.dataType(), kRep.shape());
+        Nd4j.matmul(dyh, vRep, dAtt, false, true, false);                        // dP = dY·Vᵀ [B, H, T, T]
+        Nd4j.matmul(att, dyh, dvRep, true, false, false);                        // dV = Pᵀ·dY [B, H, T, hd]
+        // softmax backward, all rows at once: dS = P ⊙ (dP − Σ_j dP_j P_j), then the 1/√d_head scale
         INDArray p2 = att.reshape((long) b * nHeads * t, t);
         INDArray dS = dAtt.reshape((long) b * nHeads * t, t);
         INDArray rowDot = dS.mul(p2).sum(true, 1);
-        dS.subiColumnVector(rowDot).muli(p2);
-        for (int i = 0; i < b; i++) {
-            for (int h = 0; h < nHeads; h++) {
-                INDArray ds = dAtt.slice(i).slice(h);                            // [T, T]
-                Nd4j.gemm(ds, kh.slice(i).slice(h / group), dqh.slice(i).slice(h), false, false, scale, 0.0);
-                Nd4j.gemm(ds, qh.slice(i).slice(h), dkh.slice(i).slice(h / group), true, false, scale, 1.0);
-            }
-        }
+        dS.subiColumnVector(rowDot).muli(p2).muli(scale);
+        dqh = Buffers.reuse(dqh, dy.dataType(), qh.shape());
+        dkRep = Buffers.reuse(dkRep, dy.dataType(), kRep.shape());
+        Nd4j.matmul(dAtt, kRep, dqh, false, false, false);                       // dQ = dS·K [B, H, T, hd]
+        Nd4j.matmul(dAtt, qh, dkRep, true, false, false);                        // dK = dSᵀ·Q [B, H, T, hd]
+        INDArray dkh = sumGroups(dkRep);                                         // [B, Hkv, T, hd]
+        INDArray dvh = sumGroups(dvRep);
         if (step.ropeCos() != null) {
             Rope.backward(dqh, step.ropeCos(), step.ropeSin());
             Rope.backward(dkh, step.ropeCos(), step.ropeSin());
@@ -175,6 +164,32 @@ final class CausalSelfAttention {
         return dx.assign(qProj.backward(dq)).addi(kProj.backward(dk)).addi(vProj.backward(dv));
     }
 
+    /** [B, Hkv, S, hd] -> [B, H, S, hd]: query head h reads kv head h / group (HF repeat_kv). */
+    private INDArray repeatKv(INDArray kv, INDArray buffer) {
+        int group = nHeads / nKvHeads;
+        if (group == 1) {
+            return kv;
+        }
+        long b = kv.size(0);
+        long s = kv.size(2);
+        INDArray out = Buffers.reuse(buffer, kv.dataType(), b, nHeads, s, headDim);
+        INDArray grouped = out.reshape(b, nKvHeads, group, s, headDim);
+        for (int r = 0; r < group; r++) {
+            grouped.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(r), NDArrayIndex.all(),
+                    NDArrayIndex.all()).assign(kv);
+        }
+        return out;
+    }
+
+    /** The transpose of {@link #repeatKv}: [B, H, S, hd] -> [B, Hkv, S, hd], summing each group's heads. */
+    private INDArray sumGroups(INDArray perHead) {
+        int group = nHeads / nKvHeads;
+        if (group == 1) {
+            return perHead;
+        }
+        return perHead.reshape(perHead.size(0), nKvHeads, group, perHead.size(2), headDim).sum(2);
+    }
+
     /** Softmax of each row in place, shifted by the row maximum so that exp cannot overflow. */
     private static void softmaxRows(INDArray z) { // [M, S]
         z.subiColumnVector(z.max(true, 1));
@@ -190,16 +205,11 @@ final class CausalSelfAttention {
         }
     }
 
-    /** Keys [S, hd] of row i, kv head g: this step's own, or the cache's first S positions. */
-    private INDArray keys(int i, int g, int s) {
-        return step.cache() == null ? kh.slice(i).slice(g)
-                : step.cache().keys[layer].slice(i).slice(g).get(NDArrayIndex.interval(0, s), NDArrayIndex.all());
-    }
-
-    /** Values [S, hd] of row i, kv head g. */
-    private INDArray values(int i, int g, int s) {
-        return step.cache() == null ? vh.slice(i).slice(g)
-                : step.cache().values[layer].slice(i).slice(g).get(NDArrayIndex.interval(0, s), NDArrayIndex.all());
+    /** The first S positions of a cache array [B, Hkv, capacity, hd], copied into a contiguous buffer. */
+    private static INDArray cachedPrefix(INDArray cached, INDArray buffer, int s) {
+        INDArray out = Buffers.reuse(buffer, cached.dataType(), cached.size(0), cached.size(1), s, cached.size(3));
+        return out.assign(cached.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, s),
+                NDArrayIndex.all()));
     }
 
     /** [B·T, heads·hd] (row = (b, t)) -> [B, heads, T, hd]. */

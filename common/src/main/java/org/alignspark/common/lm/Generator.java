@@ -21,6 +21,9 @@ public final class Generator {
         if (seeds.length != b) {
             throw new IllegalArgumentException(b + " prompts but " + seeds.length + " seeds");
         }
+        if (config.maxNewTokens() == 0) {
+            return prompts.stream().map(p -> new int[0]).toList();
+        }
         Batch prompt = Batch.padded(prompts, Batch.Padding.LEFT, config.padId());
         int promptLength = prompt.length();
         SplittableRandom[] random = new SplittableRandom[b];

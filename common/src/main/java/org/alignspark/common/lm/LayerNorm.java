@@ -20,11 +20,10 @@ final class LayerNorm implements Norm {
     LayerNorm(Parameters params, String name, int d, double eps) {
         this.eps = eps;
         this.d = d;
-        this.weight = params.add(name + ".weight", d);
+        this.weight = params.add(name + ".weight", 1.0, d);
         this.bias = params.add(name + ".bias", d);
         this.dWeight = params.gradient(name + ".weight");
         this.dBias = params.gradient(name + ".bias");
-        weight.assign(1.0);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package org.alignspark.common.lm;
 
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -13,19 +14,45 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class Parameters {
     private final DataType dataType;
-    private final Map<String, INDArray> values = new LinkedHashMap<>();
-    private final Map<String, INDArray> gradients = new LinkedHashMap<>();
+    private final Map<String, INDArray> values;
+    private final Map<String, INDArray> gradients;
+    private final boolean shared;
 
     Parameters(DataType dataType) {
+        this(dataType, new LinkedHashMap<>(), new LinkedHashMap<>(), false);
+    }
+
+    private Parameters(DataType dataType, Map<String, INDArray> values, Map<String, INDArray> gradients,
+                       boolean shared) {
         this.dataType = dataType;
+        this.values = values;
+        this.gradients = gradients;
+        this.shared = shared;
+    }
+
+    /** The same arrays, for a model replica: {@link #add} then binds to the existing parameter of that name. */
+    Parameters shared() {
+        return new Parameters(dataType, values, gradients, true);
     }
 
     /** Registers a zero-initialised parameter and its gradient buffer. */
     INDArray add(String name, long... shape) {
+        return add(name, 0.0, shape);
+    }
+
+    /** Registers a parameter filled with {@code initial} (or, when shared, returns the existing one). */
+    INDArray add(String name, double initial, long... shape) {
+        if (shared) {
+            INDArray existing = values.get(name);
+            if (existing == null || !Arrays.equals(existing.shape(), shape)) {
+                throw new IllegalStateException("replica parameter " + name + " does not match the original");
+            }
+            return existing;
+        }
         if (values.containsKey(name)) {
             throw new IllegalArgumentException("duplicate parameter " + name);
         }
-        INDArray value = Nd4j.create(dataType, shape);
+        INDArray value = Nd4j.valueArrayOf(shape, initial, dataType);
         values.put(name, value);
         gradients.put(name, Nd4j.create(dataType, shape));
         return value;

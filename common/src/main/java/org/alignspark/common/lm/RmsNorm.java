@@ -18,9 +18,8 @@ final class RmsNorm implements Norm {
     RmsNorm(Parameters params, String name, int d, double eps) {
         this.eps = eps;
         this.d = d;
-        this.weight = params.add(name + ".weight", d);
+        this.weight = params.add(name + ".weight", 1.0, d);
         this.dWeight = params.gradient(name + ".weight");
-        weight.assign(1.0);
     }
 
     @Override

@@ -13,14 +13,14 @@ public final class Sampler {
     }
 
     public static int next(double[] logits, GenerationConfig config, SplittableRandom random) {
+        if (config.temperature() <= 0) {
+            return argmax(logits);
+        }
         Integer[] order = new Integer[logits.length];
         for (int i = 0; i < order.length; i++) {
             order[i] = i;
         }
         Arrays.sort(order, Comparator.<Integer>comparingDouble(i -> -logits[i]).thenComparingInt(i -> i));
-        if (config.temperature() <= 0) {
-            return order[0];
-        }
         int keep = config.topK() > 0 ? Math.min(config.topK(), logits.length) : logits.length;
         double[] probs = new double[keep];                                      // softmax(z / T) over the top k
         double max = logits[order[0]] / config.temperature();
@@ -42,5 +42,16 @@ public final class Sampler {
             }
         }
         return order[nucleus - 1];
+    }
+
+    /** The index of the largest logit, the lowest index among ties. */
+    private static int argmax(double[] logits) {
+        int best = 0;
+        for (int i = 1; i < logits.length; i++) {
+            if (logits[i] > logits[best]) {
+                best = i;
+            }
+        }
+        return best;
     }
 }

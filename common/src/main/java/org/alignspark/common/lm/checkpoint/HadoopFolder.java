@@ -39,4 +39,22 @@ final class HadoopFolder implements ModelFolder {
     public OutputStream create(String file) throws IOException {
         return fs.create(new org.apache.hadoop.fs.Path(root, file), true);
     }
+
+    @Override
+    public ModelFolder staging() throws IOException {
+        org.apache.hadoop.fs.Path staged = new org.apache.hadoop.fs.Path(root.getParent(),
+                root.getName() + ".tmp-" + System.nanoTime());
+        fs.mkdirs(staged);
+        return new HadoopFolder(staged.toString());
+    }
+
+    @Override
+    public void moveFrom(ModelFolder staged) throws IOException {
+        if (fs.exists(root)) {
+            throw new IOException(root + " already exists");
+        }
+        if (!fs.rename(((HadoopFolder) staged).root, root)) {
+            throw new IOException("cannot rename " + staged.location() + " to " + root);
+        }
+    }
 }

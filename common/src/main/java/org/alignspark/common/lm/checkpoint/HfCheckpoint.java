@@ -65,8 +65,9 @@ public final class HfCheckpoint {
                         + Arrays.toString(p.getValue().shape()) + ")");
             }
             if (!Arrays.equals(value.shape(), p.getValue().shape())) {
-                throw new CheckpointException(fileOf.get(p.getKey()) + ": tensor " + p.getKey() + " has shape " + Arrays.toString(value.shape())
-                        + " but config.json implies " + Arrays.toString(p.getValue().shape()));
+                throw new CheckpointException(fileOf.get(p.getKey()) + ": tensor " + p.getKey() + " has shape "
+                        + Arrays.toString(value.shape()) + " but config.json implies "
+                        + Arrays.toString(p.getValue().shape()));
             }
             p.getValue().assign(value.castTo(dataType));
         }
@@ -124,6 +125,29 @@ public final class HfCheckpoint {
             return tensors;
         } catch (IOException e) {
             throw new CheckpointException(folder.location() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** More files of a checkpoint folder, such as a tokenizer's ({@code byteTokenizer::save}). */
+    @FunctionalInterface
+    public interface FolderWriter {
+        void writeTo(ModelFolder folder) throws IOException;
+    }
+
+    /**
+     * Writes the checkpoint into a staging folder beside {@code target}, then renames it to {@code target}, so a
+     * reader (or a resuming job) sees either no folder or a complete one. {@code target} must not exist.
+     */
+    public static void saveAtomically(CausalLM model, ModelFolder target, FolderWriter... extras) {
+        try {
+            ModelFolder staged = target.staging();
+            save(model, staged);
+            for (FolderWriter extra : extras) {
+                extra.writeTo(staged);
+            }
+            target.moveFrom(staged);
+        } catch (IOException e) {
+            throw new CheckpointException(target.location() + ": cannot publish checkpoint: " + e, e);
         }
     }
 

@@ -28,6 +28,10 @@ public final class HfConfig {
         if (!activation.equals("gelu_new") && !activation.equals("gelu_pytorch_tanh")) {
             throw new CheckpointException(file + ": unsupported GPT-2 activation_function '" + activation + "'");
         }
+        if (json.path("scale_attn_by_inverse_layer_idx").asBoolean(false)
+                || !json.path("scale_attn_weights").asBoolean(true)) {
+            throw new CheckpointException(file + ": only GPT-2's standard 1/√d_head attention scaling is supported");
+        }
         int d = required(json, "n_embd", file);
         int inner = json.hasNonNull("n_inner") ? json.get("n_inner").asInt() : 4 * d;
         int heads = required(json, "n_head", file);
@@ -44,6 +48,9 @@ public final class HfConfig {
         }
         if (json.hasNonNull("rope_scaling")) {
             throw new CheckpointException(file + ": rope_scaling " + json.get("rope_scaling") + " is not supported");
+        }
+        if (json.path("use_sliding_window").asBoolean(false)) {
+            throw new CheckpointException(file + ": sliding-window attention is not supported");
         }
         if (json.path("mlp_bias").asBoolean(false)) {
             throw new CheckpointException(file + ": mlp_bias is not supported");

@@ -5,8 +5,10 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 
 /** A model folder on the local file system, through java.nio. */
 final class LocalFolder implements ModelFolder {
@@ -35,5 +37,20 @@ final class LocalFolder implements ModelFolder {
     public OutputStream create(String file) throws IOException {
         Files.createDirectories(root);
         return new BufferedOutputStream(Files.newOutputStream(root.resolve(file)), 1 << 20);
+    }
+
+    @Override
+    public ModelFolder staging() throws IOException {
+        Path staged = root.resolveSibling(root.getFileName() + ".tmp-" + System.nanoTime());
+        Files.createDirectories(staged);
+        return new LocalFolder(staged);
+    }
+
+    @Override
+    public void moveFrom(ModelFolder staged) throws IOException {
+        if (Files.exists(root)) {
+            throw new FileAlreadyExistsException(root.toString());
+        }
+        Files.move(((LocalFolder) staged).root, root, StandardCopyOption.ATOMIC_MOVE);
     }
 }

@@ -21,6 +21,12 @@ public interface ModelFolder {
     /** Creates (or replaces) a file, creating the folder when needed. */
     OutputStream create(String file) throws IOException;
 
+    /** A new folder beside this one, for writing files that {@link #moveFrom} then publishes here at once. */
+    ModelFolder staging() throws IOException;
+
+    /** Renames {@code staged} (from {@link #staging()}) to this folder's location, which must not exist yet. */
+    void moveFrom(ModelFolder staged) throws IOException;
+
     /** {@code location + "/" + file}, as messages name it. */
     default String describe(String file) {
         return location() + "/" + file;

@@ -59,6 +59,26 @@ class HfCheckpointTest {
     }
 
     @Test
+    void atomicSavePublishesACompleteFolderAndRefusesToOverwrite() throws Exception {
+        CausalLM model = CausalLM.initialize(ModelConfig.llama(32, 16, 1, 4, 2, 24, 16), 4);
+        ModelFolder target = ModelFolder.local(dir.resolve("step-100"));
+        HfCheckpoint.saveAtomically(model, target,
+                folder -> new org.alignspark.common.tokenizer.ByteTokenizer().save(folder));
+        assertSameLogits(model, HfCheckpoint.load(target.location()));
+        assertTrue(target.exists("tokenizer.json"));
+        try (var files = Files.list(dir)) {
+            assertEquals(1, files.count(), "no staging folder left behind");
+        }
+        CheckpointException again = assertThrows(CheckpointException.class,
+                () -> HfCheckpoint.saveAtomically(model, target));
+        assertTrue(again.getMessage().contains("step-100"), again.getMessage());
+
+        String uri = "file://" + dir.resolve("hadoop-step").toAbsolutePath();
+        HfCheckpoint.saveAtomically(model, ModelFolder.hadoop(uri));
+        assertSameLogits(model, HfCheckpoint.load(ModelFolder.hadoop(uri), DataType.FLOAT));
+    }
+
+    @Test
     void loadsShardedCheckpointThroughIndex() throws Exception {
         CausalLM model = CausalLM.initialize(ModelConfig.llama(32, 16, 2, 4, 2, 24, 16), 5);
         Path folder = dir.resolve("sharded");
@@ -99,6 +119,25 @@ class HfCheckpointTest {
         Files.writeString(folder.resolve("config.json"), "{\"model_type\": \"bert\"}");
         CheckpointException e = assertThrows(CheckpointException.class, () -> HfCheckpoint.load(folder.toString()));
         assertTrue(e.getMessage().contains("config.json") && e.getMessage().contains("bert"), e.getMessage());
+    }
+
+    @Test
+    void rejectsUnsupportedVariantsOfKnownArchitectures() throws Exception {
+        String[] configs = {
+            "{\"model_type\": \"llama\", \"hidden_size\": 16, \"num_hidden_layers\": 1, \"num_attention_heads\": 2,"
+                + " \"intermediate_size\": 32, \"max_position_embeddings\": 16, \"vocab_size\": 32,"
+                + " \"rope_scaling\": {\"rope_type\": \"llama3\", \"factor\": 8.0}}",
+            "{\"model_type\": \"qwen2\", \"use_sliding_window\": true}",
+            "{\"model_type\": \"gpt2\", \"scale_attn_by_inverse_layer_idx\": true}",
+            "{\"model_type\": \"gpt2\", \"activation_function\": \"relu\"}"};
+        for (int i = 0; i < configs.length; i++) {
+            Path folder = dir.resolve("variant-" + i);
+            Files.createDirectories(folder);
+            Files.writeString(folder.resolve("config.json"), configs[i]);
+            CheckpointException e = assertThrows(CheckpointException.class,
+                    () -> HfCheckpoint.readConfig(ModelFolder.local(folder), DataType.FLOAT));
+            assertTrue(e.getMessage().contains("config.json"), e.getMessage());
+        }
     }
 
     @Test
