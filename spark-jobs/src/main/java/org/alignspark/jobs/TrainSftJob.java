@@ -8,7 +8,6 @@ import java.util.concurrent.Callable;
 import org.alignspark.common.lm.CausalLM;
 import org.alignspark.common.lm.checkpoint.HfCheckpoint;
 import org.alignspark.common.lm.checkpoint.ModelFolder;
-import org.alignspark.common.rm.RewardModelFolder;
 import org.alignspark.common.sft.CompletionOnlyLoss;
 import org.alignspark.common.sft.LanguageModel;
 import org.alignspark.common.sft.SftExample;
@@ -17,6 +16,7 @@ import org.alignspark.common.train.TensorBundle;
 import org.alignspark.spark.ModelRows;
 import org.alignspark.spark.WarehouseOption;
 import org.alignspark.spark.Warehouse;
+import org.alignspark.train.Checkpoints;
 import org.alignspark.train.ParameterAveraging;
 import org.alignspark.train.TrainerOptions;
 import org.alignspark.train.TrainingConfig;
@@ -125,12 +125,7 @@ public final class TrainSftJob implements Callable<Integer> {
         ParameterAveraging<SftExample, LanguageModel> engine = new ParameterAveraging<>(spark, config,
                 () -> new LanguageModel(new CausalLM(HfCheckpoint.readConfig(ModelFolder.of(base), DataType.FLOAT))),
                 new CompletionOnlyLoss(padId),
-                (parameters, fs, folder) -> {
-                    parameters.copyInto(initial.parameters().values());
-                    ModelFolder target = ModelFolder.of(folder.toString());
-                    HfCheckpoint.save(initial, target);
-                    RewardModelFolder.copyTokenizer(ModelFolder.of(base), target);
-                },
+                Checkpoints.ModelWriter.causalLm(initial, base),
                 new TrainingMetricsTable(spark, warehouse, "sft", dt));
         engine.fit(examples, TensorBundle.of(initial.parameters().values()));
         all.unpersist();

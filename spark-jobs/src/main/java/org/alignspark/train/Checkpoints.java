@@ -10,7 +10,11 @@ import java.util.Optional;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import org.alignspark.common.lm.CausalLM;
+import org.alignspark.common.lm.checkpoint.HfCheckpoint;
+import org.alignspark.common.lm.checkpoint.ModelFolder;
 import org.alignspark.common.lm.checkpoint.SafeTensors;
+import org.alignspark.common.rm.RewardModelFolder;
 import org.alignspark.common.train.TensorBundle;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
@@ -37,6 +41,19 @@ public final class Checkpoints {
         /** Weights only, as model.safetensors. */
         static ModelWriter weightsOnly() {
             return (parameters, fs, folder) -> writeTensors(parameters, fs, new Path(folder, MODEL_FILE));
+        }
+
+        /**
+         * A causal LM as a Hugging Face folder (config.json, model.safetensors) with the tokenizer files of
+         * {@code tokenizerFolder}; {@code scratch} (driver-side, same architecture) receives the parameters first.
+         */
+        static ModelWriter causalLm(CausalLM scratch, String tokenizerFolder) {
+            return (parameters, fs, folder) -> {
+                parameters.copyInto(scratch.parameters().values());
+                ModelFolder target = ModelFolder.of(folder.toString());
+                HfCheckpoint.save(scratch, target);
+                RewardModelFolder.copyTokenizer(ModelFolder.of(tokenizerFolder), target);
+            };
         }
     }
 

@@ -1,0 +1,80 @@
+package org.alignspark.jobs;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+
+import org.alignspark.Main;
+import org.alignspark.common.lm.CausalLM;
+import org.alignspark.common.lm.checkpoint.HfCheckpoint;
+import org.alignspark.common.sft.CompletionLogProbs;
+import org.alignspark.common.tokenizer.ChatEncoder;
+import org.alignspark.common.tokenizer.Message;
+import org.alignspark.spark.ModelRows;
+import org.alignspark.spark.TestSpark;
+import org.alignspark.testing.TinyModels;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TrainPolicyJobTest {
+    private static final String DT = "2026-11-27";
+    private static final String[] WORDS = {"apple", "river", "stone", "cloud", "maple", "tiger", "lemon", "piano"};
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void dpoRaisesHeldOutImplicitRewardAccuracy() throws IOException {
+        SparkSession spark = TestSpark.session();
+        String warehouse = tmp.resolve("warehouse").toString();
+        Random random = new Random(11);
+        StringBuilder jsonl = new StringBuilder();
+        for (int i = 0; i < 160; i++) {
+            String w = WORDS[random.nextInt(WORDS.length)];
+            jsonl.append(String.format("{\"prompt\": \"Rate %d.\", \"chosen\": \"%s :)\", \"rejected\": \"%s :(\"}%n", i, w, w));
+        }
+        Path input = tmp.resolve("pairs.jsonl");
+        Files.writeString(input, jsonl);
+        assertEquals(0, Main.run("ingest", "--format", "trl", "--input", input.toString(), "--dataset", "prefs", "--dt", DT,
+                "--test-fraction", "0.2", "--warehouse", warehouse));
+        Path reference = TinyModels.gpt2(tmp.resolve("reference"), 5);
+        assertEquals(0, Main.run("ref-logprobs", "--pairs", "prefs", "--dt", DT, "--reference-model", reference.toString(),
+                "--output", "prefs_ref", "--warehouse", warehouse));
+        assertEquals(spark.sql("SELECT * FROM prefs").count(), spark.sql("SELECT * FROM prefs_ref").count());
+
+        Path output = tmp.resolve("dpo");
+        assertEquals(0, Main.run("train-policy", "--pairs", "prefs_ref", "--dt", DT, "--base-model", reference.toString(),
+                "--beta", "0.5", "--output", output.toString(), "--run-id", "dpo-test", "--warehouse", warehouse,
+                "--workers", "2", "--batch-size-per-worker", "8", "--averaging-frequency", "2", "--epochs", "3",
+                "--learning-rate", "3e-3", "--checkpoint-every", "0"));
+
+        Path last;
+        try (var folders = Files.list(output)) {
+            last = folders.filter(p -> p.getFileName().toString().startsWith("checkpoint-")).max(Path::compareTo).orElseThrow();
+        }
+        CausalLM policy = HfCheckpoint.load(last.toString());
+        ChatEncoder encoder = TrainRmJob.encoder(last.toString());
+        List<Row> held = spark.sql("SELECT prompt, chosen, rejected, ref_logp_chosen, ref_logp_rejected FROM prefs_ref "
+                + "WHERE split = 'test'").collectAsList();
+        long correct = held.stream().filter(r -> {
+            List<Message> prompt = ModelRows.messages(r, "prompt");
+            int[] p = encoder.prompt(prompt);
+            double[] logps = CompletionLogProbs.forward(policy, List.of(p, p),
+                    List.of(encoder.completion(prompt, r.getString(1)), encoder.completion(prompt, r.getString(2))), 0).sums();
+            return logps[0] - r.getDouble(3) > logps[1] - r.getDouble(4);
+        }).count();
+        assertTrue(held.size() >= 20, "held-out pairs " + held.size());
+        assertTrue(correct > 0.8 * held.size(), "held-out implicit-reward accuracy " + correct + "/" + held.size());
+        Row metrics = spark.sql("SELECT metrics['rewards/accuracies'], metrics['logps/chosen_below_ref'] FROM training_metrics "
+                + "WHERE run_id = 'dpo-test' ORDER BY round DESC LIMIT 1").first();
+        assertTrue(metrics.getDouble(0) > 0.8, metrics.toString());
+        assertTrue(metrics.getDouble(1) >= 0 && metrics.getDouble(1) <= 1, metrics.toString());
+    }
+}
