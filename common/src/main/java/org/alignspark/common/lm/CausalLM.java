@@ -30,6 +30,7 @@ public final class CausalLM {
     private final List<TransformerBlock> blocks = new ArrayList<>();
     private final Norm finalNorm;
     private final Linear lmHead;
+    private final double[] inverseFrequencies;  // RoPE, Llama only
 
     private Batch batch;
     private Step step;
@@ -57,6 +58,7 @@ public final class CausalLM {
             blocks.add(new TransformerBlock(config, params, l));
         }
         finalNorm = Norm.of(config, params, gpt2 ? "ln_f" : "model.norm");
+        inverseFrequencies = Rope.inverseFrequencies(config.headDim(), config.ropeTheta(), config.ropeScaling());
         lmHead = config.tieWordEmbeddings()
                 ? Linear.shared(params, gpt2 ? "wte.weight" : "model.embed_tokens.weight", config.dModel(),
                         config.vocabSize())
@@ -133,7 +135,7 @@ public final class CausalLM {
         int[][] positions = batch.positions(cache == null ? null : cache.realTokens);
         int[] ids = flatten(batch.tokens());
         INDArray[] rope = config.family() == ModelConfig.Family.LLAMA
-                ? Rope.tables(positions, config.headDim(), config.ropeTheta(), config.dataType())
+                ? Rope.tables(positions, inverseFrequencies, config.dataType())
                 : new INDArray[2];
         step = new Step(b, t, offset, additiveMask(batch, cache, offset), rope[0], rope[1], cache);
 

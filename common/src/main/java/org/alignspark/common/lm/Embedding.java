@@ -6,7 +6,7 @@ import org.nd4j.linalg.factory.Nd4j;
 /** A lookup table: token embeddings ({@code wte}, {@code embed_tokens}) or GPT-2's learned positions ({@code wpe}). */
 final class Embedding {
     private final int d;
-    final INDArray weight;    // [rows, d]
+    private final INDArray weight;    // [rows, d]
     private final INDArray dWeight;
 
     private int[] ids;        // [N]

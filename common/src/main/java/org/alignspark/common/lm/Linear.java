@@ -15,9 +15,9 @@ final class Linear {
     private final Layout layout;
     private final int in;
     private final int out;
-    final INDArray weight;
+    private final INDArray weight;
     private final INDArray dWeight;
-    final INDArray bias;
+    private final INDArray bias;
     private final INDArray dBias;
 
     private INDArray x;   // [N, in], the input of the last forward

@@ -14,6 +14,7 @@ import org.nd4j.linalg.api.buffer.DataType;
  * @param ropeTheta     RoPE base; unused by GPT-2
  * @param qkvBias       q/k/v projections carry a bias (Qwen2, Llama with attention_bias)
  * @param outProjBias   the attention output projection carries a bias (Llama with attention_bias)
+ * @param ropeScaling   Llama 3's long-context RoPE frequency scaling, or null for none
  */
 public record ModelConfig(
         Family family,
@@ -29,9 +30,18 @@ public record ModelConfig(
         boolean tieWordEmbeddings,
         boolean qkvBias,
         boolean outProjBias,
+        RopeScaling ropeScaling,
         DataType dataType) {
 
     public enum Family { GPT2, LLAMA }
+
+    /**
+     * Llama 3's RoPE scaling ({@code rope_scaling.rope_type = "llama3"}): frequencies whose wavelength exceeds
+     * originalMaxPositions / lowFreqFactor are divided by factor, those shorter than
+     * originalMaxPositions / highFreqFactor are kept, and those between are interpolated.
+     */
+    public record RopeScaling(double factor, double lowFreqFactor, double highFreqFactor, int originalMaxPositions) {
+    }
 
     public ModelConfig {
         require(vocabSize > 0 && dModel > 0 && nLayers > 0 && nHeads > 0 && nKvHeads > 0 && dFf > 0
@@ -46,14 +56,14 @@ public record ModelConfig(
     /** GPT-2 with d_ff = 4·d, tied embeddings, eps 1e-5, float32. */
     public static ModelConfig gpt2(int vocabSize, int dModel, int nLayers, int nHeads, int maxPositions) {
         return new ModelConfig(Family.GPT2, vocabSize, dModel, nLayers, nHeads, nHeads, 4 * dModel, maxPositions,
-                1e-5, 10000.0, true, false, false, DataType.FLOAT);
+                1e-5, 10000.0, true, false, false, null, DataType.FLOAT);
     }
 
     /** Llama with untied embeddings, eps 1e-6, theta 1e4, no biases, float32. */
     public static ModelConfig llama(int vocabSize, int dModel, int nLayers, int nHeads, int nKvHeads, int dFf,
                                     int maxPositions) {
         return new ModelConfig(Family.LLAMA, vocabSize, dModel, nLayers, nHeads, nKvHeads, dFf, maxPositions,
-                1e-6, 10000.0, false, false, false, DataType.FLOAT);
+                1e-6, 10000.0, false, false, false, null, DataType.FLOAT);
     }
 
     public int headDim() {
@@ -62,22 +72,27 @@ public record ModelConfig(
 
     public ModelConfig withDataType(DataType type) {
         return new ModelConfig(family, vocabSize, dModel, nLayers, nHeads, nKvHeads, dFf, maxPositions, normEps,
-                ropeTheta, tieWordEmbeddings, qkvBias, outProjBias, type);
+                ropeTheta, tieWordEmbeddings, qkvBias, outProjBias, ropeScaling, type);
     }
 
     public ModelConfig withTiedEmbeddings(boolean tied) {
         return new ModelConfig(family, vocabSize, dModel, nLayers, nHeads, nKvHeads, dFf, maxPositions, normEps,
-                ropeTheta, tied, qkvBias, outProjBias, dataType);
+                ropeTheta, tied, qkvBias, outProjBias, ropeScaling, dataType);
     }
 
     public ModelConfig withQkvBias(boolean bias) {
         return new ModelConfig(family, vocabSize, dModel, nLayers, nHeads, nKvHeads, dFf, maxPositions, normEps,
-                ropeTheta, tieWordEmbeddings, bias, outProjBias, dataType);
+                ropeTheta, tieWordEmbeddings, bias, outProjBias, ropeScaling, dataType);
+    }
+
+    public ModelConfig withRopeScaling(RopeScaling scaling) {
+        return new ModelConfig(family, vocabSize, dModel, nLayers, nHeads, nKvHeads, dFf, maxPositions, normEps,
+                ropeTheta, tieWordEmbeddings, qkvBias, outProjBias, scaling, dataType);
     }
 
     public ModelConfig withRopeTheta(double theta) {
         return new ModelConfig(family, vocabSize, dModel, nLayers, nHeads, nKvHeads, dFf, maxPositions, normEps,
-                theta, tieWordEmbeddings, qkvBias, outProjBias, dataType);
+                theta, tieWordEmbeddings, qkvBias, outProjBias, ropeScaling, dataType);
     }
 
     private static int headDim(int dModel, int nHeads) {

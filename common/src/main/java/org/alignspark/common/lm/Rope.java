@@ -14,17 +14,38 @@ final class Rope {
     private Rope() {
     }
 
+    /** θ^(−2i/head_dim) for i < head_dim/2, rescaled as Llama 3 does when {@code scaling} is given. */
+    static double[] inverseFrequencies(int headDim, double theta, ModelConfig.RopeScaling scaling) {
+        double[] inv = new double[headDim / 2];
+        for (int i = 0; i < inv.length; i++) {
+            inv[i] = Math.pow(theta, -2.0 * i / headDim);
+            if (scaling != null) {
+                double wavelength = 2 * Math.PI / inv[i];
+                double longest = scaling.originalMaxPositions() / scaling.lowFreqFactor();
+                double shortest = scaling.originalMaxPositions() / scaling.highFreqFactor();
+                if (wavelength > longest) {
+                    inv[i] /= scaling.factor();
+                } else if (wavelength >= shortest) {
+                    double smooth = (scaling.originalMaxPositions() / wavelength - scaling.lowFreqFactor())
+                            / (scaling.highFreqFactor() - scaling.lowFreqFactor());
+                    inv[i] = (1 - smooth) * inv[i] / scaling.factor() + smooth * inv[i];
+                }
+            }
+        }
+        return inv;
+    }
+
     /** cos and sin of every (row, position, frequency): two arrays of shape [B, 1, T, head_dim/2]. */
-    static INDArray[] tables(int[][] positions, int headDim, double theta, DataType type) {
+    static INDArray[] tables(int[][] positions, double[] inverseFrequencies, DataType type) {
         int b = positions.length;
         int t = positions[0].length;
-        int half = headDim / 2;
+        int half = inverseFrequencies.length;
         double[] cos = new double[b * t * half];
         double[] sin = new double[b * t * half];
         for (int i = 0; i < b; i++) {
             for (int j = 0; j < t; j++) {
                 for (int f = 0; f < half; f++) {
-                    double angle = positions[i][j] * Math.pow(theta, -2.0 * f / headDim);
+                    double angle = positions[i][j] * inverseFrequencies[f];
                     cos[(i * t + j) * half + f] = Math.cos(angle);
                     sin[(i * t + j) * half + f] = Math.sin(angle);
                 }

@@ -56,4 +56,9 @@ final class HuggingFaceTokenizerAdapter implements Tokenizer {
     public int padId() {
         return pad;
     }
+
+    @Override
+    public void close() {
+        tokenizer.close();
+    }
 }

@@ -1,7 +1,7 @@
 package org.alignspark.common.tokenizer;
 
-/** Text to token ids and back, with the special ids a causal LM needs. */
-public interface Tokenizer {
+/** Text to token ids and back, with the special ids a causal LM needs. Close it to free native resources. */
+public interface Tokenizer extends AutoCloseable {
     /** Token ids of {@code text}; special-token strings in the text map to their ids, nothing is added. */
     int[] encode(String text);
 
@@ -17,4 +17,8 @@ public interface Tokenizer {
 
     /** Padding id (the eos id for tokenizers that define none). */
     int padId();
+
+    @Override
+    default void close() {
+    }
 }

@@ -95,7 +95,8 @@ class LayerGradientTest {
 
     @Test
     void ropeMatchesFiniteDifferences() {
-        INDArray[] tables = Rope.tables(new int[][] {{0, 1, 2}, {5, 0, 7}}, 6, 10000.0, DataType.DOUBLE);
+        INDArray[] tables = Rope.tables(new int[][] {{0, 1, 2}, {5, 0, 7}},
+                Rope.inverseFrequencies(6, 10000.0, null), DataType.DOUBLE);
         INDArray x = gaussian(10, 1.0, 2, 3, 3, 6);
         Function<INDArray, INDArray> rope = in -> {
             INDArray out = in.dup();
@@ -111,12 +112,25 @@ class LayerGradientTest {
     @Test
     void ropeRotatesHalvesAsHuggingFaceRotateHalf() {
         // head_dim 4, position 1: angles [1, 1e-2] for θ = 1e4; x = [1, 2, 3, 4] -> [x1 cos − x3 sin, ...]
-        INDArray[] tables = Rope.tables(new int[][] {{1}}, 4, 10000.0, DataType.DOUBLE);
+        INDArray[] tables = Rope.tables(new int[][] {{1}}, Rope.inverseFrequencies(4, 10000.0, null),
+                DataType.DOUBLE);
         INDArray x = Nd4j.create(new double[] {1, 2, 3, 4}, new long[] {1, 1, 1, 4}, DataType.DOUBLE);
         Rope.forward(x, tables[0], tables[1]);
         double c0 = Math.cos(1), s0 = Math.sin(1), c1 = Math.cos(0.01), s1 = Math.sin(0.01);
         double[] expected = {1 * c0 - 3 * s0, 2 * c1 - 4 * s1, 3 * c0 + 1 * s0, 4 * c1 + 2 * s1};
         org.junit.jupiter.api.Assertions.assertArrayEquals(expected, x.reshape(4).toDoubleVector(), 1e-12);
+    }
+
+    @Test
+    void llama3RopeScalingKeepsHighDividesLowAndInterpolatesMiddleFrequencies() {
+        // Llama 3.2: θ = 5e5, factor 32, low 1, high 4, original context 8192; values from HF's formula in float64
+        double[] inv = Rope.inverseFrequencies(64, 500000.0, new ModelConfig.RopeScaling(32, 1, 4, 8192));
+        org.junit.jupiter.api.Assertions.assertEquals(1.0, inv[0], 0);
+        org.junit.jupiter.api.Assertions.assertEquals(0.003211445994752591, inv[14], 1e-15);
+        org.junit.jupiter.api.Assertions.assertEquals(0.001290547928209264, inv[15], 1e-15);
+        org.junit.jupiter.api.Assertions.assertEquals(9.70828780262767e-05, inv[17], 1e-17);
+        org.junit.jupiter.api.Assertions.assertEquals(1.9461638184831125e-05, inv[18], 1e-17);
+        org.junit.jupiter.api.Assertions.assertEquals(9.41830672543491e-08, inv[31], 1e-20);
     }
 
     private static Step step(ModelConfig config, Batch batch) {

@@ -58,6 +58,26 @@ class ModelGradientTest {
     }
 
     @Test
+    void hiddenStateGradientAloneMatchesFiniteDifferences() {
+        // a reward head reads only the final hidden states: backward(null, dHidden)
+        CausalLM model = new CausalLM(ModelConfig.gpt2(16, 8, 2, 2, 8).withDataType(DataType.DOUBLE));
+        randomize(model.parameters(), 4, 0.3);
+        INDArray r = gaussian(8, 1.0, 3, 5, 8);
+        java.util.function.DoubleSupplier loss = () -> {
+            model.forward(BATCH);
+            return dot(model.hiddenStates(), r);
+        };
+        loss.getAsDouble();
+        model.parameters().zeroGradients();
+        model.backward(null, r);
+        long seed = 200;
+        for (var e : model.parameters().values().entrySet()) {
+            check("hidden " + e.getKey(), e.getValue(), model.parameters().gradients().get(e.getKey()).dup(), loss,
+                    SAMPLES_PER_TENSOR, seed++);
+        }
+    }
+
+    @Test
     void logitGradientsMatchFiniteDifferences() {
         ModelConfig config = ModelConfig.llama(16, 8, 2, 2, 2, 12, 16).withDataType(DataType.DOUBLE);
         CausalLM model = new CausalLM(config);

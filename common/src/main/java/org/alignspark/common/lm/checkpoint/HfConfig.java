@@ -38,7 +38,7 @@ public final class HfConfig {
         return new ModelConfig(ModelConfig.Family.GPT2, required(json, "vocab_size", file), d,
                 required(json, "n_layer", file), heads, heads, inner, required(json, "n_positions", file),
                 json.path("layer_norm_epsilon").asDouble(1e-5), 10000.0,
-                json.path("tie_word_embeddings").asBoolean(true), false, false, dataType);
+                json.path("tie_word_embeddings").asBoolean(true), false, false, null, dataType);
     }
 
     private static ModelConfig llama(JsonNode json, String file, DataType dataType, boolean qwen2) {
@@ -46,8 +46,16 @@ public final class HfConfig {
         if (!activation.equals("silu")) {
             throw new CheckpointException(file + ": unsupported hidden_act '" + activation + "'");
         }
-        if (json.hasNonNull("rope_scaling")) {
-            throw new CheckpointException(file + ": rope_scaling " + json.get("rope_scaling") + " is not supported");
+        ModelConfig.RopeScaling ropeScaling = null;
+        JsonNode scaling = json.get("rope_scaling");
+        if (scaling != null && !scaling.isNull()) {
+            String type = scaling.path("rope_type").asText(scaling.path("type").asText(""));
+            if (!type.equals("llama3")) {
+                throw new CheckpointException(file + ": rope_scaling " + scaling + " is not supported (only llama3)");
+            }
+            ropeScaling = new ModelConfig.RopeScaling(scaling.path("factor").asDouble(),
+                    scaling.path("low_freq_factor").asDouble(), scaling.path("high_freq_factor").asDouble(),
+                    scaling.path("original_max_position_embeddings").asInt());
         }
         if (json.path("use_sliding_window").asBoolean(false)) {
             throw new CheckpointException(file + ": sliding-window attention is not supported");
@@ -67,7 +75,7 @@ public final class HfConfig {
                 required(json, "intermediate_size", file), required(json, "max_position_embeddings", file),
                 json.path("rms_norm_eps").asDouble(1e-6), json.path("rope_theta").asDouble(10000.0),
                 json.path("tie_word_embeddings").asBoolean(false), qwen2 || attentionBias, !qwen2 && attentionBias,
-                dataType);
+                ropeScaling, dataType);
     }
 
     private static int required(JsonNode json, String key, String file) {
@@ -106,6 +114,12 @@ public final class HfConfig {
             json.put("rope_theta", c.ropeTheta());
             if (!qwen2) {
                 json.put("attention_bias", c.qkvBias());
+            }
+            if (c.ropeScaling() != null) {
+                json.putObject("rope_scaling").put("rope_type", "llama3").put("factor", c.ropeScaling().factor())
+                        .put("low_freq_factor", c.ropeScaling().lowFreqFactor())
+                        .put("high_freq_factor", c.ropeScaling().highFreqFactor())
+                        .put("original_max_position_embeddings", c.ropeScaling().originalMaxPositions());
             }
         }
         json.put("vocab_size", c.vocabSize());

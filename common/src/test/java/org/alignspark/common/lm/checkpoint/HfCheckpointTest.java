@@ -51,6 +51,17 @@ class HfCheckpointTest {
     }
 
     @Test
+    void llama3RopeScalingRoundTripsThroughConfigJson() {
+        ModelConfig config = ModelConfig.llama(32, 16, 1, 2, 2, 24, 64)
+                .withRopeScaling(new ModelConfig.RopeScaling(32, 1, 4, 16)).withRopeTheta(500000);
+        CausalLM model = CausalLM.initialize(config, 2);
+        Path folder = dir.resolve("llama3");
+        HfCheckpoint.save(model, ModelFolder.local(folder));
+        assertEquals(config, HfCheckpoint.readConfig(ModelFolder.local(folder), DataType.FLOAT));
+        assertSameLogits(model, HfCheckpoint.load(folder.toString()));
+    }
+
+    @Test
     void loadsThroughHadoopFileSystem() {
         CausalLM model = CausalLM.initialize(ModelConfig.gpt2(32, 16, 1, 2, 16), 3);
         String uri = "file://" + dir.resolve("hadoop").toAbsolutePath();
@@ -126,7 +137,7 @@ class HfCheckpointTest {
         String[] configs = {
             "{\"model_type\": \"llama\", \"hidden_size\": 16, \"num_hidden_layers\": 1, \"num_attention_heads\": 2,"
                 + " \"intermediate_size\": 32, \"max_position_embeddings\": 16, \"vocab_size\": 32,"
-                + " \"rope_scaling\": {\"rope_type\": \"llama3\", \"factor\": 8.0}}",
+                + " \"rope_scaling\": {\"rope_type\": \"yarn\", \"factor\": 8.0}}",
             "{\"model_type\": \"qwen2\", \"use_sliding_window\": true}",
             "{\"model_type\": \"gpt2\", \"scale_attn_by_inverse_layer_idx\": true}",
             "{\"model_type\": \"gpt2\", \"activation_function\": \"relu\"}"};
