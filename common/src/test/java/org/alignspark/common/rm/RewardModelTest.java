@@ -27,8 +27,7 @@ class RewardModelTest {
         ModelConfig c = family == ModelConfig.Family.GPT2
                 ? ModelConfig.gpt2(16, 8, 1, 2, 16)
                 : ModelConfig.llama(16, 8, 1, 2, 1, 16, 16);
-        return new ModelConfig(c.family(), c.vocabSize(), c.dModel(), c.nLayers(), c.nHeads(), c.nKvHeads(), c.dFf(),
-                c.maxPositions(), c.normEps(), c.ropeTheta(), c.tieWordEmbeddings(), c.qkvBias(), c.outProjBias(), dataType);
+        return c.withDataType(dataType);
     }
 
     private static final List<RewardPair> PAIRS = List.of(
