@@ -11,17 +11,52 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Named tensors as plain Java arrays: the form in which parameters and optimizer state cross the wire (broadcast,
- * treeAggregate) and are summed and averaged. Values are kept in double so sums over many workers lose nothing.
+ * treeAggregate) and are summed and averaged. Values are kept in double so sums over many workers lose nothing; a
+ * bundle made from float32 arrays travels as float32 (half the bytes, and nothing the float32 model could use is
+ * lost), one made from float64 arrays as float64.
  */
 public final class TensorBundle implements Serializable {
     private final String[] names;
     private final long[][] shapes;
-    private final double[][] values;
+    private transient double[][] values;
+    private final boolean singlePrecision;
 
-    private TensorBundle(String[] names, long[][] shapes, double[][] values) {
+    private TensorBundle(String[] names, long[][] shapes, double[][] values, boolean singlePrecision) {
         this.names = names;
         this.shapes = shapes;
         this.values = values;
+        this.singlePrecision = singlePrecision;
+    }
+
+    private void writeObject(java.io.ObjectOutputStream out) throws java.io.IOException {
+        out.defaultWriteObject();
+        for (double[] v : values) {
+            if (singlePrecision) {
+                float[] f = new float[v.length];
+                for (int j = 0; j < v.length; j++) {
+                    f[j] = (float) v[j];
+                }
+                out.writeObject(f);
+            } else {
+                out.writeObject(v);
+            }
+        }
+    }
+
+    private void readObject(java.io.ObjectInputStream in) throws java.io.IOException, ClassNotFoundException {
+        in.defaultReadObject();
+        values = new double[names.length][];
+        for (int i = 0; i < names.length; i++) {
+            if (singlePrecision) {
+                float[] f = (float[]) in.readObject();
+                values[i] = new double[f.length];
+                for (int j = 0; j < f.length; j++) {
+                    values[i][j] = f[j];
+                }
+            } else {
+                values[i] = (double[]) in.readObject();
+            }
+        }
     }
 
     /** Copies the arrays' current values, in map order. */
@@ -30,14 +65,16 @@ public final class TensorBundle implements Serializable {
         String[] names = new String[n];
         long[][] shapes = new long[n][];
         double[][] values = new double[n][];
+        boolean single = true;
         int i = 0;
         for (Map.Entry<String, INDArray> e : tensors.entrySet()) {
+            single &= e.getValue().dataType() == DataType.FLOAT;
             names[i] = e.getKey();
             shapes[i] = e.getValue().shape();
             values[i] = e.getValue().dup().data().asDouble();
             i++;
         }
-        return new TensorBundle(names, shapes, values);
+        return new TensorBundle(names, shapes, values, single);
     }
 
     /** A bundle of zeros shaped like this one: the identity of {@link #addInPlace}. */
@@ -46,7 +83,7 @@ public final class TensorBundle implements Serializable {
         for (int i = 0; i < values.length; i++) {
             zeros[i] = new double[values[i].length];
         }
-        return new TensorBundle(names, shapes, zeros);
+        return new TensorBundle(names, shapes, zeros, singlePrecision);
     }
 
     /** this += other, tensor by tensor; both must hold the same names and shapes. */
