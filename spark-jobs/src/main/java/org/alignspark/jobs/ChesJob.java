@@ -1,0 +1,185 @@
+package org.alignspark.jobs;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import org.alignspark.common.lm.Batch;
+import org.alignspark.common.lm.CausalLM;
+import org.alignspark.common.rewards.ChesScore;
+import org.alignspark.common.tokenizer.ChatEncoder;
+import org.alignspark.common.tokenizer.Message;
+import org.alignspark.spark.ExecutorModels;
+import org.alignspark.spark.ModelRows;
+import org.alignspark.spark.RunRecord;
+import org.alignspark.spark.Warehouse;
+import org.alignspark.spark.WarehouseOption;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.row_number;
+
+/**
+ * {@code ches}: the CHES and length-normalized CHES scores of "Unintentional Unalignment" (Razin et al.; spec-data-side
+ * §2) for every pair — how similar the model's hidden representations of chosen and rejected are, the predictor of
+ * likelihood displacement under DPO — and the paper's filtering: keep the lowest-scoring fraction, drop the highest,
+ * or cap the score. Removed pairs go to {@code <output>_ches_removed} with their scores; none vanish.
+ */
+@Command(name = "ches", mixinStandardHelpOptions = true, showDefaultValues = true,
+        description = "Score pairs by CHES / LN-CHES (hidden-embedding similarity) and filter out the most similar.")
+public final class ChesJob implements Callable<Integer> {
+    private static final StructType SCORES = new StructType()
+            .add("pair_id", DataTypes.StringType, false)
+            .add("ches", DataTypes.DoubleType, false)
+            .add("ln_ches", DataTypes.DoubleType, false);
+
+    @Option(names = "--pairs", required = true, description = "PreferencePair table.")
+    String pairsTable;
+
+    @Option(names = "--dt", required = true, description = "Partition of the pair table and of the outputs, YYYY-MM-DD.")
+    String dt;
+
+    @Option(names = "--model", required = true, description = "HF model folder whose final hidden states are compared.")
+    String model;
+
+    @Option(names = "--output", required = true, description = "Output table of the kept pairs with their scores.")
+    String output;
+
+    @Option(names = "--score", defaultValue = "ln_ches", description = "Score the filter ranks by: ches or ln_ches.")
+    String score;
+
+    @Option(names = "--keep", description = "lowest-fraction=Q: keep the Q share of pairs with the lowest scores (the paper keeps 0.05).")
+    String keep;
+
+    @Option(names = "--drop", description = "highest-fraction=Q: drop the Q share of pairs with the highest scores.")
+    String drop;
+
+    @Option(names = "--max-score", description = "Keep pairs whose score is at most this.")
+    Double maxScore;
+
+    @Option(names = "--batch-size", defaultValue = "8", description = "Pairs per forward pass.")
+    int batchSize;
+
+    @Mixin
+    WarehouseOption warehouseOption;
+
+    /** How many of the n pairs, ranked by ascending score, are kept. */
+    static long keptCount(long n, String keep, String drop) {
+        if (keep != null) {
+            return (long) Math.ceil(fraction(keep, "lowest-fraction=") * n);
+        }
+        return n - (long) Math.floor(fraction(drop, "highest-fraction=") * n);
+    }
+
+    private static double fraction(String option, String prefix) {
+        if (!option.startsWith(prefix)) {
+            throw new IllegalArgumentException("expected " + prefix + "Q, got '" + option + "'");
+        }
+        double q = Double.parseDouble(option.substring(prefix.length()));
+        if (!(q >= 0 && q <= 1)) {
+            throw new IllegalArgumentException(prefix + " must lie in [0, 1], got " + q);
+        }
+        return q;
+    }
+
+    @Override
+    public Integer call() {
+        Instant started = Instant.now();
+        Warehouse.checkTableName(output);
+        if (!score.equals("ches") && !score.equals("ln_ches")) {
+            throw new IllegalArgumentException("--score must be ches or ln_ches");
+        }
+        if ((keep != null ? 1 : 0) + (drop != null ? 1 : 0) + (maxScore != null ? 1 : 0) > 1) {
+            throw new IllegalArgumentException("give at most one of --keep, --drop and --max-score");
+        }
+        Warehouse warehouse = warehouseOption.open("alignspark ches " + output);
+        Dataset<Row> pairs = warehouse.partition(pairsTable, dt);
+        Dataset<Row> scored = pairs.join(pairs.select("pair_id", "prompt", "chosen", "rejected")
+                        .mapPartitions(scores(model, batchSize), Encoders.row(SCORES)), "pair_id")
+                .cache();
+        long n = scored.count();
+        Column kept;
+        if (maxScore != null) {
+            kept = col(score).leq(maxScore);
+        } else if (keep != null || drop != null) {
+            scored = scored.withColumn("ches_rank", row_number().over(Window.orderBy(col(score), col("pair_id"))));
+            kept = col("ches_rank").leq(keptCount(n, keep, drop));
+        } else {
+            kept = org.apache.spark.sql.functions.lit(true);
+        }
+        Dataset<Row> keptPairs = scored.filter(kept).drop("ches_rank");
+        Dataset<Row> removed = scored.filter(kept.unary_$bang()).drop("ches_rank");
+        long keptRows = keptPairs.count();
+        warehouse.overwritePartition(keptPairs, output, dt, keptRows == 0);
+        warehouse.overwritePartition(removed, output + "_ches_removed", dt, keptRows == n);
+        scored.unpersist();
+        RunRecord run = new RunRecord(RunRecord.newRunId("ches"), "ches", output, dt, n, keptRows, n - keptRows, 0, 0,
+                started, Instant.now());
+        run.append(warehouse.spark(), warehouse);
+        System.out.println(run.summary().replace("rows_quarantined", "ches_removed    "));
+        return 0;
+    }
+
+    static MapPartitionsFunction<Row, Row> scores(String model, int batchSize) {
+        return rows -> {
+            CausalLM lm = ExecutorModels.replica(model);
+            ChatEncoder encoder = TrainRmJob.encoder(model);
+            int pad = encoder.tokenizer().padId();
+            List<Row> out = new ArrayList<>();
+            List<Row> batch = new ArrayList<>(batchSize);
+            Iterator<Row> it = rows;
+            while (it.hasNext()) {
+                batch.add(it.next());
+                if (batch.size() == batchSize || !it.hasNext()) {
+                    float[][][] chosen = responseStates(lm, encoder, batch, "chosen", pad);
+                    float[][][] rejected = responseStates(lm, encoder, batch, "rejected", pad);
+                    for (int i = 0; i < batch.size(); i++) {
+                        out.add(RowFactory.create(batch.get(i).getAs("pair_id"), ChesScore.ches(chosen[i], rejected[i]),
+                                ChesScore.lengthNormalizedChes(chosen[i], rejected[i])));
+                    }
+                    batch.clear();
+                }
+            }
+            return out.iterator();
+        };
+    }
+
+    /** For each pair, the final hidden states that predict the response tokens (end of turn included), [pair][|y|+1][d]. */
+    private static float[][][] responseStates(CausalLM lm, ChatEncoder encoder, List<Row> batch, String side, int pad) {
+        List<int[]> sequences = new ArrayList<>(batch.size());
+        int[] promptLengths = new int[batch.size()];
+        int[] responseLengths = new int[batch.size()];
+        for (int i = 0; i < batch.size(); i++) {
+            List<Message> prompt = ModelRows.messages(batch.get(i), "prompt");
+            int[] p = encoder.prompt(prompt);
+            int[] c = encoder.completion(prompt, batch.get(i).getAs(side));
+            int[] all = java.util.Arrays.copyOf(p, p.length + c.length);
+            System.arraycopy(c, 0, all, p.length, c.length);
+            sequences.add(all);
+            promptLengths[i] = p.length;
+            responseLengths[i] = c.length;
+        }
+        lm.forward(Batch.padded(sequences, Batch.Padding.RIGHT, pad));
+        INDArray hidden = lm.hiddenStates().castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);   // [B, T, d]
+        float[][][] states = new float[batch.size()][][];
+        for (int i = 0; i < batch.size(); i++) {
+            float[][] rows = hidden.slice(i).toFloatMatrix();                                        // [T, d]
+            states[i] = ChesScore.responseStateRows(rows, promptLengths[i], responseLengths[i]);
+        }
+        return states;
+    }
+}
