@@ -68,6 +68,18 @@ public final class CompletionLogProbs {
         return sums;
     }
 
+    /** log π(y_t | x, y_&lt;t) of row i's completion tokens, in order, [|y_i|]. */
+    public double[] tokenLogProbs(int i) {
+        double[] out = new double[lengths[i]];
+        int k = 0;
+        for (int t = 0; t < targets[i].length; t++) {
+            if (targets[i][t] >= 0) {
+                out[k++] = logProbs.getDouble(i, t);
+            }
+        }
+        return out;
+    }
+
     /** |y_i| per row, [B]. */
     public int[] lengths() {
         return lengths;

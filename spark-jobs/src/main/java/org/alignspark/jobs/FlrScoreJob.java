@@ -1,0 +1,220 @@
+package org.alignspark.jobs;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import org.alignspark.common.lm.CausalLM;
+import org.alignspark.common.rewards.FollowUpLikelihoodReward;
+import org.alignspark.common.sft.CompletionLogProbs;
+import org.alignspark.common.tokenizer.ChatEncoder;
+import org.alignspark.common.tokenizer.ChatTemplate;
+import org.alignspark.common.tokenizer.Message;
+import org.alignspark.common.tokenizer.Tokenizer;
+import org.alignspark.common.tokenizer.Tokenizers;
+import org.alignspark.common.lm.checkpoint.ModelFolder;
+import org.alignspark.data.AvroBytes;
+import org.alignspark.data.avro.FlrScore;
+import org.alignspark.data.avro.Turn;
+import org.alignspark.spark.AvroColumns;
+import org.alignspark.spark.ExecutorModels;
+import org.alignspark.spark.ModelRows;
+import org.alignspark.spark.RunRecord;
+import org.alignspark.spark.Warehouse;
+import org.alignspark.spark.WarehouseOption;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.explode;
+
+/**
+ * {@code flr-score}: Follow-up Likelihood as Reward (Zhang et al., arXiv 2409.13948; spec-data-side §1). For each
+ * response y to prompt x, the scorer LM reads the conversation and each follow-up f the user might say next;
+ * l(f | x, y) is the token-mean log-prob of f's tokens (end of turn included by default), and
+ * FLR = mean over positive follow-ups − mean over negative ones, overall and per category. The paper's exact
+ * aggregation was not found: this is the spec's stated reading (common's {@link FollowUpLikelihoodReward}). The
+ * "Direct" baseline, the response's own token-mean log-likelihood, is written beside it. All follow-ups of a response
+ * are scored in one batched forward pass behind the shared conversation.
+ */
+@Command(name = "flr-score", mixinStandardHelpOptions = true, showDefaultValues = true,
+        description = "Score responses by the likelihood of positive vs negative user follow-ups (FLR), and the Direct baseline.")
+public final class FlrScoreJob implements Callable<Integer> {
+    static final String DEFAULT_FOLLOW_UPS = "/org/alignspark/flr/follow-ups.yaml";
+    static final String FEEDBACK_REQUEST = "Please ask me a question and provide feedback to my answer.";
+    private static final StructType PAYLOAD = new StructType().add("payload", DataTypes.BinaryType, false);
+
+    @Option(names = "--responses", required = true, description = "RankedResponses table (generate's or ingest's candidates).")
+    String responsesTable;
+
+    @Option(names = "--dt", required = true, description = "Partition of the responses table and of the output, YYYY-MM-DD.")
+    String dt;
+
+    @Option(names = "--scorer", required = true, description = "HF model folder of the scorer LM.")
+    String scorer;
+
+    @Option(names = "--output", required = true, description = "Output FlrScore table.")
+    String output;
+
+    @Option(names = "--follow-ups", description = "YAML or JSON file: {category: {positive: [...], negative: [...]}} (default: the bundled six categories).")
+    String followUpsFile;
+
+    @Option(names = "--template", defaultValue = "standard",
+            description = "standard: user x / assistant y / user f. role-swapped (a scorer fine-tuned on feedback): "
+                    + "user '" + FEEDBACK_REQUEST + "' / assistant x / user y / assistant f.")
+    String template;
+
+    @Option(names = "--include-end-of-turn", defaultValue = "true", negatable = true,
+            description = "Score the follow-up's end-of-turn tokens too.")
+    boolean includeEndOfTurn;
+
+    @Option(names = "--aggregation", defaultValue = "pooled", description = "pooled: means over all follow-ups; category-mean: mean of per-category FLR.")
+    String aggregation;
+
+    @Mixin
+    WarehouseOption warehouseOption;
+
+    /** One follow-up sentence. */
+    record FollowUp(String category, boolean positive, String text) implements Serializable {}
+
+    static List<FollowUp> readFollowUps(String file) {
+        try (InputStream in = file == null ? FlrScoreJob.class.getResourceAsStream(DEFAULT_FOLLOW_UPS)
+                : ModelFolder.of(new Path(file).getParent().toString()).open(new Path(file).getName())) {
+            JsonNode root = new ObjectMapper(new YAMLFactory()).readTree(in);
+            List<FollowUp> followUps = new ArrayList<>();
+            root.fields().forEachRemaining(category -> {
+                for (String side : new String[]{"positive", "negative"}) {
+                    JsonNode list = category.getValue().get(side);
+                    if (list == null || !list.isArray() || list.isEmpty()) {
+                        throw new IllegalArgumentException((file == null ? DEFAULT_FOLLOW_UPS : file) + ": category '"
+                                + category.getKey() + "' needs a non-empty '" + side + "' list");
+                    }
+                    list.forEach(f -> followUps.add(new FollowUp(category.getKey(), side.equals("positive"), f.asText())));
+                }
+            });
+            return followUps;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read follow-ups " + (file == null ? DEFAULT_FOLLOW_UPS : file), e);
+        }
+    }
+
+    @Override
+    public Integer call() {
+        Instant started = Instant.now();
+        Warehouse.checkTableName(output);
+        if (!template.equals("standard") && !template.equals("role-swapped")) {
+            throw new IllegalArgumentException("--template must be standard or role-swapped");
+        }
+        FollowUpLikelihoodReward.Aggregation agg = FollowUpLikelihoodReward.Aggregation.valueOf(aggregation.toUpperCase().replace('-', '_'));
+        List<FollowUp> followUps = readFollowUps(followUpsFile);
+        Warehouse warehouse = warehouseOption.open("alignspark flr-score " + output);
+        Dataset<Row> responses = warehouse.partition(responsesTable, dt)
+                .select(col("prompt_id"), col("prompt"), col("source"), col("split"), explode(col("responses")).as("r"))
+                .select(col("prompt_id"), col("prompt"), col("source"), col("split"), col("r.response_id").as("response_id"),
+                        col("r.text").as("response"));
+        Dataset<Row> scores = AvroColumns.decode(responses.mapPartitions(
+                        score(scorer, followUps, template.equals("role-swapped"), includeEndOfTurn, agg), Encoders.row(PAYLOAD)),
+                "payload", FlrScore.getClassSchema()).cache();
+        long n = scores.count();
+        warehouse.overwritePartition(scores, output, dt, n == 0);
+        scores.unpersist();
+        RunRecord run = new RunRecord(RunRecord.newRunId("flr-score"), "flr-score", output, dt, n, n, 0, 0, 0, started, Instant.now());
+        run.append(warehouse.spark(), warehouse);
+        System.out.println(run.summary());
+        return 0;
+    }
+
+    static MapPartitionsFunction<Row, Row> score(String scorer, List<FollowUp> followUps, boolean roleSwapped,
+                                                 boolean includeEndOfTurn, FollowUpLikelihoodReward.Aggregation aggregation) {
+        return rows -> {
+            CausalLM lm = ExecutorModels.replica(scorer);
+            ModelFolder folder = ModelFolder.of(scorer);
+            Tokenizer tokenizer = Tokenizers.load(folder);
+            ChatTemplate chat = ChatTemplate.load(folder, tokenizer);
+            ChatEncoder encoder = new ChatEncoder(tokenizer, chat);
+            AvroBytes avro = new AvroBytes();
+            List<Row> out = new ArrayList<>();
+            while (rows.hasNext()) {
+                Row row = rows.next();
+                List<Message> prompt = ModelRows.messages(row, "prompt");
+                String response = row.getAs("response");
+                List<Message> conversation = roleSwapped
+                        ? List.of(new Message("user", FEEDBACK_REQUEST), new Message("assistant", prompt.get(prompt.size() - 1).content()),
+                                new Message("user", response))
+                        : withTurn(prompt, "assistant", response);
+                String followUpRole = roleSwapped ? "assistant" : "user";
+                FollowUpLikelihoodReward.Result flr = scoreFollowUps(lm, tokenizer, chat, conversation, followUpRole,
+                        followUps, includeEndOfTurn, aggregation);
+                double direct = response.isEmpty() ? Double.NaN : FollowUpLikelihoodReward.tokenMeanLogProb(
+                        CompletionLogProbs.forward(lm, List.of(encoder.prompt(prompt)),
+                                List.of(encoder.completion(prompt, response)), tokenizer.padId()).tokenLogProbs(0));
+                List<Turn> turns = new ArrayList<>();
+                prompt.forEach(m -> turns.add(new Turn(m.role(), m.content())));
+                out.add(RowFactory.create((Object) avro.encode(new FlrScore(row.getAs("prompt_id"), turns, row.getAs("response_id"),
+                        response, flr.flr(), flr.positiveMean(), flr.negativeMean(), new HashMap<>(flr.perCategory()), direct,
+                        scorer, row.getAs("source"), row.getAs("split")))));
+            }
+            return out.iterator();
+        };
+    }
+
+    /**
+     * Scores every follow-up behind the conversation in one padded batch: context = the conversation plus the
+     * follow-up turn's opening; completion = the follow-up's text (plus the turn's closing tokens when included).
+     */
+    static FollowUpLikelihoodReward.Result scoreFollowUps(CausalLM lm, Tokenizer tokenizer, ChatTemplate chat,
+                                                         List<Message> conversation, String role, List<FollowUp> followUps,
+                                                         boolean includeEndOfTurn, FollowUpLikelihoodReward.Aggregation aggregation) {
+        String before = chat.render(conversation, false);
+        String marker = "\u0001";
+        String withMarker = chat.render(withTurn(conversation, role, marker), false);
+        String opening = withMarker.substring(before.length(), withMarker.indexOf(marker));
+        String closing = withMarker.substring(withMarker.indexOf(marker) + marker.length());
+        int[] context = concat(tokenizer.encode(before), tokenizer.encode(opening));
+        int[] closingTokens = includeEndOfTurn ? tokenizer.encode(closing) : new int[0];
+        List<int[]> prompts = new ArrayList<>(followUps.size());
+        List<int[]> completions = new ArrayList<>(followUps.size());
+        for (FollowUp f : followUps) {
+            prompts.add(context);
+            completions.add(concat(tokenizer.encode(f.text()), closingTokens));
+        }
+        CompletionLogProbs scored = CompletionLogProbs.forward(lm, prompts, completions, tokenizer.padId());
+        List<FollowUpLikelihoodReward.ScoredFollowUp> results = new ArrayList<>(followUps.size());
+        for (int i = 0; i < followUps.size(); i++) {
+            results.add(new FollowUpLikelihoodReward.ScoredFollowUp(followUps.get(i).category(), followUps.get(i).positive(),
+                    scored.tokenLogProbs(i)));
+        }
+        return FollowUpLikelihoodReward.score(results, aggregation);
+    }
+
+    private static List<Message> withTurn(List<Message> conversation, String role, String content) {
+        List<Message> all = new ArrayList<>(conversation);
+        all.add(new Message(role, content));
+        return all;
+    }
+
+    private static int[] concat(int[] a, int[] b) {
+        int[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
+}

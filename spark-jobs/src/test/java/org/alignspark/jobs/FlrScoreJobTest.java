@@ -1,0 +1,93 @@
+package org.alignspark.jobs;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.alignspark.Main;
+import org.alignspark.common.lm.CausalLM;
+import org.alignspark.common.lm.checkpoint.HfCheckpoint;
+import org.alignspark.common.lm.checkpoint.ModelFolder;
+import org.alignspark.common.rewards.FollowUpLikelihoodReward;
+import org.alignspark.common.tokenizer.ChatTemplate;
+import org.alignspark.common.tokenizer.Message;
+import org.alignspark.common.tokenizer.Tokenizer;
+import org.alignspark.common.tokenizer.Tokenizers;
+import org.alignspark.spark.TestSpark;
+import org.alignspark.testing.TinyModels;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class FlrScoreJobTest {
+    private static final String DT = "2026-11-27";
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void defaultFollowUpsHaveSixCategoriesOfTenAndTen() {
+        List<FlrScoreJob.FollowUp> followUps = FlrScoreJob.readFollowUps(null);
+        assertEquals(120, followUps.size());
+        assertEquals(6, followUps.stream().map(FlrScoreJob.FollowUp::category).distinct().count());
+        assertEquals(60, followUps.stream().filter(FlrScoreJob.FollowUp::positive).count());
+    }
+
+    @Test
+    void batchedFollowUpsScoreAsEachAlone() {
+        Path folder = TinyModels.gpt2(tmp.resolve("scorer"), 6);
+        CausalLM lm = HfCheckpoint.load(folder.toString());
+        Tokenizer tokenizer = Tokenizers.load(ModelFolder.of(folder.toString()));
+        ChatTemplate chat = ChatTemplate.load(ModelFolder.of(folder.toString()), tokenizer);
+        List<Message> conversation = List.of(new Message("user", "What is 2 + 2?"), new Message("assistant", "4"));
+        List<FlrScoreJob.FollowUp> followUps = FlrScoreJob.readFollowUps(null).subList(0, 20);
+        FollowUpLikelihoodReward.Result batched = FlrScoreJob.scoreFollowUps(lm, tokenizer, chat, conversation, "user",
+                followUps, true, FollowUpLikelihoodReward.Aggregation.POOLED);
+        double positive = 0;
+        double negative = 0;
+        for (FlrScoreJob.FollowUp f : followUps) {
+            // f alone (as a positive, and once more as a negative so the FLR is defined): l(f) is its positive mean.
+            List<FlrScoreJob.FollowUp> alone = List.of(new FlrScoreJob.FollowUp(f.category(), true, f.text()),
+                    new FlrScoreJob.FollowUp(f.category(), false, f.text()));
+            double l = FlrScoreJob.scoreFollowUps(lm, tokenizer, chat, conversation, "user", alone, true,
+                    FollowUpLikelihoodReward.Aggregation.POOLED).positiveMean();
+            if (f.positive()) {
+                positive += l / 10;
+            } else {
+                negative += l / 10;
+            }
+        }
+        assertEquals(positive, batched.positiveMean(), 1e-5);
+        assertEquals(negative, batched.negativeMean(), 1e-5);
+        assertEquals(positive - negative, batched.flr(), 1e-5);
+    }
+
+    @Test
+    void scoresEveryResponseWithFlrPerCategoryAndDirect() throws IOException {
+        SparkSession spark = TestSpark.session();
+        String warehouse = tmp.resolve("warehouse").toString();
+        assertEquals(0, Main.run("ingest", "--format", "candidates", "--input", TestSpark.samples("candidates.jsonl").toString(),
+                "--dataset", "cands", "--dt", DT, "--warehouse", warehouse));
+        Path scorer = TinyModels.gpt2(tmp.resolve("scorer"), 7);
+        assertEquals(0, Main.run("flr-score", "--responses", "cands", "--dt", DT, "--scorer", scorer.toString(),
+                "--output", "cands_flr", "--warehouse", warehouse));
+        long responses = spark.sql("SELECT size(responses) FROM cands").collectAsList().stream().mapToLong(r -> r.getInt(0)).sum();
+        assertEquals(responses, spark.sql("SELECT * FROM cands_flr").count());
+        Row row = spark.sql("SELECT flr, positive_mean, negative_mean, size(category_scores), direct, scorer_id FROM cands_flr LIMIT 1").first();
+        assertEquals(row.getDouble(1) - row.getDouble(2), row.getDouble(0), 1e-9);
+        assertEquals(6, row.getInt(3));
+        assertTrue(row.getDouble(4) < 0, "direct is a log-likelihood: " + row.getDouble(4));
+
+        Path custom = tmp.resolve("follow-ups.json");
+        Files.writeString(custom, "{\"correctness\": {\"positive\": [\"Right.\"], \"negative\": [\"Wrong.\"]}}");
+        assertEquals(0, Main.run("flr-score", "--responses", "cands", "--dt", DT, "--scorer", scorer.toString(),
+                "--output", "cands_flr_swapped", "--follow-ups", custom.toString(), "--template", "role-swapped",
+                "--warehouse", warehouse));
+        assertEquals(1, spark.sql("SELECT size(category_scores) FROM cands_flr_swapped LIMIT 1").first().getInt(0));
+    }
+}
