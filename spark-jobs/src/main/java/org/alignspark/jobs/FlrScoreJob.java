@@ -34,8 +34,10 @@ import org.alignspark.spark.Warehouse;
 import org.alignspark.spark.WarehouseOption;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
@@ -45,6 +47,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.explode;
 
 /**
@@ -63,7 +66,8 @@ public final class FlrScoreJob implements Callable<Integer> {
     static final String FEEDBACK_REQUEST = "Please ask me a question and provide feedback to my answer.";
     private static final StructType PAYLOAD = new StructType().add("payload", DataTypes.BinaryType, false);
 
-    @Option(names = "--responses", required = true, description = "RankedResponses table (generate's or ingest's candidates).")
+    @Option(names = "--responses", required = true,
+            description = "Table of responses: RankedResponses (generate, candidates), PreferencePair (both sides) or RatedResponse.")
     String responsesTable;
 
     @Option(names = "--dt", required = true, description = "Partition of the responses table and of the output, YYYY-MM-DD.")
@@ -127,10 +131,7 @@ public final class FlrScoreJob implements Callable<Integer> {
         FollowUpLikelihoodReward.Aggregation agg = FollowUpLikelihoodReward.Aggregation.valueOf(aggregation.toUpperCase().replace('-', '_'));
         List<FollowUp> followUps = readFollowUps(followUpsFile);
         Warehouse warehouse = warehouseOption.open("alignspark flr-score " + output);
-        Dataset<Row> responses = warehouse.partition(responsesTable, dt)
-                .select(col("prompt_id"), col("prompt"), col("source"), col("split"), explode(col("responses")).as("r"))
-                .select(col("prompt_id"), col("prompt"), col("source"), col("split"), col("r.response_id").as("response_id"),
-                        col("r.text").as("response"));
+        Dataset<Row> responses = responses(warehouse.partition(responsesTable, dt));
         Dataset<Row> scores = AvroColumns.decode(responses.mapPartitions(
                         score(scorer, followUps, template.equals("role-swapped"), includeEndOfTurn, agg), Encoders.row(PAYLOAD)),
                 "payload", FlrScore.getClassSchema()).cache();
@@ -141,6 +142,37 @@ public final class FlrScoreJob implements Callable<Integer> {
         run.append(warehouse.spark(), warehouse);
         System.out.println(run.summary());
         return 0;
+    }
+
+    /**
+     * The responses to score, (prompt_id, prompt, source, split, response_id, response), from a RankedResponses table
+     * (every response), a PreferencePair table (chosen as {@code <pair_id>:chosen}, rejected as
+     * {@code <pair_id>:rejected}) or a RatedResponse table (response_id = rating_id).
+     */
+    static Dataset<Row> responses(Dataset<Row> table) {
+        List<String> columns = List.of(table.columns());
+        Column[] keys = {col("prompt_id"), col("prompt"), col("source"), col("split")};
+        if (columns.contains("responses")) {
+            return table.select(col("prompt_id"), col("prompt"), col("source"), col("split"), explode(col("responses")).as("r"))
+                    .select(col("prompt_id"), col("prompt"), col("source"), col("split"), col("r.response_id").as("response_id"),
+                            col("r.text").as("response"));
+        }
+        if (columns.contains("chosen") && columns.contains("rejected")) {
+            Dataset<Row> chosen = table.select(concatKeys(keys, functions.concat(col("pair_id"), lit(":chosen")), col("chosen")));
+            Dataset<Row> rejected = table.select(concatKeys(keys, functions.concat(col("pair_id"), lit(":rejected")), col("rejected")));
+            return chosen.union(rejected);
+        }
+        if (columns.contains("rating_id")) {
+            return table.select(concatKeys(keys, col("rating_id"), col("response")));
+        }
+        throw new IllegalArgumentException("--responses must be a RankedResponses, PreferencePair or RatedResponse table");
+    }
+
+    private static Column[] concatKeys(Column[] keys, Column responseId, Column response) {
+        Column[] all = java.util.Arrays.copyOf(keys, keys.length + 2);
+        all[keys.length] = responseId.as("response_id");
+        all[keys.length + 1] = response.as("response");
+        return all;
     }
 
     static MapPartitionsFunction<Row, Row> score(String scorer, List<FollowUp> followUps, boolean roleSwapped,

@@ -89,5 +89,13 @@ class FlrScoreJobTest {
                 "--output", "cands_flr_swapped", "--follow-ups", custom.toString(), "--template", "role-swapped",
                 "--warehouse", warehouse));
         assertEquals(1, spark.sql("SELECT size(category_scores) FROM cands_flr_swapped LIMIT 1").first().getInt(0));
+
+        // A pair table is scored on both sides, as <pair_id>:chosen and <pair_id>:rejected.
+        assertEquals(0, Main.run("ingest", "--format", "trl", "--input", TestSpark.samples("trl-pairs.jsonl").toString(),
+                "--dataset", "labelled", "--dt", DT, "--warehouse", warehouse));
+        assertEquals(0, Main.run("flr-score", "--responses", "labelled", "--dt", DT, "--scorer", scorer.toString(),
+                "--output", "labelled_flr", "--follow-ups", custom.toString(), "--warehouse", warehouse));
+        assertEquals(2 * spark.sql("SELECT * FROM labelled").count(),
+                spark.sql("SELECT * FROM labelled_flr WHERE response_id LIKE '%:chosen' OR response_id LIKE '%:rejected'").count());
     }
 }
