@@ -87,7 +87,7 @@ public final class FlrScoreJob implements Callable<Integer> {
                     + "user '" + FEEDBACK_REQUEST + "' / assistant x / user y / assistant f.")
     String template;
 
-    @Option(names = "--include-end-of-turn", defaultValue = "true", negatable = true,
+    @Option(names = "--include-end-of-turn", defaultValue = "true", arity = "1",
             description = "Score the follow-up's end-of-turn tokens too.")
     boolean includeEndOfTurn;
 

@@ -20,6 +20,18 @@ public final class AvroColumns {
         return rows.select(record).select("record.*");
     }
 
+    /** A driver-side list of records as a DataFrame with the schema's columns. */
+    public static Dataset<Row> fromRecords(org.apache.spark.sql.SparkSession spark, java.util.List<? extends org.apache.avro.specific.SpecificRecord> records,
+                                           Schema schema) {
+        org.alignspark.data.AvroBytes avro = new org.alignspark.data.AvroBytes();
+        java.util.List<Row> rows = new java.util.ArrayList<>(records.size());
+        for (org.apache.avro.specific.SpecificRecord record : records) {
+            rows.add(org.apache.spark.sql.RowFactory.create((Object) avro.encode(record)));
+        }
+        StructType binary = new StructType().add("payload", org.apache.spark.sql.types.DataTypes.BinaryType, false);
+        return decode(spark.createDataFrame(rows, binary), "payload", schema);
+    }
+
     public static StructType sqlType(Schema schema) {
         return (StructType) SchemaConverters.toSqlType(schema).dataType();
     }

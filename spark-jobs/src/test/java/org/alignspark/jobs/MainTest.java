@@ -24,7 +24,8 @@ class MainTest {
                 if (option.hidden()) {
                     continue;
                 }
-                assertTrue(help.contains(option.longestName()), job.getCommandName() + " --help lacks " + option.longestName());
+                String shown = option.negatable() ? "--[no-]" + option.longestName().substring(2) : option.longestName();
+                assertTrue(help.contains(shown), job.getCommandName() + " --help lacks " + shown);
                 if (option.defaultValue() != null) {
                     assertTrue(help.contains("Default: " + option.defaultValue()),
                             job.getCommandName() + " --help lacks the default of " + option.longestName());

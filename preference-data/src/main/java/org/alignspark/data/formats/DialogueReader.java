@@ -4,8 +4,6 @@ import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.alignspark.data.DatasetKind;
-import org.alignspark.data.PromptIds;
-import org.alignspark.data.avro.Dialogue;
 import org.alignspark.data.avro.Turn;
 
 /**
@@ -32,15 +30,6 @@ public final class DialogueReader implements FormatReader {
         if (!Roles.ASSISTANT.equals(last.getRole())) {
             throw new InvalidRowException("the last message must be an assistant turn, got " + last.getRole());
         }
-        List<Turn> prompt = Records.checkTurns(List.copyOf(turns.subList(0, turns.size() - 1)), options);
-        String promptId = PromptIds.promptId(prompt);
-        return new RowOutcome.Accepted(Dialogue.newBuilder()
-                .setDialogueId(PromptIds.contentId(promptId, last.getContent()))
-                .setPromptId(promptId)
-                .setPrompt(new java.util.ArrayList<>(prompt))
-                .setCompletion(last.getContent())
-                .setSource(options.source())
-                .setSplit(PromptIds.split(promptId, options.testFraction()))
-                .build());
+        return new RowOutcome.Accepted(Records.dialogue(List.copyOf(turns.subList(0, turns.size() - 1)), last.getContent(), options));
     }
 }

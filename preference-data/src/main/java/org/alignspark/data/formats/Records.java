@@ -51,6 +51,20 @@ public final class Records {
                 .build();
     }
 
+    public static org.alignspark.data.avro.Dialogue dialogue(List<Turn> prompt, String completion, ReaderOptions options) {
+        checkTurns(prompt, options);
+        Fields.checkedText("completion", completion, options.maxChars());
+        String promptId = PromptIds.promptId(prompt);
+        return org.alignspark.data.avro.Dialogue.newBuilder()
+                .setDialogueId(PromptIds.contentId(promptId, completion))
+                .setPromptId(promptId)
+                .setPrompt(new java.util.ArrayList<>(prompt))
+                .setCompletion(completion)
+                .setSource(options.source())
+                .setSplit(PromptIds.split(promptId, options.testFraction()))
+                .build();
+    }
+
     /** Every prompt turn obeys the text rules, and the prompt ends where a response can follow. */
     static List<Turn> checkTurns(List<Turn> prompt, ReaderOptions options) {
         for (int i = 0; i < prompt.size(); i++) {

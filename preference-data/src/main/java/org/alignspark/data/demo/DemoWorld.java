@@ -1,0 +1,130 @@
+package org.alignspark.data.demo;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+import org.alignspark.data.PromptIds;
+import org.alignspark.data.avro.Dialogue;
+import org.alignspark.data.avro.PreferencePair;
+import org.alignspark.data.avro.RankedResponse;
+import org.alignspark.data.avro.RankedResponses;
+import org.alignspark.data.avro.Turn;
+import org.alignspark.data.formats.ReaderOptions;
+import org.alignspark.data.formats.Records;
+
+/**
+ * A small synthetic dialogue world in which response quality is learnable by a tiny LM: questions over a fixed set of
+ * facts, correct and wrong answers, and users who react to correctness ("That's right." / "That's wrong."). Everything
+ * is a function of the seed, so a demo or a test sees the same world every time.
+ */
+public final class DemoWorld {
+    /** A question with its answer. */
+    public record Fact(String question, String answer) {}
+
+    /** A follow-up sentence a user may say, positive (satisfied) or negative. */
+    public record FollowUp(String text, boolean positive) {}
+
+    public static final List<Fact> FACTS = List.of(
+            new Fact("What color is the sky?", "blue"),
+            new Fact("What color is grass?", "green"),
+            new Fact("What color is snow?", "white"),
+            new Fact("What color is a banana?", "yellow"),
+            new Fact("What is the capital of France?", "Paris"),
+            new Fact("What is the capital of Italy?", "Rome"),
+            new Fact("What is the capital of Japan?", "Tokyo"),
+            new Fact("What is the capital of Spain?", "Madrid"),
+            new Fact("Which animal says moo?", "a cow"),
+            new Fact("Which animal barks?", "a dog"),
+            new Fact("Which animal meows?", "a cat"),
+            new Fact("Which animal has a trunk?", "an elephant"),
+            new Fact("How many legs does a spider have?", "eight"),
+            new Fact("How many days are in a week?", "seven"),
+            new Fact("How many wheels does a bicycle have?", "two"),
+            new Fact("How many sides does a triangle have?", "three"));
+
+    private static final String[] ANSWER_FORMS = {"It is %s.", "The answer is %s.", "%s.", "I think it is %s."};
+
+    private final long seed;
+    private final List<FollowUp> followUps;
+    private final String feedbackRequest;
+
+    /**
+     * @param followUps the sentences users react with (the FLR follow-up set)
+     * @param feedbackRequest the opening user turn of the role-swapped feedback template
+     */
+    public DemoWorld(long seed, List<FollowUp> followUps, String feedbackRequest) {
+        this.seed = seed;
+        this.followUps = List.copyOf(followUps);
+        this.feedbackRequest = feedbackRequest;
+    }
+
+    private static String capitalized(String s) {
+        return Character.toUpperCase(s.charAt(0)) + s.substring(1);
+    }
+
+    /** An answer to {@code fact}: its own answer when correct, another fact's answer of the same kind otherwise. */
+    String answer(Fact fact, boolean correct, SplittableRandom random) {
+        String value = fact.answer();
+        if (!correct) {
+            int index = FACTS.indexOf(fact);
+            int group = index / 4;
+            int other = group * 4 + (index % 4 + 1 + random.nextInt(3)) % 4;
+            value = FACTS.get(other).answer();
+        }
+        return capitalized(String.format(ANSWER_FORMS[random.nextInt(ANSWER_FORMS.length)], value));
+    }
+
+    /**
+     * Dialogues that teach a scorer how users react, in the role-swapped feedback layout (user: request / assistant:
+     * question / user: answer / assistant: follow-up): correct answers draw positive follow-ups, wrong ones negative.
+     */
+    public List<Dialogue> scorerDialogues(int count) {
+        SplittableRandom random = new SplittableRandom(seed);
+        List<FollowUp> positive = followUps.stream().filter(FollowUp::positive).toList();
+        List<FollowUp> negative = followUps.stream().filter(f -> !f.positive()).toList();
+        ReaderOptions options = new ReaderOptions(0, 10_000, "demo-world");
+        List<Dialogue> dialogues = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            Fact fact = FACTS.get(random.nextInt(FACTS.size()));
+            boolean correct = random.nextBoolean();
+            List<Turn> prompt = List.of(new Turn("user", feedbackRequest), new Turn("assistant", fact.question()),
+                    new Turn("user", answer(fact, correct, random)));
+            List<FollowUp> pool = correct ? positive : negative;
+            dialogues.add(Records.dialogue(prompt, pool.get(random.nextInt(pool.size())).text(), options));
+        }
+        return dialogues;
+    }
+
+    /** Human-labelled pairs: a correct answer chosen over a wrong one, for the FLR-vs-Direct evaluation. */
+    public List<PreferencePair> labelledPairs(int count) {
+        SplittableRandom random = new SplittableRandom(seed + 1);
+        ReaderOptions options = new ReaderOptions(0, 10_000, "demo-world");
+        List<PreferencePair> pairs = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            Fact fact = FACTS.get(i % FACTS.size());
+            String chosen = answer(fact, true, random);
+            String rejected = answer(fact, false, random);
+            pairs.add(Records.pair(List.of(new Turn("user", fact.question())), chosen, rejected, null, null, null, null, options));
+        }
+        return pairs;
+    }
+
+    /** K candidate answers per question (some correct, some wrong), the input of FLR mining. */
+    public List<RankedResponses> candidates(int k) {
+        SplittableRandom random = new SplittableRandom(seed + 2);
+        List<RankedResponses> lists = new ArrayList<>(FACTS.size());
+        for (Fact fact : FACTS) {
+            List<Turn> prompt = List.of(new Turn("user", fact.question()));
+            String promptId = PromptIds.promptId(prompt);
+            List<RankedResponse> responses = new ArrayList<>(k);
+            for (int s = 0; s < k; s++) {
+                String text = answer(fact, s % 2 == 0, random);
+                responses.add(new RankedResponse(PromptIds.contentId(promptId, text), text, null, null, s));
+            }
+            lists.add(new RankedResponses(PromptIds.contentId(promptId, responses), promptId, prompt, responses,
+                    fact.answer(), "demo-world", "train"));
+        }
+        return lists;
+    }
+}
