@@ -42,6 +42,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -87,7 +88,7 @@ public final class FlrScoreJob implements Callable<Integer> {
                     + "user '" + FEEDBACK_REQUEST + "' / assistant x / user y / assistant f.")
     String template;
 
-    @Option(names = "--include-end-of-turn", defaultValue = "true", arity = "1",
+    @Option(names = "--include-end-of-turn", defaultValue = "true", arity = "1", showDefaultValue = CommandLine.Help.Visibility.ALWAYS,
             description = "Score the follow-up's end-of-turn tokens too.")
     boolean includeEndOfTurn;
 
