@@ -100,14 +100,15 @@ public final class DemoWorld {
     public List<PreferencePair> labelledPairs(int count) {
         SplittableRandom random = new SplittableRandom(seed + 1);
         ReaderOptions options = new ReaderOptions(0, 10_000, "demo-world");
-        List<PreferencePair> pairs = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) {
+        java.util.Map<String, PreferencePair> pairs = new java.util.LinkedHashMap<>();
+        for (int i = 0; pairs.size() < count && i < 100 * count; i++) {   // distinct pairs only
             Fact fact = FACTS.get(i % FACTS.size());
             String chosen = answer(fact, true, random);
             String rejected = answer(fact, false, random);
-            pairs.add(Records.pair(List.of(new Turn("user", fact.question())), chosen, rejected, null, null, null, null, options));
+            PreferencePair pair = Records.pair(List.of(new Turn("user", fact.question())), chosen, rejected, null, null, null, null, options);
+            pairs.putIfAbsent(pair.getPairId(), pair);
         }
-        return pairs;
+        return new ArrayList<>(pairs.values());
     }
 
     /** K candidate answers per question (some correct, some wrong), the input of FLR mining. */

@@ -1,0 +1,53 @@
+package org.alignspark.jobs;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import org.alignspark.Main;
+import org.alignspark.data.demo.DemoWorld;
+import org.alignspark.spark.TestSpark;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class DemoDataJobTest {
+    private static final String DT = "2026-11-27";
+
+    @TempDir
+    Path tmp;
+
+    private List<Row> world(String warehouse, String prefix) {
+        assertEquals(0, Main.run("demo-data", "--dt", DT, "--prefix", prefix, "--dialogues", "200", "--pairs", "32",
+                "--warehouse", warehouse));
+        return TestSpark.session().sql("SELECT * FROM " + prefix + "_scorer_dialogues ORDER BY dialogue_id, completion").collectAsList();
+    }
+
+    @Test
+    void theWorldIsTheSameEveryTimeAndItsUsersReactToCorrectness() {
+        SparkSession spark = TestSpark.session();
+        String warehouse = tmp.resolve("warehouse").toString();
+        List<Row> first = world(warehouse, "demo_a");
+        assertEquals(200, first.size());
+        assertEquals(first, world(warehouse, "demo_b"));
+
+        assertEquals(32, spark.sql("SELECT DISTINCT pair_id FROM demo_a_pairs").count());
+        for (Row pair : spark.sql("SELECT prompt[0].content, chosen, rejected FROM demo_a_pairs").collectAsList()) {
+            DemoWorld.Fact fact = DemoWorld.FACTS.stream().filter(f -> f.question().equals(pair.getString(0))).findFirst().orElseThrow();
+            assertTrue(pair.getString(1).toLowerCase().contains(fact.answer().toLowerCase()), pair.toString());
+            assertTrue(!pair.getString(2).toLowerCase().contains(fact.answer().toLowerCase()), pair.toString());
+        }
+        // Correct answers draw positive follow-ups only: none of the world's positive sentences follows a wrong answer.
+        List<String> positives = FlrScoreJob.readFollowUps(null).stream().filter(FlrScoreJob.FollowUp::positive)
+                .map(FlrScoreJob.FollowUp::text).toList();
+        for (Row d : spark.sql("SELECT prompt[1].content, prompt[2].content, completion FROM demo_a_scorer_dialogues").collectAsList()) {
+            DemoWorld.Fact fact = DemoWorld.FACTS.stream().filter(f -> f.question().equals(d.getString(0))).findFirst().orElseThrow();
+            boolean correct = d.getString(1).toLowerCase().contains(fact.answer().toLowerCase());
+            assertEquals(correct, positives.contains(d.getString(2)), d.toString());
+        }
+        assertEquals(DemoWorld.FACTS.size(), spark.sql("SELECT * FROM demo_a_candidates").count());
+    }
+}
