@@ -2,7 +2,6 @@ package org.alignspark.jobs;
 
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -11,6 +10,7 @@ import org.alignspark.common.lm.CausalLM;
 import org.alignspark.common.rewards.ChesScore;
 import org.alignspark.common.tokenizer.ChatEncoder;
 import org.alignspark.common.tokenizer.Message;
+import org.alignspark.spark.Batches;
 import org.alignspark.spark.ExecutorModels;
 import org.alignspark.spark.ModelRows;
 import org.alignspark.spark.RunRecord;
@@ -140,18 +140,12 @@ public final class ChesJob implements Callable<Integer> {
             ChatEncoder encoder = TrainRmJob.encoder(model);
             int pad = encoder.tokenizer().padId();
             List<Row> out = new ArrayList<>();
-            List<Row> batch = new ArrayList<>(batchSize);
-            Iterator<Row> it = rows;
-            while (it.hasNext()) {
-                batch.add(it.next());
-                if (batch.size() == batchSize || !it.hasNext()) {
-                    float[][][] chosen = responseStates(lm, encoder, batch, "chosen", pad);
-                    float[][][] rejected = responseStates(lm, encoder, batch, "rejected", pad);
-                    for (int i = 0; i < batch.size(); i++) {
-                        out.add(RowFactory.create(batch.get(i).getAs("pair_id"), ChesScore.ches(chosen[i], rejected[i]),
-                                ChesScore.lengthNormalizedChes(chosen[i], rejected[i])));
-                    }
-                    batch.clear();
+            for (List<Row> batch : Batches.of(rows, batchSize)) {
+                float[][][] chosen = responseStates(lm, encoder, batch, "chosen", pad);
+                float[][][] rejected = responseStates(lm, encoder, batch, "rejected", pad);
+                for (int i = 0; i < batch.size(); i++) {
+                    out.add(RowFactory.create(batch.get(i).getAs("pair_id"), ChesScore.ches(chosen[i], rejected[i]),
+                            ChesScore.lengthNormalizedChes(chosen[i], rejected[i])));
                 }
             }
             return out.iterator();

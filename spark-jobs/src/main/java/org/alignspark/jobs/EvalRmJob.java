@@ -2,7 +2,6 @@ package org.alignspark.jobs;
 
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -12,6 +11,7 @@ import org.alignspark.common.metrics.PairwiseAccuracy;
 import org.alignspark.common.rm.RewardModel;
 import org.alignspark.common.rm.RewardModelFolder;
 import org.alignspark.common.tokenizer.ChatEncoder;
+import org.alignspark.spark.Batches;
 import org.alignspark.spark.ModelRows;
 import org.alignspark.spark.RunRecord;
 import org.alignspark.spark.WarehouseOption;
@@ -119,27 +119,18 @@ public final class EvalRmJob implements Callable<Integer> {
             ChatEncoder encoder = TrainRmJob.encoder(rewardModel);
             int pad = encoder.tokenizer().padId();
             List<Row> out = new ArrayList<>();
-            List<Row> batch = new ArrayList<>();
-            Iterator<Row> it = rows;
-            while (it.hasNext() || !batch.isEmpty()) {
-                if (it.hasNext()) {
-                    batch.add(it.next());
+            for (List<Row> batch : Batches.of(rows, batchSize)) {
+                List<int[]> sequences = new ArrayList<>();
+                for (String side : new String[]{"chosen", "rejected"}) {
+                    for (Row r : batch) {
+                        sequences.add(encoder.conversation(ModelRows.messages(r, "prompt"), r.getAs(side)));
+                    }
                 }
-                if (batch.size() == batchSize || (!it.hasNext() && !batch.isEmpty())) {
-                    List<int[]> sequences = new ArrayList<>();
-                    for (Row r : batch) {
-                        sequences.add(encoder.conversation(ModelRows.messages(r, "prompt"), r.getAs("chosen")));
-                    }
-                    for (Row r : batch) {
-                        sequences.add(encoder.conversation(ModelRows.messages(r, "prompt"), r.getAs("rejected")));
-                    }
-                    double[] rewards = model.rewards(Batch.padded(sequences, Batch.Padding.RIGHT, pad));
-                    for (int i = 0; i < batch.size(); i++) {
-                        double c = rewards[i];
-                        double r = rewards[batch.size() + i];
-                        out.add(RowFactory.create(batch.get(i).getAs("pair_id"), batch.get(i).getAs("prompt_id"), c, r, c - r, c > r));
-                    }
-                    batch.clear();
+                double[] rewards = model.rewards(Batch.padded(sequences, Batch.Padding.RIGHT, pad));
+                for (int i = 0; i < batch.size(); i++) {
+                    double c = rewards[i];
+                    double r = rewards[batch.size() + i];
+                    out.add(RowFactory.create(batch.get(i).getAs("pair_id"), batch.get(i).getAs("prompt_id"), c, r, c - r, c > r));
                 }
             }
             return out.iterator();

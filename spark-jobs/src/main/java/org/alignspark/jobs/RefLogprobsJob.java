@@ -2,7 +2,6 @@ package org.alignspark.jobs;
 
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -10,6 +9,7 @@ import org.alignspark.common.lm.CausalLM;
 import org.alignspark.common.sft.CompletionLogProbs;
 import org.alignspark.common.tokenizer.ChatEncoder;
 import org.alignspark.common.tokenizer.Message;
+import org.alignspark.spark.Batches;
 import org.alignspark.spark.ExecutorModels;
 import org.alignspark.spark.ModelRows;
 import org.alignspark.spark.RunRecord;
@@ -88,27 +88,21 @@ public final class RefLogprobsJob implements Callable<Integer> {
             ChatEncoder encoder = TrainRmJob.encoder(model);
             int pad = encoder.tokenizer().padId();
             List<Row> out = new ArrayList<>();
-            List<Row> batch = new ArrayList<>(batchSize);
-            Iterator<Row> it = rows;
-            while (it.hasNext()) {
-                batch.add(it.next());
-                if (batch.size() == batchSize || !it.hasNext()) {
-                    List<int[]> prompts = new ArrayList<>();
-                    List<int[]> completions = new ArrayList<>();
-                    for (String side : new String[]{"chosen", "rejected"}) {
-                        for (Row r : batch) {
-                            List<Message> prompt = ModelRows.messages(r, "prompt");
-                            prompts.add(encoder.prompt(prompt));
-                            completions.add(encoder.completion(prompt, r.getAs(side)));
-                        }
+            for (List<Row> batch : Batches.of(rows, batchSize)) {
+                List<int[]> prompts = new ArrayList<>();
+                List<int[]> completions = new ArrayList<>();
+                for (String side : new String[]{"chosen", "rejected"}) {
+                    for (Row r : batch) {
+                        List<Message> prompt = ModelRows.messages(r, "prompt");
+                        prompts.add(encoder.prompt(prompt));
+                        completions.add(encoder.completion(prompt, r.getAs(side)));
                     }
-                    CompletionLogProbs scored = CompletionLogProbs.forward(lm, prompts, completions, pad);
-                    int n = batch.size();
-                    for (int i = 0; i < n; i++) {
-                        out.add(RowFactory.create(batch.get(i).getAs("pair_id"), scored.sums()[i], scored.sums()[n + i],
-                                scored.lengths()[i], scored.lengths()[n + i]));
-                    }
-                    batch.clear();
+                }
+                CompletionLogProbs scored = CompletionLogProbs.forward(lm, prompts, completions, pad);
+                int n = batch.size();
+                for (int i = 0; i < n; i++) {
+                    out.add(RowFactory.create(batch.get(i).getAs("pair_id"), scored.sums()[i], scored.sums()[n + i],
+                            scored.lengths()[i], scored.lengths()[n + i]));
                 }
             }
             return out.iterator();
