@@ -76,5 +76,25 @@ class TrainPolicyJobTest {
                 + "WHERE run_id = 'dpo-test' ORDER BY round DESC LIMIT 1").first();
         assertTrue(metrics.getDouble(0) > 0.8, metrics.toString());
         assertTrue(metrics.getDouble(1) >= 0 && metrics.getDouble(1) <= 1, metrics.toString());
+
+        // eval-policy reports the same held-out accuracy, and a reward-model duel against the reference.
+        Path rm = tmp.resolve("rm");
+        assertEquals(0, Main.run("train-rm", "--pairs", "prefs", "--dt", DT, "--base-model", reference.toString(),
+                "--output", rm.toString(), "--warehouse", warehouse, "--epochs", "1", "--learning-rate", "3e-3",
+                "--checkpoint-every", "0"));
+        Path rmCheckpoint;
+        try (var folders = Files.list(rm)) {
+            rmCheckpoint = folders.filter(p -> p.getFileName().toString().startsWith("checkpoint-")).max(Path::compareTo).orElseThrow();
+        }
+        assertEquals(0, Main.run("eval-policy", "--pairs", "prefs_ref", "--dt", DT, "--policy", last.toString(),
+                "--reference", reference.toString(), "--reward-model", rmCheckpoint.toString(), "--max-new-tokens", "8",
+                "--output", "dpo_eval", "--warehouse", warehouse));
+        java.util.Map<String, Double> evaluation = spark.sql("SELECT metric, value FROM policy_eval").collectAsList().stream()
+                .collect(java.util.stream.Collectors.toMap(r -> r.getString(0), r -> r.getDouble(1)));
+        assertEquals((double) correct / held.size(), evaluation.get("implicit_reward_accuracy"), 1e-9);
+        double winRate = evaluation.get("win_rate_vs_reference");
+        assertTrue(winRate >= 0 && winRate <= 1, "win rate " + winRate);
+        assertEquals(spark.sql("SELECT DISTINCT prompt_id FROM prefs_ref WHERE split = 'test'").count(),
+                spark.sql("SELECT * FROM dpo_eval_duels").count());
     }
 }
