@@ -92,6 +92,10 @@ public final class FlrScoreJob implements Callable<Integer> {
             description = "Score the follow-up's end-of-turn tokens too.")
     boolean includeEndOfTurn;
 
+    @Option(names = "--follow-up-batch", defaultValue = "0",
+            description = "Follow-ups scored per forward pass behind one conversation (0: all of them at once; 1: one at a time).")
+    int followUpBatch;
+
     @Option(names = "--aggregation", defaultValue = "pooled", description = "pooled: means over all follow-ups; category-mean: mean of per-category FLR.")
     String aggregation;
 
@@ -134,7 +138,8 @@ public final class FlrScoreJob implements Callable<Integer> {
         Warehouse warehouse = warehouseOption.open("alignspark flr-score " + output);
         Dataset<Row> responses = responses(warehouse.partition(responsesTable, dt));
         Dataset<Row> scores = AvroColumns.decode(responses.mapPartitions(
-                        score(scorer, followUps, template.equals("role-swapped"), includeEndOfTurn, agg), Encoders.row(PAYLOAD)),
+                        score(scorer, followUps, template.equals("role-swapped"), includeEndOfTurn, agg, followUpBatch),
+                        Encoders.row(PAYLOAD)),
                 "payload", FlrScore.getClassSchema()).cache();
         long n = scores.count();
         warehouse.overwritePartition(scores, output, dt, n == 0);
@@ -177,7 +182,8 @@ public final class FlrScoreJob implements Callable<Integer> {
     }
 
     static MapPartitionsFunction<Row, Row> score(String scorer, List<FollowUp> followUps, boolean roleSwapped,
-                                                 boolean includeEndOfTurn, FollowUpLikelihoodReward.Aggregation aggregation) {
+                                                 boolean includeEndOfTurn, FollowUpLikelihoodReward.Aggregation aggregation,
+                                                 int followUpBatch) {
         return rows -> {
             CausalLM lm = ExecutorModels.replica(scorer);
             ModelFolder folder = ModelFolder.of(scorer);
@@ -196,7 +202,7 @@ public final class FlrScoreJob implements Callable<Integer> {
                         : withTurn(prompt, "assistant", response);
                 String followUpRole = roleSwapped ? "assistant" : "user";
                 FollowUpLikelihoodReward.Result flr = scoreFollowUps(lm, tokenizer, chat, conversation, followUpRole,
-                        followUps, includeEndOfTurn, aggregation);
+                        followUps, includeEndOfTurn, aggregation, followUpBatch);
                 double direct = response.isEmpty() ? Double.NaN : FollowUpLikelihoodReward.tokenMeanLogProb(
                         CompletionLogProbs.forward(lm, List.of(encoder.prompt(prompt)),
                                 List.of(encoder.completion(prompt, response)), tokenizer.padId()).tokenLogProbs(0));
@@ -216,7 +222,8 @@ public final class FlrScoreJob implements Callable<Integer> {
      */
     static FollowUpLikelihoodReward.Result scoreFollowUps(CausalLM lm, Tokenizer tokenizer, ChatTemplate chat,
                                                          List<Message> conversation, String role, List<FollowUp> followUps,
-                                                         boolean includeEndOfTurn, FollowUpLikelihoodReward.Aggregation aggregation) {
+                                                         boolean includeEndOfTurn, FollowUpLikelihoodReward.Aggregation aggregation,
+                                                         int batch) {
         String before = chat.render(conversation, false);
         String marker = "\u0001";
         String withMarker = chat.render(withTurn(conversation, role, marker), false);
@@ -230,11 +237,16 @@ public final class FlrScoreJob implements Callable<Integer> {
             prompts.add(context);
             completions.add(concat(tokenizer.encode(f.text()), closingTokens));
         }
-        CompletionLogProbs scored = CompletionLogProbs.forward(lm, prompts, completions, tokenizer.padId());
+        int size = batch <= 0 ? followUps.size() : batch;
         List<FollowUpLikelihoodReward.ScoredFollowUp> results = new ArrayList<>(followUps.size());
-        for (int i = 0; i < followUps.size(); i++) {
-            results.add(new FollowUpLikelihoodReward.ScoredFollowUp(followUps.get(i).category(), followUps.get(i).positive(),
-                    scored.tokenLogProbs(i)));
+        for (int start = 0; start < followUps.size(); start += size) {
+            int end = Math.min(start + size, followUps.size());
+            CompletionLogProbs scored = CompletionLogProbs.forward(lm, prompts.subList(start, end), completions.subList(start, end),
+                    tokenizer.padId());
+            for (int i = start; i < end; i++) {
+                results.add(new FollowUpLikelihoodReward.ScoredFollowUp(followUps.get(i).category(), followUps.get(i).positive(),
+                        scored.tokenLogProbs(i - start)));
+            }
         }
         return FollowUpLikelihoodReward.score(results, aggregation);
     }

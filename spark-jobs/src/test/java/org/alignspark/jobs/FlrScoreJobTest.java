@@ -47,7 +47,10 @@ class FlrScoreJobTest {
         List<Message> conversation = List.of(new Message("user", "What is 2 + 2?"), new Message("assistant", "4"));
         List<FlrScoreJob.FollowUp> followUps = FlrScoreJob.readFollowUps(null).subList(0, 20);
         FollowUpLikelihoodReward.Result batched = FlrScoreJob.scoreFollowUps(lm, tokenizer, chat, conversation, "user",
-                followUps, true, FollowUpLikelihoodReward.Aggregation.POOLED);
+                followUps, true, FollowUpLikelihoodReward.Aggregation.POOLED, 0);
+        FollowUpLikelihoodReward.Result inSevens = FlrScoreJob.scoreFollowUps(lm, tokenizer, chat, conversation, "user",
+                followUps, true, FollowUpLikelihoodReward.Aggregation.POOLED, 7);
+        assertEquals(batched.flr(), inSevens.flr(), 1e-5);
         double positive = 0;
         double negative = 0;
         for (FlrScoreJob.FollowUp f : followUps) {
@@ -55,7 +58,7 @@ class FlrScoreJobTest {
             List<FlrScoreJob.FollowUp> alone = List.of(new FlrScoreJob.FollowUp(f.category(), true, f.text()),
                     new FlrScoreJob.FollowUp(f.category(), false, f.text()));
             double l = FlrScoreJob.scoreFollowUps(lm, tokenizer, chat, conversation, "user", alone, true,
-                    FollowUpLikelihoodReward.Aggregation.POOLED).positiveMean();
+                    FollowUpLikelihoodReward.Aggregation.POOLED, 0).positiveMean();
             if (f.positive()) {
                 positive += l / 10;
             } else {
