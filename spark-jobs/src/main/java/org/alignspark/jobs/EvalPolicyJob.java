@@ -13,9 +13,7 @@ import org.alignspark.common.metrics.PairwiseAccuracy;
 import org.alignspark.common.metrics.Proportion;
 import org.alignspark.common.rm.RewardModel;
 import org.alignspark.common.rm.RewardModelFolder;
-import org.alignspark.common.sft.CompletionLogProbs;
 import org.alignspark.common.tokenizer.ChatEncoder;
-import org.alignspark.common.tokenizer.Message;
 import org.alignspark.spark.Batches;
 import org.alignspark.spark.ExecutorModels;
 import org.alignspark.spark.ModelRows;
@@ -151,16 +149,7 @@ public final class EvalPolicyJob implements Callable<Integer> {
             ChatEncoder encoder = TrainRmJob.encoder(policy);
             List<Row> out = new ArrayList<>();
             for (List<Row> batch : Batches.of(rows, batchSize)) {
-                List<int[]> prompts = new ArrayList<>();
-                List<int[]> completions = new ArrayList<>();
-                for (String side : new String[]{"chosen", "rejected"}) {
-                    for (Row r : batch) {
-                        List<Message> prompt = ModelRows.messages(r, "prompt");
-                        prompts.add(encoder.prompt(prompt));
-                        completions.add(encoder.completion(prompt, r.getAs(side)));
-                    }
-                }
-                double[] logps = CompletionLogProbs.forward(lm, prompts, completions, encoder.tokenizer().padId()).sums();
+                double[] logps = RefLogprobsJob.scorePairs(lm, encoder, batch).sums();
                 int n = batch.size();
                 for (int i = 0; i < n; i++) {
                     Row r = batch.get(i);

@@ -86,19 +86,9 @@ public final class RefLogprobsJob implements Callable<Integer> {
         return rows -> {
             CausalLM lm = ExecutorModels.replica(model);
             ChatEncoder encoder = TrainRmJob.encoder(model);
-            int pad = encoder.tokenizer().padId();
             List<Row> out = new ArrayList<>();
             for (List<Row> batch : Batches.of(rows, batchSize)) {
-                List<int[]> prompts = new ArrayList<>();
-                List<int[]> completions = new ArrayList<>();
-                for (String side : new String[]{"chosen", "rejected"}) {
-                    for (Row r : batch) {
-                        List<Message> prompt = ModelRows.messages(r, "prompt");
-                        prompts.add(encoder.prompt(prompt));
-                        completions.add(encoder.completion(prompt, r.getAs(side)));
-                    }
-                }
-                CompletionLogProbs scored = CompletionLogProbs.forward(lm, prompts, completions, pad);
+                CompletionLogProbs scored = scorePairs(lm, encoder, batch);
                 int n = batch.size();
                 for (int i = 0; i < n; i++) {
                     out.add(RowFactory.create(batch.get(i).getAs("pair_id"), scored.sums()[i], scored.sums()[n + i],
@@ -107,5 +97,22 @@ public final class RefLogprobsJob implements Callable<Integer> {
             }
             return out.iterator();
         };
+    }
+
+    /**
+     * Summed log-probs of a batch of pairs' chosen completions (rows 0..n−1) and rejected ones (rows n..2n−1), prompts
+     * rendered by the model's chat template, in one forward pass.
+     */
+    static CompletionLogProbs scorePairs(CausalLM lm, ChatEncoder encoder, List<Row> batch) {
+        List<int[]> prompts = new ArrayList<>(2 * batch.size());
+        List<int[]> completions = new ArrayList<>(2 * batch.size());
+        for (String side : new String[]{"chosen", "rejected"}) {
+            for (Row r : batch) {
+                List<Message> prompt = ModelRows.messages(r, "prompt");
+                prompts.add(encoder.prompt(prompt));
+                completions.add(encoder.completion(prompt, r.getAs(side)));
+            }
+        }
+        return CompletionLogProbs.forward(lm, prompts, completions, encoder.tokenizer().padId());
     }
 }
