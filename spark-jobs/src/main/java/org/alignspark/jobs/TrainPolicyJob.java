@@ -23,7 +23,6 @@ import org.alignspark.train.ParameterAveraging;
 import org.alignspark.train.TrainerOptions;
 import org.alignspark.train.TrainingConfig;
 import org.alignspark.train.TrainingMetricsTable;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -106,8 +105,7 @@ public final class TrainPolicyJob implements Callable<Integer> {
         }
         LOG.info("train-policy: {} pairs, loss {} (β = {})", examples, loss, beta);
 
-        String runId = trainer.runId == null ? new Path(trainer.output).getName() : trainer.runId;
-        TrainingConfig config = trainer.config(runId, dt, examples);
+        TrainingConfig config = trainer.config(dt, examples);
         CausalLM initial = HfCheckpoint.load(ModelFolder.of(base), DataType.FLOAT);
         int padId = TrainRmJob.tokenizer(base).padId();
         ParameterAveraging<PolicyPair, LanguageModel> engine = new ParameterAveraging<>(spark, config,

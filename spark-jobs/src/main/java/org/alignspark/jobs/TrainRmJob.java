@@ -180,8 +180,7 @@ public final class TrainRmJob implements Callable<Integer> {
 
     private <E extends Serializable> void fit(SparkSession spark, Warehouse warehouse, JavaRDD<E> examples, long count,
                                               int outputs, org.alignspark.common.train.Objective<E, RewardModel> objective) {
-        String runId = trainer.runId == null ? new org.apache.hadoop.fs.Path(trainer.output).getName() : trainer.runId;
-        TrainingConfig config = trainer.config(runId, dt, count);
+        TrainingConfig config = trainer.config(dt, count);
         RewardModel initial = initialModel(outputs);
         String base = baseModel;
         long hidden = initial.lm().config().dModel();

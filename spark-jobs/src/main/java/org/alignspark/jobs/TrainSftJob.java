@@ -118,8 +118,7 @@ public final class TrainSftJob implements Callable<Integer> {
         }
         LOG.info("train-sft: {} examples from {} (dt={}, split {}), model {}", kept, dataTable, dt, split, base);
 
-        String runId = trainer.runId == null ? new Path(trainer.output).getName() : trainer.runId;
-        TrainingConfig config = trainer.config(runId, dt, kept);
+        TrainingConfig config = trainer.config(dt, kept);
         CausalLM initial = HfCheckpoint.load(ModelFolder.of(base), DataType.FLOAT);
         int padId = TrainRmJob.tokenizer(base).padId();
         ParameterAveraging<SftExample, LanguageModel> engine = new ParameterAveraging<>(spark, config,

@@ -52,15 +52,15 @@ public final class TrainerOptions {
             description = "Fault injection for tests: the driver fails right after this round.")
     public int failAfterRound;
 
-    /** The run's config; {@code stepsPerEpoch} is an estimate for the decay schedules. */
-    public TrainingConfig config(String defaultRunId, String dt, long examples) {
+    /** The run's config; {@code examples} sizes the decay schedules' step count. */
+    public TrainingConfig config(String dt, long examples) {
         long perRound = (long) workers * batchSizePerWorker * averagingFrequency;
         long rounds = Math.max(1, (examples + perRound - 1) / perRound) * epochs;
         int totalSteps = (int) Math.max(1, rounds * averagingFrequency);
         LearningRateSchedule lr = new LearningRateSchedule(learningRate, warmupSteps, totalSteps, LearningRateSchedule.Shape.parse(schedule));
         OptimizerConfig.Kind kind = OptimizerConfig.Kind.parse(optimizer);
         OptimizerConfig optimizerConfig = new OptimizerConfig(kind, lr, 0.9, 0.999, 1e-8, weightDecay, maxGradNorm);
-        return new TrainingConfig(runId == null ? defaultRunId : runId, output, workers, epochs, batchSizePerWorker,
+        return new TrainingConfig(runId == null ? new org.apache.hadoop.fs.Path(output).getName() : runId, output, workers, epochs, batchSizePerWorker,
                 averagingFrequency, checkpointEvery, seed, optimizerConfig, dt, failAfterRound);
     }
 }
