@@ -21,6 +21,9 @@ import picocli.CommandLine.Option;
 @Command(name = "demo-data", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = "Generate the deterministic demo world: scorer dialogues, labelled pairs and candidate answers.")
 public final class DemoDataJob implements Callable<Integer> {
+    /** Shorter than the FLR code's request: every scorer dialogue starts with it, and a tiny scorer trains on them. */
+    static final String DEMO_FEEDBACK_REQUEST = "Quiz me and judge my answer.";
+
     @Option(names = "--dt", required = true, description = "Partition date of the tables, YYYY-MM-DD.")
     String dt;
 
@@ -39,15 +42,23 @@ public final class DemoDataJob implements Callable<Integer> {
     @Option(names = "--k", defaultValue = "4", description = "Candidate answers per question.")
     int k;
 
+    @Option(names = "--follow-ups", defaultValue = "demo-world",
+            description = "How the world's users react: a follow-up file or bundled set, as flr-score's --follow-ups; score with the same.")
+    String followUpsFile;
+
+    @Option(names = "--feedback-request", defaultValue = DEMO_FEEDBACK_REQUEST,
+            description = "Opening turn of the scorer dialogues (role-swapped layout); pass it to flr-score's --feedback-request.")
+    String feedbackRequest;
+
     @Mixin
     WarehouseOption warehouseOption;
 
     @Override
     public Integer call() {
         Warehouse.checkTableName(prefix + "_scorer_dialogues");
-        List<DemoWorld.FollowUp> followUps = FlrScoreJob.readFollowUps(null).stream()
+        List<DemoWorld.FollowUp> followUps = FlrScoreJob.readFollowUps(followUpsFile).stream()
                 .map(f -> new DemoWorld.FollowUp(f.text(), f.positive())).toList();
-        DemoWorld world = new DemoWorld(seed, followUps, FlrScoreJob.FEEDBACK_REQUEST);
+        DemoWorld world = new DemoWorld(seed, followUps, feedbackRequest);
         Warehouse warehouse = warehouseOption.open("alignspark demo-data");
         SparkSession spark = warehouse.spark();
         warehouse.overwritePartition(AvroColumns.fromRecords(spark, world.scorerDialogues(dialogues), DatasetKind.DIALOGUE.schema()),

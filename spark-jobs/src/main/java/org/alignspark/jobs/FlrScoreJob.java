@@ -63,7 +63,10 @@ import static org.apache.spark.sql.functions.explode;
 @Command(name = "flr-score", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = "Score responses by the likelihood of positive vs negative user follow-ups (FLR), and the Direct baseline.")
 public final class FlrScoreJob implements Callable<Integer> {
-    static final String DEFAULT_FOLLOW_UPS = "/org/alignspark/flr/follow-ups.yaml";
+    /** Follow-up sets bundled in the jar, by the name --follow-ups accepts instead of a file. */
+    static final java.util.Map<String, String> BUNDLED_FOLLOW_UPS = java.util.Map.of(
+            "default", "/org/alignspark/flr/follow-ups.yaml",
+            "demo-world", "/org/alignspark/flr/follow-ups-demo-world.yaml");
     static final String FEEDBACK_REQUEST = "Please ask me a question and provide feedback to my answer.";
     private static final StructType PAYLOAD = new StructType().add("payload", DataTypes.BinaryType, false);
 
@@ -80,13 +83,19 @@ public final class FlrScoreJob implements Callable<Integer> {
     @Option(names = "--output", required = true, description = "Output FlrScore table.")
     String output;
 
-    @Option(names = "--follow-ups", description = "YAML or JSON file: {category: {positive: [...], negative: [...]}} (default: the bundled six categories).")
+    @Option(names = "--follow-ups", defaultValue = "default",
+            description = "YAML or JSON file: {category: {positive: [...], negative: [...]}}, or a bundled set: default (six categories) "
+                    + "or demo-world (the demo world's users).")
     String followUpsFile;
 
     @Option(names = "--template", defaultValue = "standard",
             description = "standard: user x / assistant y / user f. role-swapped (a scorer fine-tuned on feedback): "
-                    + "user '" + FEEDBACK_REQUEST + "' / assistant x / user y / assistant f.")
+                    + "user <feedback request> / assistant x / user y / assistant f.")
     String template;
+
+    @Option(names = "--feedback-request", defaultValue = FEEDBACK_REQUEST,
+            description = "Opening user turn of the role-swapped template (the FLR code's, by default); use the one the scorer was fine-tuned with.")
+    String feedbackRequest;
 
     @Option(names = "--include-end-of-turn", defaultValue = "true", arity = "1", showDefaultValue = CommandLine.Help.Visibility.ALWAYS,
             description = "Score the follow-up's end-of-turn tokens too.")
@@ -106,7 +115,8 @@ public final class FlrScoreJob implements Callable<Integer> {
     record FollowUp(String category, boolean positive, String text) implements Serializable {}
 
     static List<FollowUp> readFollowUps(String file) {
-        try (InputStream in = file == null ? FlrScoreJob.class.getResourceAsStream(DEFAULT_FOLLOW_UPS)
+        String bundled = BUNDLED_FOLLOW_UPS.get(file);
+        try (InputStream in = bundled != null ? FlrScoreJob.class.getResourceAsStream(bundled)
                 : ModelFolder.of(new Path(file).getParent().toString()).open(new Path(file).getName())) {
             JsonNode root = new ObjectMapper(new YAMLFactory()).readTree(in);
             List<FollowUp> followUps = new ArrayList<>();
@@ -114,15 +124,15 @@ public final class FlrScoreJob implements Callable<Integer> {
                 for (String side : new String[]{"positive", "negative"}) {
                     JsonNode list = category.getValue().get(side);
                     if (list == null || !list.isArray() || list.isEmpty()) {
-                        throw new IllegalArgumentException((file == null ? DEFAULT_FOLLOW_UPS : file) + ": category '"
-                                + category.getKey() + "' needs a non-empty '" + side + "' list");
+                        throw new IllegalArgumentException(file + ": category '" + category.getKey() + "' needs a non-empty '"
+                                + side + "' list");
                     }
                     list.forEach(f -> followUps.add(new FollowUp(category.getKey(), side.equals("positive"), f.asText())));
                 }
             });
             return followUps;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read follow-ups " + (file == null ? DEFAULT_FOLLOW_UPS : file), e);
+            throw new UncheckedIOException("cannot read follow-ups " + file, e);
         }
     }
 
@@ -138,7 +148,7 @@ public final class FlrScoreJob implements Callable<Integer> {
         Warehouse warehouse = warehouseOption.open("alignspark flr-score " + output);
         Dataset<Row> responses = responses(warehouse.partition(responsesTable, dt));
         Dataset<Row> scores = AvroColumns.decode(responses.mapPartitions(
-                        score(scorer, followUps, template.equals("role-swapped"), includeEndOfTurn, agg, followUpBatch),
+                        score(scorer, followUps, template.equals("role-swapped") ? feedbackRequest : null, includeEndOfTurn, agg, followUpBatch),
                         Encoders.row(PAYLOAD)),
                 "payload", FlrScore.getClassSchema()).cache();
         long n = scores.count();
@@ -181,9 +191,11 @@ public final class FlrScoreJob implements Callable<Integer> {
         return all;
     }
 
-    static MapPartitionsFunction<Row, Row> score(String scorer, List<FollowUp> followUps, boolean roleSwapped,
+    /** @param feedbackRequest the role-swapped template's opening turn, or null for the standard template */
+    static MapPartitionsFunction<Row, Row> score(String scorer, List<FollowUp> followUps, String feedbackRequest,
                                                  boolean includeEndOfTurn, FollowUpLikelihoodReward.Aggregation aggregation,
                                                  int followUpBatch) {
+        boolean roleSwapped = feedbackRequest != null;
         return rows -> {
             CausalLM lm = ExecutorModels.replica(scorer);
             ModelFolder folder = ModelFolder.of(scorer);
@@ -197,7 +209,7 @@ public final class FlrScoreJob implements Callable<Integer> {
                 List<Message> prompt = ModelRows.messages(row, "prompt");
                 String response = row.getAs("response");
                 List<Message> conversation = roleSwapped
-                        ? List.of(new Message("user", FEEDBACK_REQUEST), new Message("assistant", prompt.get(prompt.size() - 1).content()),
+                        ? List.of(new Message("user", feedbackRequest), new Message("assistant", prompt.get(prompt.size() - 1).content()),
                                 new Message("user", response))
                         : withTurn(prompt, "assistant", response);
                 String followUpRole = roleSwapped ? "assistant" : "user";

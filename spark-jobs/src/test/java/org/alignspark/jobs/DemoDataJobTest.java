@@ -41,7 +41,7 @@ class DemoDataJobTest {
             assertTrue(!pair.getString(2).toLowerCase().contains(fact.answer().toLowerCase()), pair.toString());
         }
         // Correct answers draw positive follow-ups only: none of the world's positive sentences follows a wrong answer.
-        List<String> positives = FlrScoreJob.readFollowUps(null).stream().filter(FlrScoreJob.FollowUp::positive)
+        List<String> positives = FlrScoreJob.readFollowUps("demo-world").stream().filter(FlrScoreJob.FollowUp::positive)
                 .map(FlrScoreJob.FollowUp::text).toList();
         for (Row d : spark.sql("SELECT prompt[1].content, prompt[2].content, completion FROM demo_a_scorer_dialogues").collectAsList()) {
             DemoWorld.Fact fact = DemoWorld.FACTS.stream().filter(f -> f.question().equals(d.getString(0))).findFirst().orElseThrow();

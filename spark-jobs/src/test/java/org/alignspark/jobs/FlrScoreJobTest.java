@@ -32,7 +32,7 @@ class FlrScoreJobTest {
 
     @Test
     void defaultFollowUpsHaveSixCategoriesOfTenAndTen() {
-        List<FlrScoreJob.FollowUp> followUps = FlrScoreJob.readFollowUps(null);
+        List<FlrScoreJob.FollowUp> followUps = FlrScoreJob.readFollowUps("default");
         assertEquals(120, followUps.size());
         assertEquals(6, followUps.stream().map(FlrScoreJob.FollowUp::category).distinct().count());
         assertEquals(60, followUps.stream().filter(FlrScoreJob.FollowUp::positive).count());
@@ -45,7 +45,7 @@ class FlrScoreJobTest {
         Tokenizer tokenizer = Tokenizers.load(ModelFolder.of(folder.toString()));
         ChatTemplate chat = ChatTemplate.load(ModelFolder.of(folder.toString()), tokenizer);
         List<Message> conversation = List.of(new Message("user", "What is 2 + 2?"), new Message("assistant", "4"));
-        List<FlrScoreJob.FollowUp> followUps = FlrScoreJob.readFollowUps(null).subList(0, 20);
+        List<FlrScoreJob.FollowUp> followUps = FlrScoreJob.readFollowUps("default").subList(0, 20);
         FollowUpLikelihoodReward.Result batched = FlrScoreJob.scoreFollowUps(lm, tokenizer, chat, conversation, "user",
                 followUps, true, FollowUpLikelihoodReward.Aggregation.POOLED, 0);
         FollowUpLikelihoodReward.Result inSevens = FlrScoreJob.scoreFollowUps(lm, tokenizer, chat, conversation, "user",

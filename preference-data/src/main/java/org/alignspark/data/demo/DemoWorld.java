@@ -43,6 +43,9 @@ public final class DemoWorld {
             new Fact("How many wheels does a bicycle have?", "two"),
             new Fact("How many sides does a triangle have?", "three"));
 
+    /** FACTS come in kinds of four: colors, capitals, animals, numbers. */
+    private static final int KIND_SIZE = 4;
+
     private static final String[] ANSWER_FORMS = {"It is %s.", "The answer is %s.", "%s.", "I think it is %s."};
 
     private final long seed;
@@ -63,14 +66,19 @@ public final class DemoWorld {
         return Character.toUpperCase(s.charAt(0)) + s.substring(1);
     }
 
-    /** An answer to {@code fact}: its own answer when correct, another fact's answer of the same kind otherwise. */
+    /**
+     * An answer to {@code fact}: its own answer when correct; otherwise the answer of a fact of another kind (a color
+     * for a capital, a number for an animal). Wrong answers of another kind keep the world learnable by a tiny scorer
+     * in a test's budget: telling a color from a city is a pattern, where telling blue from green for "the sky" is a
+     * memorised fact.
+     */
     String answer(Fact fact, boolean correct, SplittableRandom random) {
         String value = fact.answer();
         if (!correct) {
-            int index = FACTS.indexOf(fact);
-            int group = index / 4;
-            int other = group * 4 + (index % 4 + 1 + random.nextInt(3)) % 4;
-            value = FACTS.get(other).answer();
+            int kinds = FACTS.size() / KIND_SIZE;
+            int kind = FACTS.indexOf(fact) / KIND_SIZE;
+            int otherKind = (kind + 1 + random.nextInt(kinds - 1)) % kinds;
+            value = FACTS.get(otherKind * KIND_SIZE + random.nextInt(KIND_SIZE)).answer();
         }
         return capitalized(String.format(ANSWER_FORMS[random.nextInt(ANSWER_FORMS.length)], value));
     }
