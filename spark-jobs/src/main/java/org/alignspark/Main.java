@@ -1,6 +1,7 @@
 package org.alignspark;
 
 import org.alignspark.jobs.FlrEvalJob;
+import org.alignspark.jobs.PipelineJob;
 import org.alignspark.jobs.FlrMineJob;
 import org.alignspark.jobs.FlrScoreJob;
 import org.alignspark.jobs.GenerateJob;
@@ -22,7 +23,7 @@ import picocli.CommandLine.Command;
 /** The one entry point: {@code spark-submit --class org.alignspark.Main alignspark.jar <job> [options]}. */
 @Command(name = "alignspark", mixinStandardHelpOptions = true, version = "alignspark 0.1.0",
         description = "Mine and train on LLM alignment data with Apache Spark.",
-        subcommands = {IngestJob.class, SqlJob.class, InitModelJob.class, TrainSftJob.class, TrainRmJob.class, EvalRmJob.class, RefLogprobsJob.class, TrainPolicyJob.class, EvalPolicyJob.class, GenerateJob.class, ChesJob.class, FlrScoreJob.class, FlrEvalJob.class, DemoDataJob.class, FlrMineJob.class, RewardTransformJob.class})
+        subcommands = {PipelineJob.class, IngestJob.class, SqlJob.class, InitModelJob.class, TrainSftJob.class, TrainRmJob.class, EvalRmJob.class, RefLogprobsJob.class, TrainPolicyJob.class, EvalPolicyJob.class, GenerateJob.class, ChesJob.class, FlrScoreJob.class, FlrEvalJob.class, DemoDataJob.class, FlrMineJob.class, RewardTransformJob.class})
 public final class Main implements Runnable {
 
     @Override

@@ -99,21 +99,32 @@ public final class Checkpoints {
         }
     }
 
+    /** The newest complete checkpoint folder under a run folder, if any, without reading it. */
+    public static Optional<Path> latestFolder(FileSystem fs, Path output) throws IOException {
+        if (!fs.exists(output)) {
+            return Optional.empty();
+        }
+        return Arrays.stream(fs.listStatus(output, p -> p.getName().startsWith(PREFIX)))
+                .filter(FileStatus::isDirectory)
+                .map(FileStatus::getPath)
+                .filter(folder -> {
+                    try {
+                        return fs.exists(new Path(folder, STATE_FILE));
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                })
+                .max(Comparator.comparing(Path::getName));
+    }
+
     /** The newest complete checkpoint, if any. */
     public Optional<Loaded> latest() {
         try {
-            if (!fs.exists(output)) {
-                return Optional.empty();
-            }
-            FileStatus[] folders = fs.listStatus(output, p -> p.getName().startsWith(PREFIX));
-            Optional<FileStatus> newest = Arrays.stream(folders)
-                    .filter(FileStatus::isDirectory)
-                    .filter(f -> exists(new Path(f.getPath(), STATE_FILE)))
-                    .max(Comparator.comparing(f -> f.getPath().getName()));
+            Optional<Path> newest = latestFolder(fs, output);
             if (newest.isEmpty()) {
                 return Optional.empty();
             }
-            Path folder = newest.get().getPath();
+            Path folder = newest.get();
             TrainerState state;
             try (InputStream in = fs.open(new Path(folder, STATE_FILE))) {
                 state = JSON.readValue(in, TrainerState.class);
@@ -122,14 +133,6 @@ public final class Checkpoints {
                     readTensors(fs, new Path(folder, OPTIMIZER_FILE))));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read checkpoints under " + output, e);
-        }
-    }
-
-    private boolean exists(Path path) {
-        try {
-            return fs.exists(path);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 
