@@ -125,10 +125,14 @@ public final class LogitFusion implements LogitProcessor {
 
     /** The settings, for a run's record: {@code fusion[static](alpha=…,experts=T)} or {@code fusion[dynamic:kl-matched](…)}. */
     public String describe() {
+        return describe(mode, alpha, klScale, experts.size());
+    }
+
+    public static String describe(Mode mode, double alpha, double klScale, int experts) {
         return mode == Mode.STATIC
-                ? String.format(Locale.ROOT, "fusion[static](alpha=%s,experts=%d)", alpha, experts.size())
+                ? String.format(Locale.ROOT, "fusion[static](alpha=%s,experts=%d)", alpha, experts)
                 : String.format(Locale.ROOT, "fusion[dynamic:%s](alpha_max=%s,kl_scale=%s,experts=%d)", DYNAMIC_READING,
-                        alpha, klScale, experts.size());
+                        alpha, klScale, experts);
     }
 
     @Override

@@ -91,8 +91,12 @@ public final class SteerGuidance implements LogitProcessor {
 
     /** The settings, for a run's record: {@code steer[cfg-reading](gamma=…,delta=…,negatives=J)}. */
     public String describe() {
+        return describe(guidanceWeight, negativeWeight, negativeModel == null ? 0 : negativePrefixes.size());
+    }
+
+    public static String describe(double guidanceWeight, double negativeWeight, int negativeContexts) {
         return String.format(Locale.ROOT, "steer[%s](gamma=%s,delta=%s,negatives=%d)", READING, guidanceWeight,
-                negativeWeight, negativeModel == null ? 0 : negativePrefixes.size());
+                negativeWeight, negativeContexts);
     }
 
     @Override
