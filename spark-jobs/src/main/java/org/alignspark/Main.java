@@ -12,6 +12,8 @@ import org.alignspark.jobs.RewardTransformJob;
 import org.alignspark.jobs.TrainPolicyJob;
 import org.alignspark.jobs.ChesJob;
 import org.alignspark.jobs.DemoDataJob;
+import org.alignspark.jobs.DiversityJob;
+import org.alignspark.jobs.GuidanceSweepJob;
 import org.alignspark.jobs.EvalPolicyJob;
 import org.alignspark.jobs.EvalRmJob;
 import org.alignspark.jobs.TrainRmJob;
@@ -23,7 +25,10 @@ import picocli.CommandLine.Command;
 /** The one entry point: {@code spark-submit --class org.alignspark.Main alignspark.jar <job> [options]}. */
 @Command(name = "alignspark", mixinStandardHelpOptions = true, version = "alignspark 0.1.0",
         description = "Mine and train on LLM alignment data with Apache Spark.",
-        subcommands = {PipelineJob.class, IngestJob.class, SqlJob.class, InitModelJob.class, TrainSftJob.class, TrainRmJob.class, EvalRmJob.class, RefLogprobsJob.class, TrainPolicyJob.class, EvalPolicyJob.class, GenerateJob.class, ChesJob.class, FlrScoreJob.class, FlrEvalJob.class, DemoDataJob.class, FlrMineJob.class, RewardTransformJob.class})
+        subcommands = {PipelineJob.class, IngestJob.class, SqlJob.class, InitModelJob.class, TrainSftJob.class, TrainRmJob.class,
+                EvalRmJob.class, RefLogprobsJob.class, TrainPolicyJob.class, EvalPolicyJob.class, GenerateJob.class, ChesJob.class,
+                FlrScoreJob.class, FlrEvalJob.class, DemoDataJob.class, FlrMineJob.class, RewardTransformJob.class,
+                DiversityJob.class, GuidanceSweepJob.class})
 public final class Main implements Runnable {
 
     @Override

@@ -10,6 +10,7 @@ import java.util.concurrent.Callable;
 import org.alignspark.common.lm.CausalLM;
 import org.alignspark.common.lm.GenerationConfig;
 import org.alignspark.common.lm.Generator;
+import org.alignspark.common.lm.LogitProcessor;
 import org.alignspark.common.tokenizer.ChatEncoder;
 import org.alignspark.data.AvroBytes;
 import org.alignspark.data.DatasetKind;
@@ -44,7 +45,9 @@ import static org.apache.spark.sql.functions.lit;
  * text; the model is loaded once per executor, and prompts are sorted by length before batching.
  */
 @Command(name = "generate", mixinStandardHelpOptions = true, showDefaultValues = true,
-        description = "Sample K responses per prompt from a policy into a RankedResponses table.")
+        description = {"Sample K responses per prompt from a policy into a RankedResponses table.",
+                "Decoding-time logit transforms: STEER contrastive expert guidance (--guidance-*) and negative prompting "
+                        + "(--negative-*), weak-to-strong logit fusion (--fusion-*); their settings are recorded in each row's source."})
 public final class GenerateJob implements Callable<Integer> {
     private static final StructType PAYLOAD = new StructType().add("payload", DataTypes.BinaryType, false);
 
@@ -85,6 +88,9 @@ public final class GenerateJob implements Callable<Integer> {
     int batchSize;
 
     @Mixin
+    LogitTransformOptions transformOptions;
+
+    @Mixin
     WarehouseOption warehouseOption;
 
     @Override
@@ -95,20 +101,11 @@ public final class GenerateJob implements Callable<Integer> {
             throw new IllegalArgumentException("--k must be at least 1");
         }
         Warehouse warehouse = warehouseOption.open("alignspark generate " + output);
-        Dataset<Row> table = warehouse.partition(promptsTable, dt);
-        if (!split.equals("all")) {
-            table = table.filter(col("split").equalTo(split));
-        }
-        List<String> columns = List.of(table.columns());
-        Dataset<Row> prompts = table.groupBy("prompt_id").agg(first("prompt").as("prompt"),
-                columns.contains("split") ? first("split").as("split") : first(lit("train")).as("split"),
-                columns.contains("reference_answer") ? first("reference_answer").as("reference_answer")
-                        : first(lit(null).cast("string")).as("reference_answer"));
+        Dataset<Row> prompts = prompts(warehouse, promptsTable, dt, split);
         Sampling sampling = new Sampling(maxNewTokens, temperature, topK, topP);
         sampling.config();   // fails on the driver, not in a task, when the settings are invalid
-        Dataset<Row> generated = AvroColumns.decode(
-                prompts.mapPartitions(sample(policy, k, sampling, seed, batchSize, "generate:" + policy), Encoders.row(PAYLOAD)),
-                "payload", DatasetKind.RANKED_RESPONSES.schema()).cache();
+        LogitTransforms transforms = transformOptions.settings(warehouse.spark());
+        Dataset<Row> generated = generate(prompts, policy, k, sampling, transforms, seed, batchSize).cache();
         long n = generated.count();
         warehouse.overwritePartition(generated, output, dt, n == 0);
         generated.unpersist();
@@ -116,6 +113,31 @@ public final class GenerateJob implements Callable<Integer> {
         run.append(warehouse.spark(), warehouse);
         System.out.println(run.summary());
         return 0;
+    }
+
+    /** One row per prompt (prompt_id, prompt, split, reference_answer) of any table with prompt_id and prompt. */
+    static Dataset<Row> prompts(Warehouse warehouse, String promptsTable, String dt, String split) {
+        Dataset<Row> table = warehouse.partition(promptsTable, dt);
+        if (!split.equals("all")) {
+            table = table.filter(col("split").equalTo(split));
+        }
+        List<String> columns = List.of(table.columns());
+        return table.groupBy("prompt_id").agg(first("prompt").as("prompt"),
+                columns.contains("split") ? first("split").as("split") : first(lit("train")).as("split"),
+                columns.contains("reference_answer") ? first("reference_answer").as("reference_answer")
+                        : first(lit(null).cast("string")).as("reference_answer"));
+    }
+
+    /**
+     * RankedResponses rows of K samples per prompt; their {@code source} is {@code generate:<policy>}, followed by the
+     * logit transforms' settings when there are any.
+     */
+    static Dataset<Row> generate(Dataset<Row> prompts, String policy, int k, Sampling sampling, LogitTransforms transforms,
+                                 long seed, int batchSize) {
+        String settings = transforms.describe();
+        String source = "generate:" + policy + (settings.isEmpty() ? "" : " " + settings);
+        return AvroColumns.decode(prompts.mapPartitions(sample(policy, k, sampling, transforms, seed, batchSize, source),
+                Encoders.row(PAYLOAD)), "payload", DatasetKind.RANKED_RESPONSES.schema());
     }
 
     /** The seed of sample k of a prompt: a function of the run's seed, the prompt id and k only. */
@@ -131,11 +153,13 @@ public final class GenerateJob implements Callable<Integer> {
         }
     }
 
-    static MapPartitionsFunction<Row, Row> sample(String policy, int k, Sampling sampling, long seed, int batchSize, String source) {
+    static MapPartitionsFunction<Row, Row> sample(String policy, int k, Sampling sampling, LogitTransforms transforms, long seed,
+                                                  int batchSize, String source) {
         return rows -> {
             CausalLM model = ExecutorModels.replica(policy);
             ChatEncoder encoder = TrainRmJob.encoder(policy);
-            GenerationConfig config = sampling.config().withStopTokens(encoder.tokenizer().eosId()).withPadId(encoder.tokenizer().padId());
+            GenerationConfig config = sampling.config().withStopTokens(encoder.tokenizer().eosId()).withPadId(encoder.tokenizer().padId())
+                    .withProcessors(transforms.processors(model, encoder).toArray(LogitProcessor[]::new));
             record Prompt(Row row, int[] tokens) {}
             List<Prompt> prompts = new ArrayList<>();
             rows.forEachRemaining(r -> prompts.add(new Prompt(r, encoder.prompt(ModelRows.messages(r, "prompt")))));

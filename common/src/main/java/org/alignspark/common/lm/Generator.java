@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Autoregressive decoding of a batch of prompts, left-padded so every row's newest token is in the last column.
@@ -36,9 +35,13 @@ public final class Generator {
         int[][] tokens = prompt.tokens();
         int[][] mask = prompt.mask();
         KvCache cache = config.useKvCache() ? model.newKvCache(b, promptLength + config.maxNewTokens()) : null;
-        INDArray logits = model.forward(prompt, cache);                           // [B, T, V]
+        // copied out of the model's buffer: a processor's stream may run this very model before they are read
+        double[][] logits = LogitStream.lastPosition(model.forward(prompt, cache));   // [B, V]
+        List<LogitProcessor> processors = new ArrayList<>();
+        for (LogitProcessor processor : config.processors()) {
+            processors.add(processor.open(prompts, config));
+        }
         for (int step = 0; step < config.maxNewTokens(); step++) {
-            int last = (int) logits.size(1) - 1;
             int[] next = new int[b];
             int[] nextMask = new int[b];
             for (int i = 0; i < b; i++) {
@@ -46,9 +49,9 @@ public final class Generator {
                 if (done[i]) {
                     continue;
                 }
-                double[] z = logits.slice(i).slice(last).toDoubleVector();        // [V]
+                double[] z = logits[i];                                           // [V]
                 int[] context = context(prompts.get(i), generated.get(i));
-                for (LogitProcessor processor : config.processors()) {
+                for (LogitProcessor processor : processors) {
                     z = processor.process(i, context, z);
                 }
                 next[i] = Sampler.next(z, config, random[i]);
@@ -65,13 +68,24 @@ public final class Generator {
             }
             tokens = appendColumn(tokens, next);
             mask = appendColumn(mask, nextMask);
-            logits = cache == null
+            logits = LogitStream.lastPosition(cache == null
                     ? model.forward(new Batch(tokens, mask))
-                    : model.forward(new Batch(column(next), column(nextMask)), cache);
+                    : model.forward(new Batch(column(next), column(nextMask)), cache));
+            for (LogitProcessor processor : processors) {
+                processor.advance(next, nextMask);
+            }
         }
         List<int[]> out = new ArrayList<>();
         for (List<Integer> g : generated) {
             out.add(g.stream().mapToInt(Integer::intValue).toArray());
+        }
+        return out;
+    }
+
+    static int[][] column(int[] values) {
+        int[][] out = new int[values.length][1];
+        for (int i = 0; i < values.length; i++) {
+            out[i][0] = values[i];
         }
         return out;
     }
@@ -89,14 +103,6 @@ public final class Generator {
         for (int i = 0; i < rows.length; i++) {
             out[i] = Arrays.copyOf(rows[i], rows[i].length + 1);
             out[i][rows[i].length] = column[i];
-        }
-        return out;
-    }
-
-    private static int[][] column(int[] values) {
-        int[][] out = new int[values.length][1];
-        for (int i = 0; i < values.length; i++) {
-            out[i][0] = values[i];
         }
         return out;
     }
