@@ -57,8 +57,8 @@ public final class DemoDataJob implements Callable<Integer> {
     @Option(names = "--arithmetic-fix-rate", defaultValue = "0.25", description = "Simulated policy: chance that attempt 2 is the right answer (else a copy).")
     double arithmeticFixRate;
 
-    @Option(names = "--arithmetic-instruction", defaultValue = CorrectionInstruction.SCORE_TEXT,
-            description = "The correction instruction of the arithmetic traces and dialogues ('reask' repeats the question).")
+    @Option(names = "--arithmetic-instruction", defaultValue = "score",
+            description = "Correction instruction of the arithmetic traces and dialogues: 'score' (SCoRe's), 'reask', or a text.")
     String arithmeticInstruction;
 
     @Option(names = "--test-fraction", defaultValue = "0.25", description = "Share of arithmetic questions held out (split test).")

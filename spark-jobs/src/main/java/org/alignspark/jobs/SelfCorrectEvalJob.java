@@ -84,8 +84,8 @@ public final class SelfCorrectEvalJob implements Callable<Integer> {
     @Option(names = "--max-new-tokens", defaultValue = "128", description = "Longest attempt in tokens.")
     int maxNewTokens;
 
-    @Option(names = "--instruction", defaultValue = CorrectionInstruction.SCORE_TEXT,
-            description = "User turn before attempt 2; 'reask' repeats the question (Confidence v.s. Critique).")
+    @Option(names = "--instruction", defaultValue = "score",
+            description = "User turn before attempt 2; 'score': SCoRe's; 'reask' repeats the question (Confidence v.s. Critique); or a text.")
     String instruction;
 
     @Option(names = "--verifier", defaultValue = "exact", description = "exact, numeric[:tolerance] or regex:<pattern> (group 1 is the answer).")

@@ -85,8 +85,8 @@ public final class TrainScoreJob implements Callable<Integer> {
     @Option(names = "--temperature", defaultValue = "1.0", description = "Rollout sampling temperature.")
     double temperature;
 
-    @Option(names = "--instruction", defaultValue = CorrectionInstruction.SCORE_TEXT,
-            description = "User turn before attempt 2; 'reask' repeats the question.")
+    @Option(names = "--instruction", defaultValue = "score",
+            description = "User turn before attempt 2; 'score': SCoRe's; 'reask' repeats the question; or a text.")
     String instruction;
 
     @Option(names = "--verifier", defaultValue = "exact", description = "exact, numeric[:tolerance] or regex:<pattern>.")

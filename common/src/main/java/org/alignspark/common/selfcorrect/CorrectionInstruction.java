@@ -27,9 +27,13 @@ public record CorrectionInstruction(String text, boolean reask) implements Seria
         }
     }
 
-    /** {@code reask} for the Reask protocol, anything else is the instruction's text. */
+    /** {@code score} for SCoRe's instruction, {@code reask} for the Reask protocol, anything else is the instruction's text. */
     public static CorrectionInstruction parse(String option) {
-        return option.equals("reask") ? REASK : new CorrectionInstruction(option, false);
+        return switch (option) {
+            case "score" -> SCORE;
+            case "reask" -> REASK;
+            default -> new CorrectionInstruction(option, false);
+        };
     }
 
     /** The user turn that follows {@code prompt} and the first attempt. */

@@ -47,5 +47,6 @@ class ScoreRewardsTest {
                 CorrectionInstruction.SCORE.secondTurnPrompt(prompt, "The answer is 5."));
         assertEquals("What is 2 + 2?", CorrectionInstruction.parse("reask").secondTurnPrompt(prompt, "4").get(2).content());
         assertEquals("Check.", CorrectionInstruction.parse("Check.").userTurn(prompt));
+        assertEquals(CorrectionInstruction.SCORE, CorrectionInstruction.parse("score"));
     }
 }
