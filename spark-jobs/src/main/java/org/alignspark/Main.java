@@ -19,6 +19,9 @@ import org.alignspark.jobs.EvalRmJob;
 import org.alignspark.jobs.TrainRmJob;
 import org.alignspark.jobs.TrainSftJob;
 import org.alignspark.jobs.SqlJob;
+import org.alignspark.jobs.SelfCorrectDataJob;
+import org.alignspark.jobs.SelfCorrectEvalJob;
+import org.alignspark.jobs.TrainScoreJob;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -28,7 +31,7 @@ import picocli.CommandLine.Command;
         subcommands = {PipelineJob.class, IngestJob.class, SqlJob.class, InitModelJob.class, TrainSftJob.class, TrainRmJob.class,
                 EvalRmJob.class, RefLogprobsJob.class, TrainPolicyJob.class, EvalPolicyJob.class, GenerateJob.class, ChesJob.class,
                 FlrScoreJob.class, FlrEvalJob.class, DemoDataJob.class, FlrMineJob.class, RewardTransformJob.class,
-                DiversityJob.class, GuidanceSweepJob.class})
+                DiversityJob.class, GuidanceSweepJob.class, SelfCorrectEvalJob.class, SelfCorrectDataJob.class, TrainScoreJob.class})
 public final class Main implements Runnable {
 
     @Override

@@ -4,6 +4,8 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 import org.alignspark.data.DatasetKind;
+import org.alignspark.common.selfcorrect.CorrectionInstruction;
+import org.alignspark.data.demo.ArithmeticWorld;
 import org.alignspark.data.demo.DemoWorld;
 import org.alignspark.spark.AvroColumns;
 import org.alignspark.spark.Warehouse;
@@ -16,7 +18,10 @@ import picocli.CommandLine.Option;
 /**
  * {@code demo-data}: writes the demo world's tables (DemoWorld): {@code <prefix>_scorer_dialogues} to fine-tune an FLR
  * scorer on user reactions (role-swapped layout), {@code <prefix>_pairs} of human-labelled pairs (correct chosen over
- * wrong), and {@code <prefix>_candidates} with K candidate answers per question for FLR mining.
+ * wrong), and {@code <prefix>_candidates} with K candidate answers per question for FLR mining; and the arithmetic
+ * world (ArithmeticWorld): {@code <prefix>_arithmetic_traces}, judged two-attempt traces whose prompts carry reference
+ * answers (self-correct-eval, train-score, self-correct-data read them), and {@code <prefix>_arithmetic_sft}, dialogues
+ * that fine-tune a base policy behaving like the simulated one.
  */
 @Command(name = "demo-data", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = "Generate the deterministic demo world: scorer dialogues, labelled pairs and candidate answers.")
@@ -50,6 +55,26 @@ public final class DemoDataJob implements Callable<Integer> {
             description = "Opening turn of the scorer dialogues (role-swapped layout); pass it to flr-score's --feedback-request.")
     String feedbackRequest;
 
+    @Option(names = "--arithmetic-traces", defaultValue = "400",
+            description = "Self-correction traces of the simulated arithmetic policy (and twice as many SFT dialogues); 0: none.")
+    int arithmeticTraces;
+
+    @Option(names = "--arithmetic-max-operand", defaultValue = "9", description = "Arithmetic questions a + b with a, b up to this.")
+    int arithmeticMaxOperand;
+
+    @Option(names = "--arithmetic-first-accuracy", defaultValue = "0.5", description = "Simulated policy: chance that attempt 1 is right.")
+    double arithmeticFirstAccuracy;
+
+    @Option(names = "--arithmetic-fix-rate", defaultValue = "0.25", description = "Simulated policy: chance that attempt 2 is the right answer (else a copy).")
+    double arithmeticFixRate;
+
+    @Option(names = "--arithmetic-instruction", defaultValue = "score",
+            description = "Correction instruction of the arithmetic traces and dialogues: 'score' (SCoRe's), 'reask', or a text.")
+    String arithmeticInstruction;
+
+    @Option(names = "--test-fraction", defaultValue = "0.25", description = "Share of arithmetic questions held out (split test).")
+    double testFraction;
+
     @Mixin
     WarehouseOption warehouseOption;
 
@@ -67,6 +92,16 @@ public final class DemoDataJob implements Callable<Integer> {
                 prefix + "_pairs", dt, pairs == 0);
         warehouse.overwritePartition(AvroColumns.fromRecords(spark, world.candidates(k), DatasetKind.RANKED_RESPONSES.schema()),
                 prefix + "_candidates", dt, false);
+        if (arithmeticTraces > 0) {
+            ArithmeticWorld arithmetic = new ArithmeticWorld(seed, arithmeticMaxOperand, arithmeticFirstAccuracy, arithmeticFixRate, testFraction);
+            CorrectionInstruction instruction = CorrectionInstruction.parse(arithmeticInstruction);
+            warehouse.overwritePartition(AvroColumns.fromRecords(spark, arithmetic.traces(arithmeticTraces, instruction),
+                    DatasetKind.SELF_CORRECTION_TRACE.schema()), prefix + "_arithmetic_traces", dt, false);
+            warehouse.overwritePartition(AvroColumns.fromRecords(spark, arithmetic.policyDialogues(arithmeticTraces, instruction),
+                    DatasetKind.DIALOGUE.schema()), prefix + "_arithmetic_sft", dt, false);
+            System.out.printf("arithmetic world: %d questions, %d self-correction traces, %d SFT dialogues%n",
+                    arithmetic.questions().size(), arithmeticTraces, 2 * arithmeticTraces);
+        }
         System.out.printf("demo world (seed %d): %d scorer dialogues, %d labelled pairs, %d questions x %d candidates%n",
                 seed, dialogues, pairs, DemoWorld.FACTS.size(), k);
         return 0;
