@@ -6,7 +6,6 @@ import java.util.Map;
 
 import org.alignspark.common.objectives.DpoLoss;
 import org.alignspark.common.objectives.PreferenceLogps;
-import org.alignspark.common.objectives.TrlMetricNames;
 import org.alignspark.common.sft.CompletionLogProbs;
 import org.alignspark.common.sft.LanguageModel;
 import org.alignspark.common.train.BatchResult;
@@ -61,11 +60,7 @@ public final class DpoObjective implements Objective<PolicyPair, LanguageModel> 
         for (Map.Entry<String, Double> metric : result.metrics().entrySet()) {
             out.metricSum(metric.getKey(), metric.getValue() * n);
         }
-        int below = 0;
-        for (int i = 0; i < n; i++) {
-            below += chosen[i] < refChosen[i] ? 1 : 0;
-        }
-        return out.metricSum(TrlMetricNames.CHOSEN_LOGPS_BELOW_REFERENCE, below);
+        return out;   // DpoLoss's metrics already hold the likelihood-displacement share
     }
 
     @Override
