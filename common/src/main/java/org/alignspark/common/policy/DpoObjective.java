@@ -56,7 +56,11 @@ public final class DpoObjective implements Objective<PolicyPair, LanguageModel> 
         System.arraycopy(result.dPolicyRejected(), 0, dSums, n, n);
         scored.backward(dSums);
 
-        BatchResult out = new BatchResult(result.loss() * n, n, java.util.Arrays.stream(scored.lengths()).sum());
+        long tokens = 0;   // every token forwarded (prompt twice, both completions), as tokens() and the other objectives count
+        for (PolicyPair p : batch) {
+            tokens += tokens(p);
+        }
+        BatchResult out = new BatchResult(result.loss() * n, n, tokens);
         for (Map.Entry<String, Double> metric : result.metrics().entrySet()) {
             out.metricSum(metric.getKey(), metric.getValue() * n);
         }

@@ -59,11 +59,11 @@ public final class DpoStepBenchmark {
             }
             List<PolicyPair> batch = pairs.subList(step * batchSize, (step + 1) * batchSize);
             policy.zeroGradients();
-            objective.lossAndGradients(policy, batch);
+            long batchTokens = objective.lossAndGradients(policy, batch).tokens();
             adam.step(step, 0);
             if (step >= 1) {
                 timedPairs += batch.size();
-                tokens += batch.stream().mapToLong(objective::tokens).sum();
+                tokens += batchTokens;
             }
         }
         double seconds = (System.nanoTime() - start) / 1e9;
