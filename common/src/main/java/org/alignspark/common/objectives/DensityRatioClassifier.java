@@ -12,7 +12,7 @@ import java.util.Deque;
  * The fit minimises sklearn's objective for that estimator: ½‖w‖² + C·Σ_i s_i·logloss_i with C = 1, class weights
  * s_i = n / (2·n_class(i)) and an unpenalised intercept, by L-BFGS (sklearn's default solver).
  */
-public final class DensityRatioClassifier {
+public final class DensityRatioClassifier implements java.io.Serializable {
     private final double[] weights; // [D]
     private final double intercept;
 

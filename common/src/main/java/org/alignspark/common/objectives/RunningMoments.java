@@ -6,7 +6,7 @@ package org.alignspark.common.objectives;
  * instance lives for the whole run and is saved with checkpoints (TRL writes {@code running.json}).
  * In a distributed step, {@link #update} takes the batch gathered across workers, as TRL gathers across ranks.
  */
-public final class RunningMoments {
+public final class RunningMoments implements java.io.Serializable {
     private double mean;
     private double var;
     private double std;
@@ -32,13 +32,23 @@ public final class RunningMoments {
      */
     public void update(double[] xs) {
         BatchStats.requireNonEmpty(xs.length);
-        double nb = xs.length;
         double mb = BatchStats.mean(xs);
         double ss = 0;
         for (double x : xs) {
             ss += (x - mb) * (x - mb);
         }
-        double vb = ss / nb;
+        update(xs.length, mb, ss / xs.length);
+    }
+
+    /**
+     * The same update from a batch's summary: its size n_b, mean m_b and population variance v_b. Folding the
+     * summaries of several batches in any order gives the mean of all their values, so workers' batches of one round
+     * can be folded on the driver (BcoObjective).
+     */
+    public void update(double nb, double mb, double vb) {
+        if (!(nb > 0)) {
+            throw new IllegalArgumentException("batch size must be > 0, got " + nb);
+        }
         double delta = mb - mean;
         double total = count + nb;
         double totalSum = var * count + delta * delta * count * nb / total + vb * nb;

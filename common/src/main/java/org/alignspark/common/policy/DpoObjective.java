@@ -6,7 +6,6 @@ import java.util.Map;
 
 import org.alignspark.common.objectives.DpoLoss;
 import org.alignspark.common.objectives.PreferenceLogps;
-import org.alignspark.common.objectives.TrlMetricNames;
 import org.alignspark.common.sft.CompletionLogProbs;
 import org.alignspark.common.sft.LanguageModel;
 import org.alignspark.common.train.BatchResult;
@@ -57,15 +56,15 @@ public final class DpoObjective implements Objective<PolicyPair, LanguageModel> 
         System.arraycopy(result.dPolicyRejected(), 0, dSums, n, n);
         scored.backward(dSums);
 
-        BatchResult out = new BatchResult(result.loss() * n, n, java.util.Arrays.stream(scored.lengths()).sum());
+        long tokens = 0;   // every token forwarded (prompt twice, both completions), as tokens() and the other objectives count
+        for (PolicyPair p : batch) {
+            tokens += tokens(p);
+        }
+        BatchResult out = new BatchResult(result.loss() * n, n, tokens);
         for (Map.Entry<String, Double> metric : result.metrics().entrySet()) {
             out.metricSum(metric.getKey(), metric.getValue() * n);
         }
-        int below = 0;
-        for (int i = 0; i < n; i++) {
-            below += chosen[i] < refChosen[i] ? 1 : 0;
-        }
-        return out.metricSum(TrlMetricNames.CHOSEN_LOGPS_BELOW_REFERENCE, below);
+        return out;   // DpoLoss's metrics already hold the likelihood-displacement share
     }
 
     @Override

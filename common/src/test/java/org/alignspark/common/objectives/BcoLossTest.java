@@ -62,6 +62,21 @@ class BcoLossTest {
     }
 
     @Test
+    void foldingBatchSummariesEqualsFoldingTheValues() {
+        RunningMoments values = new RunningMoments();
+        values.update(new double[] {1, 3});
+        values.update(new double[] {6, -2, 4});
+        RunningMoments summaries = new RunningMoments();
+        // the second batch first: order does not change the count-weighted mean or the pooled variance
+        summaries.update(3, 8.0 / 3, (36 + 4 + 16) / 3.0 - 64.0 / 9);
+        summaries.update(2, 2, 1);
+        assertEquals(values.mean(), summaries.mean(), 1e-12);
+        assertEquals(12.0 / 5, summaries.mean(), 1e-12);
+        assertEquals(values.var(), summaries.var(), 1e-12);
+        assertEquals(5.0, summaries.count(), 1e-12);
+    }
+
+    @Test
     void gradientsMatchFiniteDifferences() {
         double[] policy = {-9, -11, -3.5, -20};
         UnpairedLogps b = new UnpairedLogps(policy, new double[] {-10, -10, -4, -19}, new boolean[] {true, false, true, false});
