@@ -7,6 +7,7 @@ import org.alignspark.jobs.GenerateJob;
 import org.alignspark.jobs.IngestJob;
 import org.alignspark.jobs.InitModelJob;
 import org.alignspark.jobs.RefLogprobsJob;
+import org.alignspark.jobs.ReportJob;
 import org.alignspark.jobs.RewardTransformJob;
 import org.alignspark.jobs.TrainPolicyJob;
 import org.alignspark.jobs.ChesJob;
@@ -22,7 +23,7 @@ import picocli.CommandLine.Command;
 /** The one entry point: {@code spark-submit --class org.alignspark.Main alignspark.jar <job> [options]}. */
 @Command(name = "alignspark", mixinStandardHelpOptions = true, version = "alignspark 0.1.0",
         description = "Mine and train on LLM alignment data with Apache Spark.",
-        subcommands = {IngestJob.class, SqlJob.class, InitModelJob.class, TrainSftJob.class, TrainRmJob.class, EvalRmJob.class, RefLogprobsJob.class, TrainPolicyJob.class, EvalPolicyJob.class, GenerateJob.class, ChesJob.class, FlrScoreJob.class, FlrEvalJob.class, DemoDataJob.class, FlrMineJob.class, RewardTransformJob.class})
+        subcommands = {IngestJob.class, SqlJob.class, InitModelJob.class, TrainSftJob.class, TrainRmJob.class, EvalRmJob.class, RefLogprobsJob.class, TrainPolicyJob.class, EvalPolicyJob.class, GenerateJob.class, ChesJob.class, FlrScoreJob.class, FlrEvalJob.class, DemoDataJob.class, FlrMineJob.class, RewardTransformJob.class, ReportJob.class})
 public final class Main implements Runnable {
 
     @Override
