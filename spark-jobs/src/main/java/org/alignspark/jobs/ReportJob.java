@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -49,9 +50,13 @@ import picocli.CommandLine.Option;
  * <li>reward model: {@code --rm-eval-table} (eval-rm: reward_chosen, reward_rejected, reward_margin, correct, reward_model);</li>
  * <li>policy: {@code --policy-eval-table} (eval-policy: policy, metric, value, n — implicit-reward accuracy and margin,
  *     win rate over the reference);</li>
- * <li>self-correction, generation diversity, guidance sweep: {@code --self-correct-table}, {@code --diversity-table},
- *     {@code --guidance-sweep-table}, shown as they are (any columns): a long table of (metric, value) also as bars,
- *     and a sweep over a weight column also as one line per metric.</li>
+ * <li>self-correction: {@code --self-correct-table} (self-correct-eval: policy, split, problems, acc_t1/acc_t2 with
+ *     _low/_high 95% bounds, delta, delta_i2c, delta_c2i, the four transition counts, evaluated_at);</li>
+ * <li>diversity: {@code --diversity-table} (diversity: scope 'overall' or 'prompt', samples, distinct_1, distinct_2,
+ *     self_bleu, distinct_answers, answer_collapse, reference_accuracy);</li>
+ * <li>guidance sweep: {@code --guidance-sweep-table} (guidance-sweep: run_id, sweep, weight, prompts, samples,
+ *     reference_accuracy, mean_logprob, distinct_1, distinct_2, self_bleu, answer_collapse_rate) as curves over the
+ *     weight.</li>
  * </ul>
  */
 @Command(name = "report", mixinStandardHelpOptions = true, showDefaultValues = true,
@@ -93,13 +98,13 @@ public final class ReportJob implements Callable<Integer> {
     @Option(names = "--policy-eval-table", defaultValue = "policy_eval", description = "eval-policy's results table.")
     String policyEvalTable;
 
-    @Option(names = "--self-correct-table", defaultValue = "self_correction_metrics", description = "Self-correction metrics table.")
+    @Option(names = "--self-correct-table", defaultValue = "self_correction_metrics", description = "self-correct-eval's metrics table.")
     String selfCorrectTable;
 
-    @Option(names = "--diversity-table", defaultValue = "generation_diversity", description = "Generation diversity table.")
+    @Option(names = "--diversity-table", defaultValue = "candidates_diversity", description = "The diversity job's output (default: that of generate's candidates).")
     String diversityTable;
 
-    @Option(names = "--guidance-sweep-table", defaultValue = "guidance_sweep", description = "Guidance-weight sweep table.")
+    @Option(names = "--guidance-sweep-table", defaultValue = "guidance_sweep", description = "guidance-sweep's curve table.")
     String guidanceSweepTable;
 
     @Option(names = "--bins", defaultValue = "30", description = "Bins of each histogram.")
@@ -144,9 +149,9 @@ public final class ReportJob implements Callable<Integer> {
         training(page.section("training", "Training curves"));
         rewardModel(page.section("reward-model", "Reward-model accuracy"));
         policy(page.section("policy", "Policy evaluation"));
-        asTable(page.section("self-correction", "Self-correction"), selfCorrectTable);
-        asTable(page.section("diversity", "Generation diversity"), diversityTable);
-        asTable(page.section("guidance-sweep", "Guidance-weight sweep"), guidanceSweepTable);
+        selfCorrection(page.section("self-correction", "Self-correction"));
+        diversity(page.section("diversity", "Generation diversity"));
+        guidanceSweep(page.section("guidance-sweep", "Guidance-weight sweep"));
 
         write(page.render());
         long absent = page.sections().stream().filter(HtmlPage.Section::absent).count();
@@ -405,39 +410,122 @@ public final class ReportJob implements Callable<Integer> {
         section.sql(sql);
     }
 
-    /**
-     * A table shown as it is (any columns but dt), for the metrics tables whose producers define their own columns.
-     * A (metric, value) table is drawn as bars too.
-     */
-    private void asTable(HtmlPage.Section section, String table) {
-        String sql = "SELECT * FROM " + table + " WHERE dt = '" + dt + "'";
-        if (!present(table)) {
-            section.notRun("no job wrote " + table + " for dt=" + dt + ".").sql(sql);
+    /** self-correct-eval's metrics: one row per evaluation, accuracies at both attempts and the transitions (SCoRe's Δ). */
+    private void selfCorrection(HtmlPage.Section section) {
+        String sql = "SELECT policy, split, problems, acc_t1, acc_t1_low, acc_t1_high, acc_t2, acc_t2_low, acc_t2_high, delta,\n"
+                + "       delta_i2c, delta_c2i, correct_to_correct, correct_to_incorrect, incorrect_to_correct, incorrect_to_incorrect\n"
+                + "FROM " + selfCorrectTable + " WHERE dt = '" + dt + "' ORDER BY evaluated_at";
+        if (!present(selfCorrectTable)) {
+            section.notRun("self-correct-eval wrote nothing to " + selfCorrectTable + " for dt=" + dt + ".").sql(sql);
             return;
         }
-        var rows = spark.sql(sql).drop(Warehouse.PARTITION_COLUMN);
-        List<String> columns = List.of(rows.columns());
-        List<Row> all = rows.limit(200).collectAsList();
-        section.table(columns, all.stream().map(r -> {
-            List<Object> cells = new ArrayList<>();
-            for (int i = 0; i < r.size(); i++) {
-                cells.add(r.isNullAt(i) ? null : r.get(i) instanceof Number n ? n : String.valueOf(r.get(i)));
-            }
-            return cells;
-        }).toList());
-        if (columns.contains("metric") && columns.contains("value")) {
-            List<String> metrics = all.stream().map(r -> String.valueOf(r.<Object>getAs("metric"))).toList();
-            Map<String, List<? extends Number>> series = Charts.ordered();
-            series.put("value", all.stream().map(r -> ((Number) r.getAs("value")).doubleValue()).toList());
-            chart(section, table + ".png", Charts.bars(table + ", dt=" + dt, "value", metrics, series));
+        List<Row> evals = spark.sql(sql).collectAsList();
+        section.paragraph("Two attempts per problem: accuracy at the first (t1) and the second (t2), with 95% intervals; "
+                + "Δ = t2 − t1, Δi→c the share of problems fixed by the second attempt, Δc→i the share it broke.");
+        List<List<Object>> accuracy = new ArrayList<>();
+        List<List<Object>> transitions = new ArrayList<>();
+        List<String> labels = new ArrayList<>();
+        Map<String, List<? extends Number>> series = Charts.ordered();
+        List<Double> t1 = new ArrayList<>();
+        List<Double> t2 = new ArrayList<>();
+        List<Double> fixed = new ArrayList<>();
+        List<Double> broke = new ArrayList<>();
+        for (Row r : evals) {
+            accuracy.add(Arrays.asList(r.getString(0), r.getString(1), r.getLong(2), number(r, 3),
+                    interval(r, 4, 5), number(r, 6), interval(r, 7, 8), number(r, 9), number(r, 10), number(r, 11)));
+            transitions.add(List.of(r.getString(0), r.getLong(12), r.getLong(13), r.getLong(14), r.getLong(15)));
+            labels.add((labels.size() + 1) + ". " + new Path(r.getString(0)).getName() + " (" + r.getString(1) + ")");
+            t1.add(number(r, 3));
+            t2.add(number(r, 6));
+            fixed.add(number(r, 10));
+            broke.add(number(r, 11));
         }
+        section.table(List.of("policy", "split", "problems", "accuracy@t1", "95% interval", "accuracy@t2", "95% interval",
+                "Δ(t1,t2)", "Δi→c", "Δc→i"), accuracy);
+        section.table(List.of("policy", "correct → correct", "correct → incorrect", "incorrect → correct",
+                "incorrect → incorrect"), transitions);
+        series.put("accuracy@t1", t1);
+        series.put("accuracy@t2", t2);
+        series.put("Δi→c", fixed);
+        series.put("Δc→i", broke);
+        chart(section, "self_correction.png", Charts.bars("Self-correction, dt=" + dt, "share of problems", labels, series));
         section.sql(sql);
+    }
+
+    /** The diversity job's table: one overall row and one row per prompt (scope). */
+    private void diversity(HtmlPage.Section section) {
+        String sql = "SELECT samples, distinct_1, distinct_2, self_bleu, distinct_answers, answer_collapse, reference_accuracy\n"
+                + "FROM " + diversityTable + " WHERE dt = '" + dt + "' AND scope = 'overall'";
+        if (!present(diversityTable)) {
+            section.notRun("the diversity job wrote nothing to " + diversityTable + " for dt=" + dt + ".").sql(sql);
+            return;
+        }
+        section.paragraph("Diversity of the K samples of each prompt: distinct-1/2 (higher: more varied), self-BLEU (higher: "
+                + "more alike), answer collapse (K samples giving one answer). Overall: means over prompts; answer_collapse "
+                + "is the collapse rate.");
+        section.table(List.of("samples", "distinct-1", "distinct-2", "self-BLEU", "distinct answers", "answer collapse",
+                "reference accuracy"), values(spark.sql(sql).collectAsList()));
+        String where = "scope = 'prompt'";
+        Histogram h = Histogram.of(spark.sql(sides(diversityTable, where, "distinct_2", "self_bleu", "distinct-2", "self-BLEU")),
+                "side", "score", List.of("distinct-2", "self-BLEU"), bins);
+        chart(section, "diversity.png", Charts.histogram("Per-prompt diversity, dt=" + dt, "value", h, null, null));
+        section.sql(sql);
+    }
+
+    /** guidance-sweep's curve: one row per (run, swept weight), coherence and diversity metrics against the weight. */
+    private void guidanceSweep(HtmlPage.Section section) {
+        String sql = "SELECT run_id, sweep, weight, prompts, samples, reference_accuracy, mean_logprob, distinct_1, distinct_2,\n"
+                + "       self_bleu, answer_collapse_rate\n"
+                + "FROM " + guidanceSweepTable + " WHERE dt = '" + dt + "' ORDER BY run_id, sweep, weight";
+        if (!present(guidanceSweepTable)) {
+            section.notRun("guidance-sweep wrote nothing to " + guidanceSweepTable + " for dt=" + dt + ".").sql(sql);
+            return;
+        }
+        List<Row> points = spark.sql(sql).collectAsList();
+        section.paragraph("Coherence (reference accuracy, mean token log-prob under the coherence model) against diversity "
+                + "(distinct-n, self-BLEU, answer collapse) as the swept logit transform's weight grows.");
+        section.table(List.of("run_id", "sweep", "weight", "prompts", "samples", "reference accuracy", "mean log-prob",
+                "distinct-1", "distinct-2", "self-BLEU", "answer collapse rate"), values(points));
+        Map<String, double[][]> shares = Charts.ordered();
+        Map<String, double[][]> logprob = Charts.ordered();
+        Map<String, List<Row>> curves = new LinkedHashMap<>();
+        points.forEach(r -> curves.computeIfAbsent(r.getString(0) + " " + r.getString(1), k -> new ArrayList<>()).add(r));
+        String[] names = {"reference_accuracy", "mean_logprob", "distinct_1", "distinct_2", "self_bleu", "answer_collapse_rate"};
+        curves.forEach((curve, rows) -> {
+            for (int m = 0; m < names.length; m++) {
+                List<double[]> xy = new ArrayList<>();
+                for (Row r : rows) {
+                    if (!r.isNullAt(5 + m)) {
+                        xy.add(new double[]{r.getDouble(2), r.getDouble(5 + m)});
+                    }
+                }
+                (names[m].equals("mean_logprob") ? logprob : shares).put((curves.size() > 1 ? curve + ": " : "") + names[m], Charts.xy(xy));
+            }
+        });
+        chart(section, "guidance_sweep.png", Charts.lines("Coherence and diversity against the weight, dt=" + dt, "weight",
+                "share", shares));
+        chart(section, "guidance_sweep_logprob.png", Charts.lines("Mean token log-prob against the weight, dt=" + dt, "weight",
+                "log-prob", logprob));
+        section.sql(sql);
+    }
+
+    private static Double number(Row r, int i) {
+        return r.isNullAt(i) ? null : r.getDouble(i);
+    }
+
+    private static String interval(Row r, int low, int high) {
+        return r.isNullAt(low) || r.isNullAt(high) ? "—" : "[" + HtmlPage.format(r.getDouble(low)) + ", " + HtmlPage.format(r.getDouble(high)) + "]";
     }
 
     /** Two numeric columns of a table's partition as (side, score) rows, for an overlaid histogram. */
     private String sides(String table, String first, String second, String firstName, String secondName) {
-        return "SELECT '" + firstName + "' AS side, " + first + " AS score FROM " + table + " WHERE dt = '" + dt + "'"
-                + " UNION ALL SELECT '" + secondName + "', " + second + " FROM " + table + " WHERE dt = '" + dt + "'";
+        return sides(table, "true", first, second, firstName, secondName);
+    }
+
+    private String sides(String table, String where, String first, String second, String firstName, String secondName) {
+        String from = " FROM " + table + " WHERE dt = '" + dt + "' AND " + where;
+        return "SELECT '" + firstName + "' AS side, " + first + " AS score" + from
+                + " UNION ALL SELECT '" + secondName + "', " + second + from;
     }
 
     private boolean present(String table) {

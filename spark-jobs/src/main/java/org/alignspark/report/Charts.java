@@ -71,6 +71,7 @@ public final class Charts {
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xLabel).yAxisTitle(yLabel).build();
         style(chart);
         chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);   // curves cross every corner of the plot
         for (Map.Entry<String, double[][]> s : series.entrySet()) {
             if (s.getValue()[0].length > 0) {
                 chart.addSeries(s.getKey(), s.getValue()[0], s.getValue()[1]).setMarker(s.getValue()[0].length > 40

@@ -51,6 +51,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class ReportJobTest {
     private static final String DT = "2026-11-27";
+    /** A second night with only the self-correction, diversity and guidance-sweep tables. */
+    private static final String DT2 = "2026-11-28";
 
     @TempDir
     static Path tmp;
@@ -59,6 +61,8 @@ class ReportJobTest {
     private static String root;
     private static Path reportDir;
     private static String html;
+    private static Path reportDir2;
+    private static String html2;
 
     @BeforeAll
     static void buildWarehouseAndRender() throws IOException {
@@ -127,6 +131,70 @@ class ReportJobTest {
         assertEquals(0, Main.run("report", "--dt", DT, "--run", "nightly-42", "--output", reportDir.toString(),
                 "--bins", "12", "--warehouse", root));
         html = Files.readString(reportDir.resolve("index.html"), StandardCharsets.UTF_8);
+
+        writeSelfCorrectionDiversityAndSweep(warehouse);
+        reportDir2 = tmp.resolve("report2");
+        assertEquals(0, Main.run("report", "--dt", DT2, "--output", reportDir2.toString(), "--warehouse", root));
+        html2 = Files.readString(reportDir2.resolve("index.html"), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Tables with the schemas their jobs write: self_correction_metrics (self-correct-eval's METRICS_SCHEMA),
+     * candidates_diversity (DiversityJob.SCHEMA) and guidance_sweep (GuidanceSweepJob.SCHEMA).
+     */
+    private static void writeSelfCorrectionDiversityAndSweep(Warehouse warehouse) {
+        StructType metrics = new StructType()
+                .add("policy", DataTypes.StringType, false).add("prompts_table", DataTypes.StringType, false)
+                .add("traces_table", DataTypes.StringType, false).add("split", DataTypes.StringType, false)
+                .add("k", DataTypes.IntegerType, false).add("temperature", DataTypes.DoubleType, false)
+                .add("verifier", DataTypes.StringType, false).add("instruction", DataTypes.StringType, false)
+                .add("problems", DataTypes.LongType, false)
+                .add("correct_to_correct", DataTypes.LongType, false).add("correct_to_incorrect", DataTypes.LongType, false)
+                .add("incorrect_to_correct", DataTypes.LongType, false).add("incorrect_to_incorrect", DataTypes.LongType, false);
+        for (String name : List.of("acc_t1", "acc_t1_low", "acc_t1_high", "acc_t2", "acc_t2_low", "acc_t2_high", "delta",
+                "delta_i2c", "delta_i2c_low", "delta_i2c_high", "delta_c2i", "delta_c2i_low", "delta_c2i_high",
+                "cl", "cl_low", "cl_high", "cs", "cs_low", "cs_high", "rss",
+                "sampled_acc_t1", "sampled_acc_t2", "sampled_cl", "sampled_cs", "sampled_rss")) {
+            metrics = metrics.add(name, DataTypes.DoubleType, true);
+        }
+        metrics = metrics.add("evaluated_at", DataTypes.TimestampType, false);
+        // 40 problems: 20 right twice, 2 right then wrong, 8 fixed, 10 wrong twice.
+        List<Object> values = new ArrayList<>(List.of("models/score-policy", "arith", "arith_traces", "test", 1, 0.0, "exact",
+                "score", 40L, 20L, 2L, 8L, 10L, 0.55, 0.4, 0.69, 0.7, 0.55, 0.82, 0.15, 0.2, 0.1, 0.35, 0.05, 0.01, 0.17));
+        for (int i = 0; i < 12; i++) {
+            values.add(null);
+        }
+        values.add(java.sql.Timestamp.from(Instant.now()));
+        warehouse.appendPartition(spark.createDataFrame(List.of(RowFactory.create(values.toArray())), metrics),
+                "self_correction_metrics", DT2);
+
+        StructType diversity = new StructType()
+                .add("scope", DataTypes.StringType, false).add("prompt_id", DataTypes.StringType, true)
+                .add("samples", DataTypes.LongType, false).add("distinct_1", DataTypes.DoubleType, true)
+                .add("distinct_2", DataTypes.DoubleType, true).add("self_bleu", DataTypes.DoubleType, true)
+                .add("distinct_answers", DataTypes.DoubleType, true).add("answer_collapse", DataTypes.DoubleType, true)
+                .add("reference_accuracy", DataTypes.DoubleType, true);
+        List<Row> rows = new ArrayList<>();
+        for (int p = 0; p < 8; p++) {
+            rows.add(RowFactory.create("prompt", "p" + p, 4L, 0.5 + p / 20.0, 0.6 + p / 25.0, 0.4 - p / 30.0, 2.0, p % 2 == 0 ? 1.0 : 0.0, 0.5));
+        }
+        rows.add(RowFactory.create("overall", null, 32L, 0.675, 0.74, 0.2833, 2.0, 0.5, 0.5));
+        warehouse.overwritePartition(spark.createDataFrame(rows, diversity), "candidates_diversity", DT2, false);
+
+        StructType sweep = new StructType()
+                .add("run_id", DataTypes.StringType, false).add("sweep", DataTypes.StringType, false)
+                .add("weight", DataTypes.DoubleType, false).add("settings", DataTypes.StringType, false)
+                .add("prompts", DataTypes.LongType, false).add("samples", DataTypes.LongType, false)
+                .add("reference_accuracy", DataTypes.DoubleType, true).add("mean_logprob", DataTypes.DoubleType, true)
+                .add("coherence_model", DataTypes.StringType, false).add("distinct_1", DataTypes.DoubleType, true)
+                .add("distinct_2", DataTypes.DoubleType, true).add("self_bleu", DataTypes.DoubleType, true)
+                .add("answer_collapse_rate", DataTypes.DoubleType, true);
+        List<Row> curve = new ArrayList<>();
+        for (double w : new double[]{0.0, 0.5, 1.0, 2.0, 4.0}) {
+            curve.add(RowFactory.create("sweep-1", "guidance_weight", w, "steer", 8L, 32L, 0.9 - w / 10, -1.2 - w / 5, "models/policy",
+                    0.4 + w / 10, 0.5 + w / 10, 0.5 - w / 10, 0.4 - w / 20));
+        }
+        warehouse.appendPartition(spark.createDataFrame(curve, sweep), "guidance_sweep", DT2);
     }
 
     private static Row score(String promptId, String response, double flr) {
@@ -135,7 +203,11 @@ class ReportJobTest {
     }
 
     private static String section(String id) {
-        Matcher m = Pattern.compile("<section id=\"" + id + "\">(.*?)</section>", Pattern.DOTALL).matcher(html);
+        return section(html, id);
+    }
+
+    private static String section(String page, String id) {
+        Matcher m = Pattern.compile("<section id=\"" + id + "\">(.*?)</section>", Pattern.DOTALL).matcher(page);
         assertTrue(m.find(), "section " + id + " is missing");
         return m.group(1);
     }
@@ -233,18 +305,40 @@ class ReportJobTest {
     }
 
     @Test
-    void everyChartIsAReadablePngWithContent() throws IOException {
-        Matcher m = Pattern.compile("<img src=\"([^\"]+)\"").matcher(html);
-        int charts = 0;
-        while (m.find()) {
-            Path png = reportDir.resolve(m.group(1));
-            assertTrue(Files.size(png) > 5_000, png + " is " + Files.size(png) + " bytes");
-            BufferedImage image = ImageIO.read(png.toFile());
-            assertTrue(image.getWidth() >= 700 && image.getHeight() >= 300, png.toString());
-            assertTrue(lumaStdDev(image) > 10, png + " looks blank");
-            charts++;
+    void selfCorrectionDiversityAndSweepSectionsReadTheirProducersTables() {
+        String selfCorrection = section(html2, "self-correction");
+        assertTrue(selfCorrection.contains("<td>models/score-policy</td><td>test</td><td class=\"num\">40</td><td class=\"num\">0.5500</td>"
+                + "<td>[0.4000, 0.6900]</td><td class=\"num\">0.7000</td>"), selfCorrection);
+        assertTrue(selfCorrection.contains("<td class=\"num\">20</td><td class=\"num\">2</td><td class=\"num\">8</td><td class=\"num\">10</td>"));
+        assertTrue(selfCorrection.contains("src=\"self_correction.png\""));
+        String diversity = section(html2, "diversity");
+        assertTrue(diversity.contains("<td class=\"num\">32</td><td class=\"num\">0.6750</td><td class=\"num\">0.7400</td>"
+                + "<td class=\"num\">0.2833</td>"), diversity);
+        assertTrue(diversity.contains("src=\"diversity.png\""));
+        String sweep = section(html2, "guidance-sweep");
+        assertTrue(sweep.contains("<td>sweep-1</td><td>guidance_weight</td><td class=\"num\">4.0000</td>"), sweep);
+        assertTrue(sweep.contains("src=\"guidance_sweep.png\"") && sweep.contains("src=\"guidance_sweep_logprob.png\""));
+        for (String id : List.of("jobs", "flr", "ches", "reward-model", "policy")) {
+            assertTrue(section(html2, id).contains("Not run for this date"), id);
         }
-        assertEquals(11, charts);
+        assertTrue(section(html2, "training").contains("Not run for this date"));
+    }
+
+    @Test
+    void everyChartIsAReadablePngWithContent() throws IOException {
+        int charts = 0;
+        for (Path dir : List.of(reportDir, reportDir2)) {
+            Matcher m = Pattern.compile("<img src=\"([^\"]+)\"").matcher(Files.readString(dir.resolve("index.html")));
+            while (m.find()) {
+                Path png = dir.resolve(m.group(1));
+                assertTrue(Files.size(png) > 5_000, png + " is " + Files.size(png) + " bytes");
+                BufferedImage image = ImageIO.read(png.toFile());
+                assertTrue(image.getWidth() >= 700 && image.getHeight() >= 300, png.toString());
+                assertTrue(lumaStdDev(image) > 10, png + " looks blank");
+                charts++;
+            }
+        }
+        assertEquals(11 + 4, charts);
     }
 
     /**
