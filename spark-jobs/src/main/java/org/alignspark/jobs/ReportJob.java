@@ -61,7 +61,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "report", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = "One HTML page (with PNG charts) of a night's pipeline: row counts, quarantine reasons, FLR, CHES, "
-                + "training curves, reward-model and policy evaluation, self-correction.")
+                + "training curves, reward-model and policy evaluation, self-correction, diversity, guidance sweep.")
 public final class ReportJob implements Callable<Integer> {
     static final String PAGE = "index.html";
 
