@@ -8,6 +8,7 @@ import org.alignspark.jobs.GenerateJob;
 import org.alignspark.jobs.IngestJob;
 import org.alignspark.jobs.InitModelJob;
 import org.alignspark.jobs.RefLogprobsJob;
+import org.alignspark.jobs.ReportJob;
 import org.alignspark.jobs.RewardTransformJob;
 import org.alignspark.jobs.TrainPolicyJob;
 import org.alignspark.jobs.ChesJob;
@@ -31,7 +32,8 @@ import picocli.CommandLine.Command;
         subcommands = {PipelineJob.class, IngestJob.class, SqlJob.class, InitModelJob.class, TrainSftJob.class, TrainRmJob.class,
                 EvalRmJob.class, RefLogprobsJob.class, TrainPolicyJob.class, EvalPolicyJob.class, GenerateJob.class, ChesJob.class,
                 FlrScoreJob.class, FlrEvalJob.class, DemoDataJob.class, FlrMineJob.class, RewardTransformJob.class,
-                DiversityJob.class, GuidanceSweepJob.class, SelfCorrectEvalJob.class, SelfCorrectDataJob.class, TrainScoreJob.class})
+                DiversityJob.class, GuidanceSweepJob.class, SelfCorrectEvalJob.class, SelfCorrectDataJob.class, TrainScoreJob.class,
+                ReportJob.class})
 public final class Main implements Runnable {
 
     @Override
