@@ -20,6 +20,7 @@ import org.alignspark.data.formats.RowParser;
 import org.alignspark.spark.AvroColumns;
 import org.alignspark.spark.InputLines;
 import org.alignspark.spark.RunRecord;
+import org.alignspark.spark.TaskFaultInjection;
 import org.alignspark.spark.WarehouseOption;
 import org.alignspark.spark.Warehouse;
 import org.apache.spark.api.java.JavaRDD;
@@ -200,6 +201,7 @@ public final class IngestJob implements Callable<Integer> {
     private static org.apache.spark.api.java.function.FlatMapFunction<Iterator<InputLines.Line>, Row> parse(
             RowParser parser, String formatName, int rawCharsKept) {
         return lines -> {
+            TaskFaultInjection.failOnce();
             AvroBytes avro = new AvroBytes();
             return new Iterator<Row>() {
                 @Override

@@ -129,7 +129,7 @@ public final class Checkpoints {
             try (InputStream in = fs.open(new Path(folder, STATE_FILE))) {
                 state = JSON.readValue(in, TrainerState.class);
             }
-            return Optional.of(new Loaded(folder, state, readTensors(fs, new Path(folder, MODEL_FILE)),
+            return Optional.of(new Loaded(folder, state, readModelTensors(fs, folder),
                     readTensors(fs, new Path(folder, OPTIMIZER_FILE))));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read checkpoints under " + output, e);
@@ -140,6 +140,30 @@ public final class Checkpoints {
         try (OutputStream out = fs.create(file, true)) {
             SafeTensors.write(bundle.toArrays(DataType.FLOAT), out);
         }
+    }
+
+    /**
+     * The model's parameters as the {@link ModelWriter} left them: every safetensors file of the checkpoint but the
+     * optimizer's. A model is not always one file: a reward model keeps its head in score.safetensors next to the
+     * LM's model.safetensors, and resuming needs all of them.
+     */
+    static TensorBundle readModelTensors(FileSystem fs, Path folder) throws IOException {
+        FileStatus[] files = fs.listStatus(folder, p -> p.getName().endsWith(".safetensors") && !p.getName().equals(OPTIMIZER_FILE));
+        Arrays.sort(files, Comparator.comparing(f -> f.getPath().getName()));
+        java.util.Map<String, org.nd4j.linalg.api.ndarray.INDArray> tensors = new java.util.LinkedHashMap<>();
+        for (FileStatus file : files) {
+            try (InputStream in = fs.open(file.getPath())) {
+                for (var tensor : SafeTensors.read(in, file.getPath().toString(), DataType.DOUBLE).entrySet()) {
+                    if (tensors.put(tensor.getKey(), tensor.getValue()) != null) {
+                        throw new IOException(folder + ": tensor " + tensor.getKey() + " is in more than one file");
+                    }
+                }
+            }
+        }
+        if (tensors.isEmpty()) {
+            throw new IOException(folder + ": no model tensors (*.safetensors besides " + OPTIMIZER_FILE + ")");
+        }
+        return TensorBundle.of(tensors);
     }
 
     static TensorBundle readTensors(FileSystem fs, Path file) throws IOException {

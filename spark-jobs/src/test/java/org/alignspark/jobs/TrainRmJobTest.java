@@ -112,6 +112,31 @@ class TrainRmJobTest {
         assertTrue(accuracy >= 0.9, "held-out accuracy of BT started from the regression model " + accuracy);
     }
 
+    @Test
+    void crashedRunResumesFromItsLastCheckpointAndWritesEachRoundOnce() throws IOException {
+        SparkSession spark = TestSpark.session();
+        String warehouse = tmp.resolve("warehouse").toString();
+        Path input = tmp.resolve("pairs.jsonl");
+        Files.writeString(input, pairs(16, 5));
+        assertEquals(0, Main.run("ingest", "--format", "trl", "--input", input.toString(), "--dataset", "resume_pairs", "--dt", DT,
+                "--test-fraction", "0", "--warehouse", warehouse));
+        Path base = TinyModels.gpt2(tmp.resolve("base"), 3);
+        Path output = tmp.resolve("rm-crashing");
+        String[] args = {"train-rm", "--pairs", "resume_pairs", "--dt", DT, "--base-model", base.toString(), "--output", output.toString(),
+                "--warehouse", warehouse, "--workers", "2", "--batch-size-per-worker", "2", "--averaging-frequency", "1",
+                "--checkpoint-every", "2", "--max-length", "96"};
+
+        assertEquals(1, Main.run(concat(args, new String[]{"--fail-after-round", "3"})));
+        assertTrue(Files.isDirectory(output.resolve("checkpoint-000002")));
+        assertEquals(0, Main.run(args));
+
+        // 16 pairs, 2 workers x 2 a round: 4 rounds; rounds 3 ran twice, its metrics row is written once.
+        assertTrue(Files.isDirectory(output.resolve("checkpoint-000004")));
+        List<Row> rounds = spark.sql("SELECT round, count(*) FROM training_metrics WHERE run_id = 'rm-crashing' GROUP BY round ORDER BY round")
+                .collectAsList();
+        assertEquals(List.of("[1,1]", "[2,1]", "[3,1]", "[4,1]"), rounds.stream().map(Row::toString).toList());
+    }
+
     private static Path lastCheckpoint(Path run) throws IOException {
         try (var folders = Files.list(run)) {
             return folders.filter(p -> p.getFileName().toString().startsWith("checkpoint-")).max(Path::compareTo).orElseThrow();
