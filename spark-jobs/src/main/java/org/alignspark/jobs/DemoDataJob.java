@@ -7,6 +7,8 @@ import org.alignspark.data.DatasetKind;
 import org.alignspark.common.selfcorrect.CorrectionInstruction;
 import org.alignspark.data.demo.ArithmeticWorld;
 import org.alignspark.data.demo.DemoWorld;
+import org.alignspark.common.lm.checkpoint.ModelFolder;
+import org.alignspark.common.tokenizer.WordLevelTokenizerWriter;
 import org.alignspark.spark.AvroColumns;
 import org.alignspark.spark.Warehouse;
 import org.alignspark.spark.WarehouseOption;
@@ -75,6 +77,11 @@ public final class DemoDataJob implements Callable<Integer> {
     @Option(names = "--test-fraction", defaultValue = "0.25", description = "Share of arithmetic questions held out (split test).")
     double testFraction;
 
+    @Option(names = "--tokenizer-output",
+            description = "Also write a word-level tokenizer of every word in the world (and in the bundled follow-up sets) to this folder, "
+                    + "for init-model / train-sft --tokenizer: one token per word keeps tiny models' sequences short.")
+    String tokenizerOutput;
+
     @Mixin
     WarehouseOption warehouseOption;
 
@@ -86,24 +93,62 @@ public final class DemoDataJob implements Callable<Integer> {
         DemoWorld world = new DemoWorld(seed, followUps, feedbackRequest);
         Warehouse warehouse = warehouseOption.open("alignspark demo-data");
         SparkSession spark = warehouse.spark();
-        warehouse.overwritePartition(AvroColumns.fromRecords(spark, world.scorerDialogues(dialogues), DatasetKind.DIALOGUE.schema()),
+        WordLevelTokenizerWriter vocabulary = new WordLevelTokenizerWriter();
+        var scorerDialogues = world.scorerDialogues(dialogues);
+        var labelled = world.labelledPairs(pairs);
+        var candidates = world.candidates(k);
+        List.of(scorerDialogues, labelled, candidates).forEach(records -> addText(vocabulary, records));
+        warehouse.overwritePartition(AvroColumns.fromRecords(spark, scorerDialogues, DatasetKind.DIALOGUE.schema()),
                 prefix + "_scorer_dialogues", dt, dialogues == 0);
-        warehouse.overwritePartition(AvroColumns.fromRecords(spark, world.labelledPairs(pairs), DatasetKind.PREFERENCE_PAIR.schema()),
+        warehouse.overwritePartition(AvroColumns.fromRecords(spark, labelled, DatasetKind.PREFERENCE_PAIR.schema()),
                 prefix + "_pairs", dt, pairs == 0);
-        warehouse.overwritePartition(AvroColumns.fromRecords(spark, world.candidates(k), DatasetKind.RANKED_RESPONSES.schema()),
+        warehouse.overwritePartition(AvroColumns.fromRecords(spark, candidates, DatasetKind.RANKED_RESPONSES.schema()),
                 prefix + "_candidates", dt, false);
         if (arithmeticTraces > 0) {
             ArithmeticWorld arithmetic = new ArithmeticWorld(seed, arithmeticMaxOperand, arithmeticFirstAccuracy, arithmeticFixRate, testFraction);
             CorrectionInstruction instruction = CorrectionInstruction.parse(arithmeticInstruction);
-            warehouse.overwritePartition(AvroColumns.fromRecords(spark, arithmetic.traces(arithmeticTraces, instruction),
-                    DatasetKind.SELF_CORRECTION_TRACE.schema()), prefix + "_arithmetic_traces", dt, false);
-            warehouse.overwritePartition(AvroColumns.fromRecords(spark, arithmetic.policyDialogues(arithmeticTraces, instruction),
-                    DatasetKind.DIALOGUE.schema()), prefix + "_arithmetic_sft", dt, false);
+            var traces = arithmetic.traces(arithmeticTraces, instruction);
+            var sft = arithmetic.policyDialogues(arithmeticTraces, instruction);
+            addText(vocabulary, traces);
+            addText(vocabulary, sft);
+            warehouse.overwritePartition(AvroColumns.fromRecords(spark, traces, DatasetKind.SELF_CORRECTION_TRACE.schema()),
+                    prefix + "_arithmetic_traces", dt, false);
+            warehouse.overwritePartition(AvroColumns.fromRecords(spark, sft, DatasetKind.DIALOGUE.schema()),
+                    prefix + "_arithmetic_sft", dt, false);
             System.out.printf("arithmetic world: %d questions, %d self-correction traces, %d SFT dialogues%n",
                     arithmetic.questions().size(), arithmeticTraces, 2 * arithmeticTraces);
+        }
+        if (tokenizerOutput != null) {
+            for (String set : FlrScoreJob.BUNDLED_FOLLOW_UPS.keySet()) {
+                FlrScoreJob.readFollowUps(set).forEach(f -> vocabulary.add(f.text()));
+            }
+            vocabulary.add(feedbackRequest).add(FlrScoreJob.FEEDBACK_REQUEST);
+            try {
+                vocabulary.save(ModelFolder.of(tokenizerOutput));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("cannot write the tokenizer to " + tokenizerOutput, e);
+            }
+            System.out.printf("word-level tokenizer of the world: %d tokens, in %s%n", vocabulary.vocabSize(), tokenizerOutput);
         }
         System.out.printf("demo world (seed %d): %d scorer dialogues, %d labelled pairs, %d questions x %d candidates%n",
                 seed, dialogues, pairs, DemoWorld.FACTS.size(), k);
         return 0;
+    }
+
+    /** Every text inside Avro records (nested records, arrays and maps included), ids and sources aside, into the vocabulary. */
+    private static void addText(WordLevelTokenizerWriter vocabulary, Object value) {
+        if (value instanceof CharSequence text) {
+            vocabulary.add(text.toString());
+        } else if (value instanceof org.apache.avro.generic.IndexedRecord record) {
+            for (org.apache.avro.Schema.Field field : record.getSchema().getFields()) {
+                if (!field.name().endsWith("_id") && !field.name().equals("id") && !field.name().equals("source")) {   // hashes, not words
+                    addText(vocabulary, record.get(field.pos()));
+                }
+            }
+        } else if (value instanceof java.util.Collection<?> items) {
+            items.forEach(item -> addText(vocabulary, item));
+        } else if (value instanceof java.util.Map<?, ?> map) {
+            map.values().forEach(item -> addText(vocabulary, item));
+        }
     }
 }

@@ -9,6 +9,7 @@ import org.alignspark.common.lm.ModelConfig;
 import org.alignspark.common.lm.checkpoint.HfCheckpoint;
 import org.alignspark.common.lm.checkpoint.ModelFolder;
 import org.alignspark.common.tokenizer.ByteTokenizer;
+import org.alignspark.common.tokenizer.Tokenizers;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -40,9 +41,12 @@ public final class InitModelJob implements Callable<Integer> {
     @Option(names = "--output", required = true, description = "Model folder to write (any Hadoop path).")
     String output;
 
+    @Option(names = "--tokenizer", description = "Folder whose tokenizer.json / tokenizer_config.json the model uses (default: byte-level).")
+    String tokenizer;
+
     @Override
     public Integer call() {
-        CausalLM model = write(output, family, dModel, layers, heads, maxPositions, seed);
+        CausalLM model = write(output, family, dModel, layers, heads, maxPositions, seed, tokenizer);
         System.out.printf("%s: %s model, %,d parameters%n", output, family, model.parameters().count());
         return 0;
     }
@@ -55,18 +59,32 @@ public final class InitModelJob implements Callable<Integer> {
         }
     }
 
-    static CausalLM write(String location, String family, int dModel, int layers, int heads, int maxPositions, long seed) {
-        ByteTokenizer tokenizer = new ByteTokenizer();
+    /** A new model in {@code location}, with the tokenizer of {@code tokenizerFolder} (null: the byte-level one). */
+    static CausalLM write(String location, String family, int dModel, int layers, int heads, int maxPositions, long seed,
+                          String tokenizerFolder) {
+        int vocabSize = tokenizerFolder == null ? new ByteTokenizer().vocabSize()
+                : Tokenizers.load(ModelFolder.of(tokenizerFolder)).vocabSize();
         ModelConfig config = switch (family) {
-            case "gpt2" -> ModelConfig.gpt2(tokenizer.vocabSize(), dModel, layers, heads, maxPositions);
-            case "llama" -> ModelConfig.llama(tokenizer.vocabSize(), dModel, layers, heads, heads, 4 * dModel, maxPositions);
+            case "gpt2" -> ModelConfig.gpt2(vocabSize, dModel, layers, heads, maxPositions);
+            case "llama" -> ModelConfig.llama(vocabSize, dModel, layers, heads, heads, 4 * dModel, maxPositions);
             default -> throw new IllegalArgumentException("family must be gpt2 or llama, got '" + family + "'");
         };
         CausalLM model = CausalLM.initialize(config, seed);
         ModelFolder folder = ModelFolder.of(location);
         HfCheckpoint.save(model, folder);
         try {
-            tokenizer.save(folder);
+            if (tokenizerFolder == null) {
+                new ByteTokenizer().save(folder);
+            } else {
+                ModelFolder source = ModelFolder.of(tokenizerFolder);
+                for (String file : new String[]{Tokenizers.TOKENIZER, Tokenizers.TOKENIZER_CONFIG}) {
+                    if (source.exists(file)) {
+                        try (java.io.InputStream in = source.open(file); java.io.OutputStream out = folder.create(file)) {
+                            in.transferTo(out);
+                        }
+                    }
+                }
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the tokenizer to " + location, e);
         }

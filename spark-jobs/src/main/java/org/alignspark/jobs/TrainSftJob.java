@@ -40,7 +40,7 @@ import static org.apache.spark.sql.functions.col;
 /**
  * {@code train-sft}: supervised fine-tuning — next-token loss on completion tokens only — by parameter averaging.
  * Examples come from a PreferencePair table (prompt → chosen), a BinaryFeedback table (prompt → completion, label
- * true only) or a Dialogue table (earlier turns → the last assistant turn). The model is an existing HF folder, or (with {@code --from-scratch}) a new byte-level model.
+ * true only) or a Dialogue table (earlier turns → the last assistant turn). The model is an existing HF folder, or (with {@code --from-scratch}) a new model, byte-level or with a given tokenizer.
  */
 @Command(name = "train-sft", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = "Supervised fine-tuning (completion-only next-token loss) by parameter averaging.")
@@ -60,8 +60,11 @@ public final class TrainSftJob implements Callable<Integer> {
     @Option(names = "--base-model", description = "HF model folder to fine-tune.")
     String baseModel;
 
-    @Option(names = "--from-scratch", description = "Train a new byte-level model of this family instead: gpt2 or llama.")
+    @Option(names = "--from-scratch", description = "Train a new model of this family instead: gpt2 or llama.")
     String fromScratch;
+
+    @Option(names = "--tokenizer", description = "With --from-scratch: folder of the tokenizer the new model uses (default: byte-level).")
+    String tokenizer;
 
     @Option(names = "--d-model", defaultValue = "64", description = "Hidden size of a model trained from scratch.")
     int dModel;
@@ -88,6 +91,9 @@ public final class TrainSftJob implements Callable<Integer> {
     public Integer call() {
         if ((baseModel == null) == (fromScratch == null)) {
             throw new IllegalArgumentException("give exactly one of --base-model and --from-scratch");
+        }
+        if (tokenizer != null && fromScratch == null) {
+            throw new IllegalArgumentException("--tokenizer is for a model trained --from-scratch; a --base-model has its own");
         }
         Warehouse warehouse = warehouseOption.open("alignspark train-sft");
         SparkSession spark = warehouse.spark();
@@ -132,11 +138,11 @@ public final class TrainSftJob implements Callable<Integer> {
         return 0;
     }
 
-    /** Writes a freshly initialised byte-level model into {@code <output>/initial} (once) and returns that folder. */
+    /** Writes a freshly initialised model into {@code <output>/initial} (once) and returns that folder. */
     private String initialFolder() {
         String location = new Path(trainer.output, "initial").toString();
         if (!InitModelJob.exists(location)) {
-            InitModelJob.write(location, fromScratch, dModel, layers, heads, maxPositions, trainer.seed);
+            InitModelJob.write(location, fromScratch, dModel, layers, heads, maxPositions, trainer.seed, tokenizer);
         }
         return location;
     }

@@ -81,6 +81,25 @@ class TokenizerTest {
     }
 
     @Test
+    void wordLevelTokenizerOfACorpusEncodesOneTokenPerWordAndDecodesWithoutSpacesBeforePunctuation() throws Exception {
+        ModelFolder folder = ModelFolder.local(dir.resolve("words"));
+        WordLevelTokenizerWriter writer = new WordLevelTokenizerWriter().add("What color is the sky?").add("It is blue.");
+        writer.save(folder);
+        Tokenizer tokenizer = Tokenizers.load(folder);
+        assertEquals(writer.vocabSize(), tokenizer.vocabSize());
+        int[] ids = tokenizer.encode("It is blue.");
+        assertEquals(4, ids.length);
+        assertEquals("It is blue.", tokenizer.decode(ids));
+        assertEquals(0, tokenizer.encode("green")[0], "a word outside the corpus is <unk>");
+        ChatTemplate chat = ChatTemplate.load(folder, tokenizer);
+        assertEquals(ChatTemplate.Format.CHATML, chat.format());
+        int[] conversation = tokenizer.encode(chat.render(List.of(new Message("user", "What color is the sky?")), true));
+        // <|im_start|> user What color is the sky ? <|im_end|> <|im_start|> assistant
+        assertEquals(11, conversation.length, java.util.Arrays.toString(conversation));
+        assertEquals(tokenizer.eosId(), conversation[8]);
+    }
+
+    @Test
     void chatMlAndLlama3RenderTheirPublishedFormats() {
         assertEquals("<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n"
                 + "<|im_start|>assistant\nHello!<|im_end|>\n<|im_start|>assistant\n", ChatTemplate.CHATML.render(CHAT, true));
