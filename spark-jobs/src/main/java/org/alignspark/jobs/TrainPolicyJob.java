@@ -346,6 +346,11 @@ public final class TrainPolicyJob implements Callable<Integer> {
             public void onCheckpoint(int round) {
                 metrics.onCheckpoint(round);
             }
+
+            @Override
+            public void onResume(org.alignspark.train.TrainerState checkpointed) {
+                metrics.onResume(checkpointed);
+            }
         };
         ParameterAveraging<E, LanguageModel> engine = new ParameterAveraging<>(spark, config,
                 () -> new LanguageModel(new CausalLM(HfCheckpoint.readConfig(ModelFolder.of(base), DataType.FLOAT))),

@@ -51,6 +51,9 @@ public final class ParameterAveraging<E extends Serializable, M extends Trainabl
 
         /** Rounds up to {@code round} are now safe in a checkpoint. */
         default void onCheckpoint(int round) {}
+
+        /** A resumed run starts after its checkpoint, whose state holds every round's metrics up to it. */
+        default void onResume(TrainerState checkpointed) {}
     }
 
     /** The driver's view of one finished round. */
@@ -100,7 +103,7 @@ public final class ParameterAveraging<E extends Serializable, M extends Trainabl
 
         TensorBundle parameters = initial;
         TensorBundle optimizerState = initialOptimizerState(initial);
-        TrainerState state = new TrainerState(0, 0, 0, 0, config.seed(), config.runId());
+        TrainerState state = new TrainerState(0, 0, 0, 0, config.seed(), config.runId(), List.of());
         Optional<Checkpoints.Loaded> resume = checkpoints.latest();
         if (resume.isPresent()) {
             parameters = resume.get().parameters();
@@ -108,7 +111,9 @@ public final class ParameterAveraging<E extends Serializable, M extends Trainabl
             state = resume.get().state();
             LOG.info("resuming {} from {} (round {}, epoch {}, data position {})", config.runId(), resume.get().folder(),
                     state.round(), state.epoch(), state.roundInEpoch());
+            listener.onResume(state);
         }
+        List<RoundMetrics> history = new ArrayList<>(state.logHistory());
 
         long totalTokens = java.util.Arrays.stream(tokens).sum();
         int roundsPerEpoch = WorkerAssignment.deal(tokens, config.workers(), config.seed(), 0).rounds(config.examplesPerRound());
@@ -137,7 +142,7 @@ public final class ParameterAveraging<E extends Serializable, M extends Trainabl
                 }
                 boolean lastInEpoch = roundInEpoch + 1 == rounds;
                 state = new TrainerState(state.round() + 1, lastInEpoch ? epoch + 1 : epoch, lastInEpoch ? 0 : roundInEpoch + 1,
-                        state.iteration() + result.maxSteps, config.seed(), config.runId());
+                        state.iteration() + result.maxSteps, config.seed(), config.runId(), List.of());
                 roundsThisRun++;
                 double seconds = Duration.between(start, Instant.now()).toMillis() / 1000.0;
                 RoundMetrics metrics = new RoundMetrics(config.runId(), state.round(), epoch, state.iteration(),
@@ -147,9 +152,10 @@ public final class ParameterAveraging<E extends Serializable, M extends Trainabl
                         result.contributors == 0 ? 0 : result.computeSeconds / result.contributors);
                 logRound(metrics, runStart, roundsThisRun, totalRounds - state.round());
                 listener.onRound(metrics);
+                history.add(metrics);
                 boolean last = state.epoch() >= config.epochs();
                 if (last || (config.checkpointEvery() > 0 && state.round() % config.checkpointEvery() == 0)) {
-                    LOG.info("checkpoint {}", checkpoints.write(state, parameters, optimizerState, modelWriter));
+                    LOG.info("checkpoint {}", checkpoints.write(state.withLogHistory(history), parameters, optimizerState, modelWriter));
                     listener.onCheckpoint(state.round());
                 }
                 if (config.crashAfterRound() > 0 && state.round() == config.crashAfterRound()) {

@@ -142,6 +142,40 @@ class ParameterAveragingTest {
     }
 
     @Test
+    void roundsInACheckpointButNotYetInTheMetricsTableAreWrittenWhenTheRunResumes() {
+        List<LogisticModel.Example> examples = data(64, 2);
+        OptimizerConfig adamW = OptimizerConfig.adamW(new LearningRateSchedule(0.1, 2, 16, LearningRateSchedule.Shape.COSINE), 0.01, 1.0);
+        Path output = tmp.resolve("lost");
+        Warehouse warehouse = new Warehouse(spark, tmp.resolve("warehouse-lost").toString());
+        TrainingMetricsTable metrics = new TrainingMetricsTable(spark, warehouse, "logistic", "2026-11-27");
+        // The driver dies after checkpoint-000004 is in place, before its rounds reach the table.
+        ParameterAveraging.RoundListener dying = new ParameterAveraging.RoundListener() {
+            @Override
+            public void onRound(ParameterAveraging.RoundMetrics round) {
+                metrics.onRound(round);
+            }
+
+            @Override
+            public void onCheckpoint(int round) {
+                if (round == 4) {
+                    throw new IllegalStateException("driver lost after checkpoint 4");
+                }
+                metrics.onCheckpoint(round);
+            }
+        };
+        assertThrows(IllegalStateException.class, () -> trainer(config("lost", output, 2, 4, 2, 2, adamW, 2, 0), DataType.FLOAT, dying)
+                .fit(jsc.parallelize(examples, 2), zeros()));
+        assertTrue(Files.isDirectory(output.resolve("checkpoint-000004")));
+        assertEquals(2L, warehouse.partition(TrainingMetricsTable.TABLE, "2026-11-27").count());
+
+        trainer(config("lost", output, 2, 4, 2, 2, adamW, 2, 0), DataType.FLOAT,
+                new TrainingMetricsTable(spark, warehouse, "logistic", "2026-11-27")).fit(jsc.parallelize(examples, 2), zeros());
+        List<Row> rounds = warehouse.partition(TrainingMetricsTable.TABLE, "2026-11-27").groupBy("round").count().orderBy("round").collectAsList();
+        assertEquals(8, rounds.size(), rounds.toString());
+        rounds.forEach(r -> assertEquals(1L, r.getLong(1), r.toString()));
+    }
+
+    @Test
     void nonFiniteLossStopsTheRunNamingRoundPartitionAndExamples() {
         List<LogisticModel.Example> examples = new ArrayList<>(data(16, 3));
         examples.set(9, new LogisticModel.Example("poison-9", examples.get(9).x(), 1));
