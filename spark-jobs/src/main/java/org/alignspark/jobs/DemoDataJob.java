@@ -64,15 +64,26 @@ public final class DemoDataJob implements Callable<Integer> {
     @Option(names = "--arithmetic-max-operand", defaultValue = "9", description = "Arithmetic questions a + b with a, b up to this.")
     int arithmeticMaxOperand;
 
+    @Option(names = "--arithmetic-max-second-operand", description = "Largest b of a + b (default: --arithmetic-max-operand); 0: adding zero only.")
+    Integer arithmeticMaxSecondOperand;
+
     @Option(names = "--arithmetic-first-accuracy", defaultValue = "0.5", description = "Simulated policy: chance that attempt 1 is right.")
     double arithmeticFirstAccuracy;
 
-    @Option(names = "--arithmetic-fix-rate", defaultValue = "0.25", description = "Simulated policy: chance that attempt 2 is the right answer (else a copy).")
+    @Option(names = "--arithmetic-fix-rate", defaultValue = "0.25", description = "Simulated policy: chance that attempt 2 corrects a wrong attempt 1 (else a copy).")
     double arithmeticFixRate;
+
+    @Option(names = "--arithmetic-break-rate", defaultValue = "0.0",
+            description = "Simulated policy: chance that attempt 2 turns a right attempt 1 wrong (else a copy).")
+    double arithmeticBreakRate;
 
     @Option(names = "--arithmetic-instruction", defaultValue = "score",
             description = "Correction instruction of the arithmetic traces and dialogues: 'score' (SCoRe's), 'reask', or a text.")
     String arithmeticInstruction;
+
+    @Option(names = "--arithmetic-format", defaultValue = "prose",
+            description = "Wording of the arithmetic world: prose (\"What is 7 + 5?\" / \"The answer is 12.\") or terse (\"7+5\" / \"12\").")
+    String arithmeticFormat;
 
     @Option(names = "--test-fraction", defaultValue = "0.25", description = "Share of arithmetic questions held out (split test).")
     double testFraction;
@@ -105,7 +116,10 @@ public final class DemoDataJob implements Callable<Integer> {
         warehouse.overwritePartition(AvroColumns.fromRecords(spark, candidates, DatasetKind.RANKED_RESPONSES.schema()),
                 prefix + "_candidates", dt, false);
         if (arithmeticTraces > 0) {
-            ArithmeticWorld arithmetic = new ArithmeticWorld(seed, arithmeticMaxOperand, arithmeticFirstAccuracy, arithmeticFixRate, testFraction);
+            ArithmeticWorld arithmetic = new ArithmeticWorld(seed, arithmeticMaxOperand,
+                    arithmeticMaxSecondOperand == null ? arithmeticMaxOperand : arithmeticMaxSecondOperand,
+                    new ArithmeticWorld.SimulatedPolicy(arithmeticFirstAccuracy, arithmeticFixRate, arithmeticBreakRate), testFraction,
+                    ArithmeticWorld.Format.parse(arithmeticFormat));
             CorrectionInstruction instruction = CorrectionInstruction.parse(arithmeticInstruction);
             var traces = arithmetic.traces(arithmeticTraces, instruction);
             var sft = arithmetic.policyDialogues(arithmeticTraces, instruction);
