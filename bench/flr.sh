@@ -1,15 +1,22 @@
 #!/usr/bin/env bash
-# FLR scoring throughput: all 120 follow-ups of a response batched behind its conversation (one forward pass)
-# against one follow-up per forward pass, same scorer, same responses, same run. Scorer: a byte-level GPT-2
-# (d = 128, 4 layers) with random weights; responses: the demo world's candidates (16 questions x 8 answers).
-# Usage: bench/flr.sh. Needs the jar: mvn -B -q -DskipTests package
+# FLR scoring throughput, two ratios measured in the same run on the same responses and scorer:
+#  1. all 120 follow-ups of a response batched behind its conversation (one forward pass) against one follow-up
+#     per forward pass;
+#  2. flr-score on Spark (local[2]) against the same scoring in one JVM without Spark on 2 threads
+#     (FlrScoringBaseline), i.e. Spark's overhead. The job's time is job_runs' started_at..finished_at (session
+#     start, scoring, Parquet write); the baseline's includes its model load. JVM start-up is left out of both.
+# Scorer: a byte-level GPT-2 (d = 128, 4 layers) with random weights; responses: the demo world's candidates
+# (16 questions x 8 answers). Usage: bench/flr.sh
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="$root/bench/out/flr"
 rm -rf "$out" && mkdir -p "$out"
+export ALIGNSPARK_MASTER="${ALIGNSPARK_MASTER:-local[2]}"
+(cd "$root" && mvn -q -B -DskipTests package && mvn -q -B -pl spark-jobs test-compile dependency:build-classpath \
+   -Dmdep.outputFile="$out/classpath.txt" -Dmdep.includeScope=test)
 as() { "$root/bin/alignspark" "$@" >> "$out/log.txt" 2>&1 || { tail -40 "$out/log.txt"; exit 1; }; }
 dt=2026-01-01
-as demo-data --dt "$dt" --k 8 --dialogues 0 --pairs 0 --warehouse "$out/wh"
+as demo-data --dt "$dt" --k 8 --dialogues 0 --pairs 0 --arithmetic-traces 0 --warehouse "$out/wh"
 as init-model --family gpt2 --d-model 128 --layers 4 --heads 4 --max-positions 512 --output "$out/scorer"
 responses=$((16 * 8))
 timed() {  # wall seconds of one flr-score run
@@ -25,4 +32,16 @@ printf "follow-ups batched behind the conversation: %6.1f s  %6.2f responses/s\n
 printf "one follow-up per forward pass:             %6.1f s  %6.2f responses/s\n" "$single" "$(echo "$responses / $single" | bc -l)"
 printf "speed-up of batching: %.2fx   (%d responses x 120 follow-ups; wall time of each command, JVM start included)\n" \
   "$(echo "$single / $batched" | bc -l)" "$responses"
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; master ${ALIGNSPARK_MASTER:-local[*]}"
+job_seconds=$("$root/bin/alignspark" sql --warehouse "$out/wh" --truncate 0 \
+  "SELECT unix_millis(finished_at) - unix_millis(started_at) FROM job_runs WHERE table_name = 'flr_batched'" 2>/dev/null \
+  | awk -F'|' 'NR==4 {gsub(/ /, "", $2); print $2 / 1000}')
+OMP_NUM_THREADS=1 java -Xmx3g -cp "$root/spark-jobs/target/test-classes:$root/spark-jobs/target/classes:$(cat "$out/classpath.txt")" \
+  org.alignspark.jobs.FlrScoringBaseline "$out/scorer" 7 8 2 2>/dev/null | tee "$out/baseline.txt"
+base_seconds=$(grep '^baseline_seconds=' "$out/baseline.txt" | cut -d= -f2)
+tokens=$(grep '^follow_up_tokens=' "$out/baseline.txt" | cut -d= -f2)
+printf "flr-score on Spark: %6.1f s  %6.2f responses/s  %8.0f follow-up tokens/s\n" "$job_seconds" \
+  "$(echo "$responses / $job_seconds" | bc -l)" "$(echo "$tokens / $job_seconds" | bc -l)"
+printf "one JVM, no Spark:  %6.1f s  %6.2f responses/s  %8.0f follow-up tokens/s\n" "$base_seconds" \
+  "$(echo "$responses / $base_seconds" | bc -l)" "$(echo "$tokens / $base_seconds" | bc -l)"
+printf "Spark overhead: %.1f%% (goal <= 10%%)\n" "$(echo "($job_seconds / $base_seconds - 1) * 100" | bc -l)"
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; load $(cut -d' ' -f1-3 /proc/loadavg); master $ALIGNSPARK_MASTER"
