@@ -18,7 +18,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code demo-data}: writes the demo world's tables (DemoWorld): {@code <prefix>_scorer_dialogues} to fine-tune an FLR
  * scorer on user reactions (role-swapped layout), {@code <prefix>_pairs} of human-labelled pairs (correct chosen over
- * wrong), and {@code <prefix>_candidates} with K candidate answers per question for FLR mining; and the arithmetic
+ * wrong), {@code <prefix>_candidates} with K candidate answers per question for FLR mining, {@code <prefix>_policy_sft}
+ * question-answering dialogues (some answers right, some wrong) to fine-tune a base policy; and the arithmetic
  * world (ArithmeticWorld): {@code <prefix>_arithmetic_traces}, judged two-attempt traces whose prompts carry reference
  * answers (self-correct-eval, train-score, self-correct-data read them), and {@code <prefix>_arithmetic_sft}, dialogues
  * that fine-tune a base policy behaving like the simulated one.
@@ -44,8 +45,18 @@ public final class DemoDataJob implements Callable<Integer> {
     @Option(names = "--pairs", defaultValue = "64", description = "Labelled pairs.")
     int pairs;
 
+    @Option(names = "--pairs-test-fraction", defaultValue = "0",
+            description = "Share of the labelled pairs' questions (by prompt id) in the test split, held out for eval-rm and eval-policy.")
+    double pairsTestFraction;
+
     @Option(names = "--k", defaultValue = "4", description = "Candidate answers per question.")
     int k;
+
+    @Option(names = "--policy-dialogues", defaultValue = "1000", description = "Question-answering dialogues to fine-tune a base policy on.")
+    int policyDialogues;
+
+    @Option(names = "--policy-correct-share", defaultValue = "0.7", description = "Share of those dialogues whose answer is right.")
+    double policyCorrectShare;
 
     @Option(names = "--follow-ups", defaultValue = "demo-world",
             description = "How the world's users react: a follow-up file or bundled set, as flr-score's --follow-ups; score with the same.")
@@ -88,10 +99,12 @@ public final class DemoDataJob implements Callable<Integer> {
         SparkSession spark = warehouse.spark();
         warehouse.overwritePartition(AvroColumns.fromRecords(spark, world.scorerDialogues(dialogues), DatasetKind.DIALOGUE.schema()),
                 prefix + "_scorer_dialogues", dt, dialogues == 0);
-        warehouse.overwritePartition(AvroColumns.fromRecords(spark, world.labelledPairs(pairs), DatasetKind.PREFERENCE_PAIR.schema()),
+        warehouse.overwritePartition(AvroColumns.fromRecords(spark, world.labelledPairs(pairs, pairsTestFraction), DatasetKind.PREFERENCE_PAIR.schema()),
                 prefix + "_pairs", dt, pairs == 0);
         warehouse.overwritePartition(AvroColumns.fromRecords(spark, world.candidates(k), DatasetKind.RANKED_RESPONSES.schema()),
                 prefix + "_candidates", dt, false);
+        warehouse.overwritePartition(AvroColumns.fromRecords(spark, world.policyDialogues(policyDialogues, policyCorrectShare),
+                DatasetKind.DIALOGUE.schema()), prefix + "_policy_sft", dt, policyDialogues == 0);
         if (arithmeticTraces > 0) {
             ArithmeticWorld arithmetic = new ArithmeticWorld(seed, arithmeticMaxOperand, arithmeticFirstAccuracy, arithmeticFixRate, testFraction);
             CorrectionInstruction instruction = CorrectionInstruction.parse(arithmeticInstruction);
@@ -102,8 +115,8 @@ public final class DemoDataJob implements Callable<Integer> {
             System.out.printf("arithmetic world: %d questions, %d self-correction traces, %d SFT dialogues%n",
                     arithmetic.questions().size(), arithmeticTraces, 2 * arithmeticTraces);
         }
-        System.out.printf("demo world (seed %d): %d scorer dialogues, %d labelled pairs, %d questions x %d candidates%n",
-                seed, dialogues, pairs, DemoWorld.FACTS.size(), k);
+        System.out.printf("demo world (seed %d): %d scorer dialogues, %d labelled pairs, %d questions x %d candidates, %d policy dialogues%n",
+                seed, dialogues, pairs, DemoWorld.FACTS.size(), k, policyDialogues);
         return 0;
     }
 }
