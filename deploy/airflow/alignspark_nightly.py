@@ -110,7 +110,7 @@ with DAG(
     )
     ref_logprobs = SparkSubmitOperator(
         task_id="ref_logprobs",
-        application_args=["ref-logprobs", "--pairs", "ches_pairs", "--reference-model", MODELS + "/policy/current",
+        application_args=["ref-logprobs", "--input", "ches_pairs", "--reference-model", MODELS + "/policy/current",
                           "--output", "ches_pairs_ref", "--dt", "{{ ds }}", "--warehouse", WAREHOUSE],
         sla=timedelta(hours=9),
         **GPU,
@@ -125,7 +125,7 @@ with DAG(
     )
     train_policy = SparkSubmitOperator(
         task_id="train_policy",
-        application_args=["train-policy", "--pairs", "ches_pairs_ref", "--base-model", MODELS + "/policy/current",
+        application_args=["train-policy", "--input", "ches_pairs_ref", "--base-model", MODELS + "/policy/current",
                           "--loss", "sigmoid", "--beta", "0.1", "--output", MODELS + "/policy/{{ ds }}",
                           "--run-id", "policy", "--workers", "2", "--dt", "{{ ds }}", "--warehouse", WAREHOUSE],
         sla=timedelta(hours=15),
