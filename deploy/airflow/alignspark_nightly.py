@@ -1,7 +1,12 @@
 """The nightly alignspark chain as an Airflow DAG: one SparkSubmitOperator per job, each on the night's partition.
 
     ingest -> generate -> flr-score -> flr-mine -> ches -> ref-logprobs -> train-rm -> train-policy
-           -> eval-rm, eval-policy -> report
+           -> eval-rm, eval-policy, self-correct-eval (on the night's ingested self-correction prompts) -> report
+
+A second DAG, alignspark_pipeline (triggered by hand, no schedule), runs a whole chain from a pipeline YAML in one
+Spark application: `pipeline --config <Airflow variable alignspark_pipeline_config> --dt {{ ds }}`, skipping the
+steps already complete for that date, so clearing a failed run resumes at the failed step (conf/demo.yaml shows the
+format).
 
 Every task runs `org.alignspark.Main <job> ... --dt {{ ds }}` from the shaded jar. Steps that run a model
 (sampling, scoring, hidden states, training, evaluation) take a slot of the `gpu` pool and run on the `cuda`
@@ -18,6 +23,7 @@ WAREHOUSE = "{{ var.value.get('alignspark_warehouse', 's3a://alignspark/warehous
 MODELS = "{{ var.value.get('alignspark_models', 's3a://alignspark/models') }}"
 RAW = "{{ var.value.get('alignspark_raw', 's3a://alignspark/raw') }}"
 REPORTS = "{{ var.value.get('alignspark_reports', 's3a://alignspark/reports') }}"
+PIPELINE_CONFIG = "{{ var.value.get('alignspark_pipeline_config', 's3a://alignspark/conf/nightly.yaml') }}"
 JAR = "local:///opt/alignspark/alignspark.jar"
 IMAGE = "alignspark:0.1.0"
 CUDA_IMAGE = "alignspark:0.1.0-cuda"
@@ -104,7 +110,7 @@ with DAG(
     )
     ref_logprobs = SparkSubmitOperator(
         task_id="ref_logprobs",
-        application_args=["ref-logprobs", "--pairs", "ches_pairs", "--reference-model", MODELS + "/policy/current",
+        application_args=["ref-logprobs", "--input", "ches_pairs", "--reference-model", MODELS + "/policy/current",
                           "--output", "ches_pairs_ref", "--dt", "{{ ds }}", "--warehouse", WAREHOUSE],
         sla=timedelta(hours=9),
         **GPU,
@@ -119,7 +125,7 @@ with DAG(
     )
     train_policy = SparkSubmitOperator(
         task_id="train_policy",
-        application_args=["train-policy", "--pairs", "ches_pairs_ref", "--base-model", MODELS + "/policy/current",
+        application_args=["train-policy", "--input", "ches_pairs_ref", "--base-model", MODELS + "/policy/current",
                           "--loss", "sigmoid", "--beta", "0.1", "--output", MODELS + "/policy/{{ ds }}",
                           "--run-id", "policy", "--workers", "2", "--dt", "{{ ds }}", "--warehouse", WAREHOUSE],
         sla=timedelta(hours=15),
@@ -141,12 +147,29 @@ with DAG(
         sla=timedelta(hours=17),
         **GPU,
     )
+    ingest_self_correction = SparkSubmitOperator(
+        task_id="ingest_self_correction",
+        application_args=["ingest", "--format", "self-correction", "--input",
+                          RAW + "/self-correction/dt={{ ds }}/*.jsonl.gz", "--dataset", "self_correction",
+                          "--dt", "{{ ds }}", "--warehouse", WAREHOUSE],
+        sla=timedelta(hours=1),
+        **CPU,
+    )
+    self_correct_eval = SparkSubmitOperator(
+        task_id="self_correct_eval",
+        application_args=["self-correct-eval", "--prompts", "self_correction", "--split", "test",
+                          "--policy", MODELS + "/policy/{{ ds }}", "--verifier", "numeric",
+                          "--output", "self_correction_eval", "--dt", "{{ ds }}", "--warehouse", WAREHOUSE],
+        sla=timedelta(hours=17),
+        **GPU,
+    )
     report = SparkSubmitOperator(
         task_id="report",
         application_args=["report", "--dt", "{{ ds }}", "--run", "{{ run_id }}", "--output", REPORTS + "/{{ ds }}",
                           "--flr-table", "flr_scores", "--pairs-table", "flr_pairs", "--ches-table", "ches_pairs",
                           "--rm-run", "rm", "--policy-run", "policy", "--rm-eval-table", "rm_eval",
-                          "--policy-eval-table", "policy_eval", "--warehouse", WAREHOUSE],
+                          "--policy-eval-table", "policy_eval", "--self-correct-table", "self_correction_metrics",
+                          "--warehouse", WAREHOUSE],
         sla=timedelta(hours=18),
         trigger_rule="all_done",
         **CPU,
@@ -155,4 +178,23 @@ with DAG(
     ingest >> generate >> flr_score >> flr_mine >> ches >> ref_logprobs >> train_rm >> train_policy
     train_rm >> eval_rm
     train_policy >> eval_policy
-    [eval_rm, eval_policy] >> report
+    [train_policy, ingest_self_correction] >> self_correct_eval
+    [eval_rm, eval_policy, self_correct_eval] >> report
+
+with DAG(
+    dag_id="alignspark_pipeline",
+    description="a whole chain from a pipeline YAML in one Spark application, resuming at the first incomplete step",
+    schedule=None,
+    start_date=pendulum.datetime(2026, 11, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    dagrun_timeout=timedelta(hours=20),
+    default_args={"owner": "alignspark", "retries": 1, "retry_delay": timedelta(minutes=10)},
+    tags=["alignspark", "spark", "pipeline"],
+) as pipeline_dag:
+    SparkSubmitOperator(
+        task_id="pipeline",
+        application_args=["pipeline", "--config", PIPELINE_CONFIG, "--dt", "{{ ds }}", "--run-id", "{{ run_id }}",
+                          "--warehouse", WAREHOUSE],
+        **GPU,
+    )

@@ -24,7 +24,8 @@ import tempfile
 from pathlib import Path
 
 # Jobs that load a model: they run on GPU executors and take a slot of the gpu pool.
-GPU_JOBS = {"generate", "flr-score", "ches", "ref-logprobs", "train-rm", "train-policy", "eval-rm", "eval-policy"}
+GPU_JOBS = {"generate", "flr-score", "ches", "ref-logprobs", "train-rm", "train-policy", "eval-rm", "eval-policy",
+            "self-correct-eval", "guidance-sweep", "train-sft", "train-score", "pipeline"}
 GPU_POOL = "gpu"
 # The nightly chain: every job must be a task, each downstream of the previous one.
 CHAIN = ["ingest", "generate", "flr-score", "flr-mine", "ches", "train-rm", "train-policy", "eval-policy", "report"]
@@ -142,7 +143,8 @@ def edges_of(tree):
 class Help:
     """Options of one job as its --help shows them: every option, which take a value, which are required."""
 
-    OPTION_LINE = re.compile(r"^\s+(?:-\w, )?(--(?:\[no-\])?[a-z0-9][a-z0-9-]*)(=\S*)?")
+    # "  -h, --help", "      --dt=<dt>", "      --input, --pairs=<inputTable>" (aliases: every name counts).
+    OPTION_LINE = re.compile(r"^\s+(?:-\w, )?((?:--[a-z0-9][a-z0-9-]*, )*)(--(?:\[no-\])?[a-z0-9][a-z0-9-]*)(=\S*)?")
 
     def __init__(self, job, text):
         self.job = job
@@ -167,11 +169,11 @@ class Help:
         for line in lines[synopsis_end:]:
             m = self.OPTION_LINE.match(line)
             if m:
-                names = [m.group(1)]
-                if "[no-]" in names[0]:
-                    names = [names[0].replace("[no-]", ""), names[0].replace("[no-]", "no-")]
+                names = [a for a in m.group(1).split(", ") if a] + [m.group(2)]
+                if "[no-]" in names[-1]:
+                    names = [names[-1].replace("[no-]", ""), names[-1].replace("[no-]", "no-")]
                 self.options.update(names)
-                if m.group(2):
+                if m.group(3):
                     self.takes_value.update(names)
 
 
@@ -267,11 +269,13 @@ def check(dag_file, help_dir=None, help_command=None):
     for job in CHAIN:
         if job not in by_job:
             errors.append(f"the nightly chain's job {job} has no task")
+    # Each task of a chain job is downstream of a task of the job before it (a second ingest, of data the chain does
+    # not sample from, need not feed generate).
     for before, after in zip(CHAIN, CHAIN[1:]):
-        for up in by_job.get(before, []):
-            for down in by_job.get(after, []):
-                if down not in reachable(up):
-                    errors.append(f"{after} ({down}) is not downstream of {before} ({up})")
+        ups = by_job.get(before, [])
+        for down in by_job.get(after, []):
+            if ups and not any(down in reachable(up) for up in ups):
+                errors.append(f"{after} ({down}) is not downstream of {before} ({', '.join(map(str, ups))})")
     return len(tasks), errors
 
 

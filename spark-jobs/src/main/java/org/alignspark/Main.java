@@ -13,6 +13,7 @@ import org.alignspark.jobs.RewardTransformJob;
 import org.alignspark.jobs.TrainPolicyJob;
 import org.alignspark.jobs.ChesJob;
 import org.alignspark.jobs.DemoDataJob;
+import org.alignspark.jobs.DemoJob;
 import org.alignspark.jobs.DiversityJob;
 import org.alignspark.jobs.GuidanceSweepJob;
 import org.alignspark.jobs.EvalPolicyJob;
@@ -29,7 +30,7 @@ import picocli.CommandLine.Command;
 /** The one entry point: {@code spark-submit --class org.alignspark.Main alignspark.jar <job> [options]}. */
 @Command(name = "alignspark", mixinStandardHelpOptions = true, version = "alignspark 0.1.0",
         description = "Mine and train on LLM alignment data with Apache Spark.",
-        subcommands = {PipelineJob.class, IngestJob.class, SqlJob.class, InitModelJob.class, TrainSftJob.class, TrainRmJob.class,
+        subcommands = {DemoJob.class, PipelineJob.class, IngestJob.class, SqlJob.class, InitModelJob.class, TrainSftJob.class, TrainRmJob.class,
                 EvalRmJob.class, RefLogprobsJob.class, TrainPolicyJob.class, EvalPolicyJob.class, GenerateJob.class, ChesJob.class,
                 FlrScoreJob.class, FlrEvalJob.class, DemoDataJob.class, FlrMineJob.class, RewardTransformJob.class,
                 DiversityJob.class, GuidanceSweepJob.class, SelfCorrectEvalJob.class, SelfCorrectDataJob.class, TrainScoreJob.class,

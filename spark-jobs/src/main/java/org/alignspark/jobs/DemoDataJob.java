@@ -20,7 +20,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code demo-data}: writes the demo world's tables (DemoWorld): {@code <prefix>_scorer_dialogues} to fine-tune an FLR
  * scorer on user reactions (role-swapped layout), {@code <prefix>_pairs} of human-labelled pairs (correct chosen over
- * wrong), and {@code <prefix>_candidates} with K candidate answers per question for FLR mining; and the arithmetic
+ * wrong), {@code <prefix>_candidates} with K candidate answers per question for FLR mining, {@code <prefix>_policy_sft}
+ * question-answering dialogues (some answers right, some wrong) to fine-tune a base policy; and the arithmetic
  * world (ArithmeticWorld): {@code <prefix>_arithmetic_traces}, judged two-attempt traces whose prompts carry reference
  * answers (self-correct-eval, train-score, self-correct-data read them), and {@code <prefix>_arithmetic_sft}, dialogues
  * that fine-tune a base policy behaving like the simulated one.
@@ -46,8 +47,18 @@ public final class DemoDataJob implements Callable<Integer> {
     @Option(names = "--pairs", defaultValue = "64", description = "Labelled pairs.")
     int pairs;
 
+    @Option(names = "--pairs-test-fraction", defaultValue = "0",
+            description = "Share of the labelled pairs' questions (by prompt id) in the test split, held out for eval-rm and eval-policy.")
+    double pairsTestFraction;
+
     @Option(names = "--k", defaultValue = "4", description = "Candidate answers per question.")
     int k;
+
+    @Option(names = "--policy-dialogues", defaultValue = "1000", description = "Question-answering dialogues to fine-tune a base policy on.")
+    int policyDialogues;
+
+    @Option(names = "--policy-correct-share", defaultValue = "0.7", description = "Share of those dialogues whose answer is right.")
+    double policyCorrectShare;
 
     @Option(names = "--follow-ups", defaultValue = "demo-world",
             description = "How the world's users react: a follow-up file or bundled set, as flr-score's --follow-ups; score with the same.")
@@ -106,15 +117,17 @@ public final class DemoDataJob implements Callable<Integer> {
         SparkSession spark = warehouse.spark();
         WordLevelTokenizerWriter vocabulary = new WordLevelTokenizerWriter();
         var scorerDialogues = world.scorerDialogues(dialogues);
-        var labelled = world.labelledPairs(pairs);
+        var labelled = world.labelledPairs(pairs, pairsTestFraction);
+        var policySft = world.policyDialogues(policyDialogues, policyCorrectShare);
         var candidates = world.candidates(k);
-        List.of(scorerDialogues, labelled, candidates).forEach(records -> addText(vocabulary, records));
+        List.of(scorerDialogues, labelled, candidates, policySft).forEach(records -> addText(vocabulary, records));
         warehouse.overwritePartition(AvroColumns.fromRecords(spark, scorerDialogues, DatasetKind.DIALOGUE.schema()),
                 prefix + "_scorer_dialogues", dt, dialogues == 0);
         warehouse.overwritePartition(AvroColumns.fromRecords(spark, labelled, DatasetKind.PREFERENCE_PAIR.schema()),
                 prefix + "_pairs", dt, pairs == 0);
         warehouse.overwritePartition(AvroColumns.fromRecords(spark, candidates, DatasetKind.RANKED_RESPONSES.schema()),
                 prefix + "_candidates", dt, false);
+        warehouse.overwritePartition(AvroColumns.fromRecords(spark, policySft, DatasetKind.DIALOGUE.schema()), prefix + "_policy_sft", dt, policyDialogues == 0);
         if (arithmeticTraces > 0) {
             ArithmeticWorld arithmetic = new ArithmeticWorld(seed, arithmeticMaxOperand,
                     arithmeticMaxSecondOperand == null ? arithmeticMaxOperand : arithmeticMaxSecondOperand,
@@ -144,8 +157,8 @@ public final class DemoDataJob implements Callable<Integer> {
             }
             System.out.printf("word-level tokenizer of the world: %d tokens, in %s%n", vocabulary.vocabSize(), tokenizerOutput);
         }
-        System.out.printf("demo world (seed %d): %d scorer dialogues, %d labelled pairs, %d questions x %d candidates%n",
-                seed, dialogues, pairs, DemoWorld.FACTS.size(), k);
+        System.out.printf("demo world (seed %d): %d scorer dialogues, %d labelled pairs, %d questions x %d candidates, %d policy dialogues%n",
+                seed, dialogues, pairs, DemoWorld.FACTS.size(), k, policyDialogues);
         return 0;
     }
 

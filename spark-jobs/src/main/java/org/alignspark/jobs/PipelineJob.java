@@ -73,14 +73,18 @@ public final class PipelineJob implements Callable<Integer> {
     @Option(names = "--only", description = "Run just this step (complete or not).")
     String only;
 
+    @Option(names = "--set", paramLabel = "NAME=VALUE",
+            description = "Replace a var of the config (repeatable); its steps' config hashes change, so they re-run.")
+    Map<String, String> overrides = new java.util.LinkedHashMap<>();
+
     @Option(names = "--plan", description = "Print each step's command and whether it is complete, and run nothing.")
     boolean planOnly;
 
     @Mixin
     WarehouseOption warehouseOption;
 
-    /** The outcome, for the demo and tests: the run id and each step's status. */
-    record Outcome(String runId, String work, Map<String, String> statuses) {}
+    /** The outcome, for the demo and tests: the run id, each step's status and the vars as substituted. */
+    record Outcome(String runId, String work, Map<String, String> statuses, Map<String, String> vars) {}
 
     private Outcome outcome;
 
@@ -91,7 +95,7 @@ public final class PipelineJob implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         Warehouse.checkDate(dt);
-        PipelineConfig pipeline = PipelineConfig.read(config);
+        PipelineConfig pipeline = PipelineConfig.read(config).withVars(overrides);
         for (String step : new String[]{from, only}) {
             if (step != null && pipeline.steps().stream().noneMatch(s -> s.name().equals(step))) {
                 throw new IllegalArgumentException("pipeline " + pipeline.name() + " has no step '" + step + "' (steps: "
@@ -102,7 +106,9 @@ public final class PipelineJob implements Callable<Integer> {
         FileSystem fs = warehouse.root().getFileSystem(warehouse.spark().sparkContext().hadoopConfiguration());
         String workFolder = work != null ? work : new Path(warehouse.root(), "_pipelines/" + pipeline.name()).toString();
         CommandLine cli = new CommandLine(new Main());
-        List<StepPlan> plans = StepPlan.plan(pipeline, Map.of("dt", dt, "warehouse", warehouse.root().toString(), "work", workFolder),
+        Map<String, String> builtins = Map.of("dt", dt, "warehouse", warehouse.root().toString(), "work", workFolder);
+        Map<String, String> vars = StepPlan.vars(pipeline, builtins);
+        List<StepPlan> plans = StepPlan.plan(pipeline, builtins,
                 jobOption -> {
                     String[] parts = jobOption.split(" ");
                     CommandLine job = cli.getSubcommands().get(parts[0]);
@@ -161,11 +167,11 @@ public final class PipelineJob implements Callable<Integer> {
             if (error != null) {
                 System.err.printf("pipeline %s stopped at step %s: %s%nRe-run the same command to resume from this step.%n",
                         pipeline.name(), name, error);
-                outcome = new Outcome(run, workFolder, statuses);
+                outcome = new Outcome(run, workFolder, statuses, vars);
                 return 1;
             }
         }
-        outcome = new Outcome(run, workFolder, statuses);
+        outcome = new Outcome(run, workFolder, statuses, vars);
         if (!planOnly) {
             System.out.printf("%npipeline %s, dt %s (run %s):%n", pipeline.name(), dt, run);
             statuses.forEach((step, status) -> System.out.printf("  %-16s %s%n", step, status));

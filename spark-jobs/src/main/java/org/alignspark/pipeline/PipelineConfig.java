@@ -93,7 +93,24 @@ public record PipelineConfig(String name, Map<String, String> vars, List<Step> s
             }
             steps.add(new Step(stepName, text(s, "job", where), args, List.copyOf(outputs)));
         }
-        return new PipelineConfig(name, Map.copyOf(vars), List.copyOf(steps));
+        // In file order: a var may use the vars above it (StepPlan substitutes them in this order).
+        return new PipelineConfig(name, java.util.Collections.unmodifiableMap(vars), List.copyOf(steps));
+    }
+
+    /**
+     * This config with some vars' values replaced (pipeline --set name=value); a name the config does not define is an
+     * error, so a typo does not silently run the defaults.
+     */
+    public PipelineConfig withVars(Map<String, String> overrides) {
+        Map<String, String> merged = new LinkedHashMap<>(vars);
+        for (var o : overrides.entrySet()) {
+            if (!merged.containsKey(o.getKey())) {
+                throw new IllegalArgumentException("pipeline " + name + " has no var '" + o.getKey() + "' to set (vars: "
+                        + merged.keySet() + ")");
+            }
+            merged.put(o.getKey(), o.getValue());
+        }
+        return new PipelineConfig(name, java.util.Collections.unmodifiableMap(merged), steps);
     }
 
     private static String text(JsonNode node, String field, String where) {

@@ -28,15 +28,7 @@ public record StepPlan(PipelineConfig.Step step, List<String> args, List<String>
 
     /** Plans every step in order; {@code builtins} are dt, warehouse and work. */
     public static List<StepPlan> plan(PipelineConfig config, Map<String, String> builtins, java.util.function.Predicate<String> jobTakes) {
-        Map<String, String> vars = new java.util.HashMap<>(builtins);
-        config.vars().forEach((k, v) -> {
-            if (builtins.containsKey(k)) {
-                throw new IllegalArgumentException("pipeline " + config.name() + ": vars may not redefine ${" + k + "}");
-            }
-        });
-        for (var e : config.vars().entrySet()) {   // vars may use the built-ins and the vars defined above them
-            vars.put(e.getKey(), substitute(e.getValue(), vars, "vars." + e.getKey()));
-        }
+        Map<String, String> vars = vars(config, builtins);
         List<StepPlan> plans = new ArrayList<>();
         String previous = "";
         for (PipelineConfig.Step step : config.steps()) {
@@ -70,6 +62,20 @@ public record StepPlan(PipelineConfig.Step step, List<String> args, List<String>
             previous = hash;
         }
         return plans;
+    }
+
+    /** The built-ins and the config's vars, each var with the built-ins and the vars above it substituted. */
+    public static Map<String, String> vars(PipelineConfig config, Map<String, String> builtins) {
+        Map<String, String> vars = new java.util.LinkedHashMap<>(builtins);
+        config.vars().forEach((k, v) -> {
+            if (builtins.containsKey(k)) {
+                throw new IllegalArgumentException("pipeline " + config.name() + ": vars may not redefine ${" + k + "}");
+            }
+        });
+        for (var e : config.vars().entrySet()) {
+            vars.put(e.getKey(), substitute(e.getValue(), vars, "vars." + e.getKey()));
+        }
+        return vars;
     }
 
     /** The command line with every {@code ${checkpoint:FOLDER}} resolved to that run's newest checkpoint. */

@@ -7,6 +7,11 @@ public final class WarehouseOption {
     @Option(names = "--warehouse", defaultValue = "warehouse", description = "Warehouse root folder (any Hadoop path).")
     String root;
 
+    /** The root as given (not yet qualified), for commands a job prints. */
+    public String root() {
+        return root;
+    }
+
     /** The job's SparkSession and the warehouse, with every table under the root registered in the catalog. */
     public Warehouse open(String appName) {
         Warehouse warehouse = new Warehouse(SparkSessions.getOrCreate(appName), root);

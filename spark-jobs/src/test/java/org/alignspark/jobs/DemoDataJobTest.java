@@ -50,4 +50,31 @@ class DemoDataJobTest {
         }
         assertEquals(DemoWorld.FACTS.size(), spark.sql("SELECT * FROM demo_a_candidates").count());
     }
+
+    @Test
+    void policyDialoguesAnswerTheWorldsQuestionsRightAtTheGivenShareAndPairsHoldOutQuestions() {
+        SparkSession spark = TestSpark.session();
+        String warehouse = tmp.resolve("warehouse").toString();
+        assertEquals(0, Main.run("demo-data", "--dt", DT, "--prefix", "demo_p", "--dialogues", "10", "--pairs", "64",
+                "--pairs-test-fraction", "0.25", "--policy-dialogues", "400", "--policy-correct-share", "0.7",
+                "--arithmetic-traces", "0", "--warehouse", warehouse));
+        List<Row> dialogues = spark.sql("SELECT prompt, completion FROM demo_p_policy_sft").collectAsList();
+        assertEquals(400, dialogues.size());
+        long correct = 0;
+        for (Row d : dialogues) {
+            List<Row> prompt = d.getList(0);
+            assertEquals(1, prompt.size());
+            DemoWorld.Fact fact = DemoWorld.FACTS.stream().filter(f -> f.question().equals(prompt.get(0).getAs("content")))
+                    .findFirst().orElseThrow();
+            correct += d.getString(1).toLowerCase().contains(fact.answer().toLowerCase()) ? 1 : 0;
+        }
+        assertTrue(correct > 0.6 * 400 && correct < 0.8 * 400, correct + " of 400 right");
+
+        // Held-out questions: every question's pairs lie on one side, and both sides have some.
+        List<Row> splits = spark.sql("SELECT prompt_id, count(DISTINCT split) AS sides, first(split) AS split FROM demo_p_pairs "
+                + "GROUP BY prompt_id").collectAsList();
+        assertTrue(splits.stream().allMatch(r -> r.getLong(1) == 1), splits.toString());
+        assertTrue(splits.stream().anyMatch(r -> r.getString(2).equals("test")) && splits.stream().anyMatch(r -> r.getString(2).equals("train")),
+                splits.toString());
+    }
 }

@@ -20,6 +20,7 @@ class MainTest {
         assertFalse(main.getSubcommands().isEmpty());
         for (CommandLine job : main.getSubcommands().values()) {
             String help = job.getUsageMessage();
+            String unwrapped = help.replaceAll("\\s+", " ");   // long defaults wrap onto the next line
             for (OptionSpec option : job.getCommandSpec().options()) {
                 if (option.hidden()) {
                     continue;
@@ -27,7 +28,7 @@ class MainTest {
                 String shown = option.negatable() ? "--[no-]" + option.longestName().substring(2) : option.longestName();
                 assertTrue(help.contains(shown), job.getCommandName() + " --help lacks " + shown);
                 if (option.defaultValue() != null) {
-                    assertTrue(help.contains("Default: " + option.defaultValue()),
+                    assertTrue(unwrapped.contains("Default: " + option.defaultValue().replaceAll("\\s+", " ")),
                             job.getCommandName() + " --help lacks the default of " + option.longestName());
                 }
             }

@@ -108,6 +108,39 @@ class PipelineJobTest {
     }
 
     @Test
+    void setReplacesAVarSoItsStepsRerunAndRejectsAVarTheConfigDoesNotDefine() throws IOException {
+        Path file = tmp.resolve("seeded.yaml");
+        Files.writeString(file, """
+                name: seeded
+                vars:
+                  seed: "1"
+                  policy: ${work}/policy-${seed}
+                steps:
+                  - name: policy
+                    job: init-model
+                    args: {output: "${policy}", d-model: 16, layers: 1, heads: 2, max-positions: 32, seed: "${seed}"}
+                    outputs: ["path:${policy}"]
+                """);
+        SparkSession spark = TestSpark.session();
+        Path work = tmp.resolve("work");
+        String[] common = {"pipeline", "--config", file.toString(), "--dt", DT, "--warehouse", tmp.resolve("warehouse").toString(),
+                "--work", work.toString()};
+        assertEquals(0, Main.run(concat(common, new String[]{"--run-id", "s1"})));
+        assertTrue(Files.exists(work.resolve("policy-1/config.json")));
+        // A var set on the command line reaches the vars defined after it, and changes the step's hash: it runs again.
+        assertEquals(0, Main.run(concat(common, new String[]{"--run-id", "s2", "--set", "seed=2"})));
+        assertEquals(Map.of("policy", "succeeded"), statuses(spark, "s2"));
+        assertTrue(Files.exists(work.resolve("policy-2/config.json")));
+        assertEquals(0, Main.run(concat(common, new String[]{"--run-id", "s3", "--set", "seed=2"})));
+        assertEquals(Map.of(), statuses(spark, "s3"));
+
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> org.alignspark.pipeline.PipelineConfig.read(file.toString()).withVars(Map.of("sede", "2")));
+        assertTrue(e.getMessage().contains("has no var 'sede'"), e.getMessage());
+        assertEquals(1, Main.run(concat(common, new String[]{"--run-id", "s4", "--set", "sede=2"})));
+    }
+
+    @Test
     void rejectsABadConfigBeforeRunningAnything() throws IOException {
         Path unknownJob = tmp.resolve("unknown-job.yaml");
         Files.writeString(unknownJob, "name: bad\nsteps:\n  - {name: a, job: no-such-job, outputs: [table:x]}\n");

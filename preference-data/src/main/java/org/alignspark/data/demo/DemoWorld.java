@@ -106,8 +106,16 @@ public final class DemoWorld {
 
     /** Human-labelled pairs: a correct answer chosen over a wrong one, for the FLR-vs-Direct evaluation. */
     public List<PreferencePair> labelledPairs(int count) {
+        return labelledPairs(count, 0);
+    }
+
+    /**
+     * Labelled pairs with a share of the questions (by prompt id, as ingest splits) in the test split, so a reward
+     * model or a policy trained on the train split is evaluated on questions it has not seen.
+     */
+    public List<PreferencePair> labelledPairs(int count, double testFraction) {
         SplittableRandom random = new SplittableRandom(seed + 1);
-        ReaderOptions options = new ReaderOptions(0, 10_000, "demo-world");
+        ReaderOptions options = new ReaderOptions(testFraction, 10_000, "demo-world");
         java.util.Map<String, PreferencePair> pairs = new java.util.LinkedHashMap<>();
         for (int i = 0; pairs.size() < count && i < 100 * count; i++) {   // distinct pairs only
             Fact fact = FACTS.get(i % FACTS.size());
@@ -117,6 +125,26 @@ public final class DemoWorld {
             pairs.putIfAbsent(pair.getPairId(), pair);
         }
         return new ArrayList<>(pairs.values());
+    }
+
+    /**
+     * Question-answering dialogues (user: question / assistant: answer) for fine-tuning a base policy: the answer is
+     * right with probability {@code correctShare}, else of another kind, so the policy samples both and preference
+     * optimisation has something to fix.
+     */
+    public List<Dialogue> policyDialogues(int count, double correctShare) {
+        if (!(correctShare >= 0 && correctShare <= 1)) {
+            throw new IllegalArgumentException("correct share must lie in [0, 1], got " + correctShare);
+        }
+        SplittableRandom random = new SplittableRandom(seed + 3);
+        ReaderOptions options = new ReaderOptions(0, 10_000, "demo-world");
+        List<Dialogue> dialogues = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            Fact fact = FACTS.get(random.nextInt(FACTS.size()));
+            boolean correct = random.nextDouble() < correctShare;
+            dialogues.add(Records.dialogue(List.of(new Turn("user", fact.question())), answer(fact, correct, random), options));
+        }
+        return dialogues;
     }
 
     /** K candidate answers per question (some correct, some wrong), the input of FLR mining. */
