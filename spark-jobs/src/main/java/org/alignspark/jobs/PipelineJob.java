@@ -141,6 +141,17 @@ public final class PipelineJob implements Callable<Integer> {
             String error = null;
             String[] command = null;
             try {
+                // A step that finished before (with another config, or forced by --from / --only) starts its folders
+                // afresh: a training run would otherwise resume its finished checkpoints and keep the old model. A step
+                // that failed part-way has no marker, and keeps its folders so training resumes where it stopped.
+                if (fs.exists(new Path(markers, name + ".json"))) {
+                    for (String output : plan.outputs()) {
+                        if (output.startsWith("path:")) {
+                            Path folder = new Path(output.substring("path:".length()));
+                            folder.getFileSystem(fs.getConf()).delete(folder, true);
+                        }
+                    }
+                }
                 fs.delete(new Path(markers, name + ".json"), false);
                 command = plan.commandLine(fs);
                 int code = Main.run(command);

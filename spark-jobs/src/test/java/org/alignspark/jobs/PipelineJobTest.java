@@ -79,10 +79,13 @@ class PipelineJobTest {
         assertEquals(0, Main.run(concat(new String[]{"pipeline", "--config", config("3", "night_samples").toString(), "--run-id", "n3"}, common)));
         assertEquals(Map.of(), statuses(spark, "n3"));
 
-        // A changed policy seed re-runs the policy step and the step after it, not the one before.
+        // A changed policy seed re-runs the policy step and the step after it, not the one before; the re-run step
+        // starts its folder afresh (a training run would otherwise resume its old checkpoints).
+        Files.writeString(work.resolve("policy/stale.txt"), "from the old config");
         assertEquals(0, Main.run(concat(new String[]{"pipeline", "--config", config("4", "night_samples").toString(), "--run-id", "n4"}, common)));
         assertEquals(Map.of("policy", "succeeded", "samples", "succeeded"), statuses(spark, "n4"));
         assertNotEquals(policyWritten, Files.getLastModifiedTime(work.resolve("policy/config.json")));
+        assertTrue(!Files.exists(work.resolve("policy/stale.txt")));
 
         // A deleted output makes its step incomplete again.
         deleteRecursively(Path.of(warehouse, "night_samples", "dt=" + DT));
