@@ -221,9 +221,12 @@ public final class ParameterAveraging<E extends Serializable, M extends Trainabl
         if (from >= examples.size()) {
             return WorkerResult.empty();
         }
-        String poolKey = config.runId();
+        String poolKey = config.runId() + "@" + config.output();
         long startNanos = System.nanoTime();
         M model = ModelPool.borrow(poolKey, factory::create);
+        if (!params.fits(model.parameters())) {   // the run folder was started afresh with another architecture
+            model = factory.create();
+        }
         try {
             params.copyInto(model.parameters());
             Optimizer optimizer = new Optimizer(config.optimizer(), model);

@@ -108,6 +108,20 @@ public final class TensorBundle implements Serializable {
         return this;
     }
 
+    /** Whether {@code tensors} has exactly this bundle's names and shapes, so {@link #copyInto} can fill it. */
+    public boolean fits(Map<String, INDArray> tensors) {
+        if (tensors.size() != names.length) {
+            return false;
+        }
+        for (int i = 0; i < names.length; i++) {
+            INDArray target = tensors.get(names[i]);
+            if (target == null || !Arrays.equals(target.shape(), shapes[i])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Writes the values into existing arrays of the same names and shapes (converting to their data type). */
     public void copyInto(Map<String, INDArray> tensors) {
         if (tensors.size() != names.length) {
