@@ -1,9 +1,7 @@
 package org.alignspark.common.policy;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 
 import org.alignspark.common.lm.CausalLM;
@@ -11,14 +9,10 @@ import org.alignspark.common.lm.ModelConfig;
 import org.alignspark.common.objectives.DpoLoss;
 import org.alignspark.common.sft.CompletionLogProbs;
 import org.alignspark.common.sft.LanguageModel;
-import org.alignspark.common.train.BatchResult;
 import org.alignspark.common.train.LearningRateSchedule;
 import org.alignspark.common.train.Optimizer;
 import org.alignspark.common.train.OptimizerConfig;
 import org.junit.jupiter.api.Test;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -41,43 +35,11 @@ class DpoObjectiveTest {
     @Test
     void everyLossTypeGradientMatchesCentralDifferences() {
         for (DpoLoss.Type type : DpoLoss.Type.values()) {
-            ModelConfig config = ModelConfig.llama(16, 8, 1, 2, 1, 16, 16).withDataType(DataType.DOUBLE);
-            CausalLM reference = CausalLM.initialize(config, 1);
-            LanguageModel policy = new LanguageModel(CausalLM.initialize(config, 2));
-            long seed = 20;
-            for (INDArray p : policy.parameters().values()) {
-                p.addi(Nd4j.randn(seed++, p.shape()).castTo(DataType.DOUBLE).muli(0.3));
-            }
-            DpoObjective objective = new DpoObjective(new DpoLoss.Config(0.5, type, 0, false, type == DpoLoss.Type.SIGMOID ? 0.5 : 0), PAD);
-            List<PolicyPair> batch = pairs(reference, 3, 7);
-            policy.zeroGradients();
-            objective.lossAndGradients(policy, batch);
-            Map<String, INDArray> analytic = new LinkedHashMap<>();
-            policy.gradients().forEach((k, g) -> analytic.put(k, g.dup()));
-            for (Map.Entry<String, INDArray> e : policy.parameters().entrySet()) {
-                INDArray param = e.getValue();
-                for (long k = 0; k < Math.min(3, param.length()); k++) {
-                    long index = (k * 104729) % param.length();
-                    double saved = param.getDouble(index);
-                    param.putScalar(index, saved + 1e-5);
-                    double plus = loss(objective, policy, batch);
-                    param.putScalar(index, saved - 1e-5);
-                    double minus = loss(objective, policy, batch);
-                    param.putScalar(index, saved);
-                    double numeric = (plus - minus) / 2e-5;
-                    double a = analytic.get(e.getKey()).getDouble(index);
-                    double error = Math.abs(a - numeric);
-                    assertTrue(error <= 1e-9 || error / Math.max(Math.abs(a), Math.abs(numeric)) <= 1e-6,
-                            type + " " + e.getKey() + "[" + index + "]: analytic " + a + ", numeric " + numeric);
-                }
-            }
+            CausalLM reference = CausalLM.initialize(GradientCheck.CONFIG, 1);
+            DpoLoss.Config config = new DpoLoss.Config(0.5, type, 0, false, type == DpoLoss.Type.SIGMOID ? 0.5 : 0);
+            GradientCheck.assertMatches(type.toString(), () -> new DpoObjective(config, PAD), GradientCheck.perturbedPolicy(),
+                    pairs(reference, 3, 7));
         }
-    }
-
-    private static double loss(DpoObjective objective, LanguageModel policy, List<PolicyPair> batch) {
-        policy.zeroGradients();
-        BatchResult result = objective.lossAndGradients(policy, batch);
-        return result.meanLoss();
     }
 
     @Test

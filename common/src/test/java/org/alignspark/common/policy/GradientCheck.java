@@ -34,6 +34,12 @@ final class GradientCheck {
 
     /** @param objective a fresh objective per evaluation, so stateful ones (BCO's moments) start equal each time */
     static <E> void assertMatches(Supplier<? extends Objective<E, LanguageModel>> objective, LanguageModel policy, List<E> batch) {
+        assertMatches("", objective, policy, batch);
+    }
+
+    /** @param label names the case in a failure message (e.g. the loss type) */
+    static <E> void assertMatches(String label, Supplier<? extends Objective<E, LanguageModel>> objective, LanguageModel policy,
+                                  List<E> batch) {
         policy.zeroGradients();
         objective.get().lossAndGradients(policy, batch);
         Map<String, INDArray> analytic = new LinkedHashMap<>();
@@ -52,7 +58,7 @@ final class GradientCheck {
                 double a = analytic.get(e.getKey()).getDouble(index);
                 double error = Math.abs(a - numeric);
                 assertTrue(error <= 1e-9 || error / Math.max(Math.abs(a), Math.abs(numeric)) <= 1e-6,
-                        e.getKey() + "[" + index + "]: analytic " + a + ", numeric " + numeric);
+                        label + (label.isEmpty() ? "" : " ") + e.getKey() + "[" + index + "]: analytic " + a + ", numeric " + numeric);
             }
         }
     }
