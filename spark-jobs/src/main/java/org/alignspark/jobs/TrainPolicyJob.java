@@ -135,7 +135,7 @@ public final class TrainPolicyJob implements Callable<Integer> {
                 JavaRDD<FeedbackExample> examples = feedback(table,
                         bcoDensityRatio ? List.of("ref_logp", "prompt_embedding") : List.of("ref_logp"), classifier == null ? null
                                 : embedding -> classifier.undesirableWeight(embedding, config));
-                BcoObjective objective = new BcoObjective(config, padId(), restoredMoments(warehouse));
+                BcoObjective objective = new BcoObjective(config, padId(), new RunningMoments());
                 fit(warehouse, examples, objective, "bco", objective::foldRound);
             }
             case "list-ranking" -> {
@@ -237,30 +237,6 @@ public final class TrainPolicyJob implements Callable<Integer> {
         return classifier;
     }
 
-    /**
-     * BCO's running δ of a resumed run, rebuilt from the rounds already in training_metrics (each round's row is
-     * written once its checkpoint is, so they are exactly the rounds the resumed parameters have seen).
-     */
-    private RunningMoments restoredMoments(Warehouse warehouse) {
-        RunningMoments moments = new RunningMoments();
-        String runId = trainer.config(dt, 1).runId();
-        var checkpoint = new Checkpoints(trainer.output, warehouse.spark().sparkContext().hadoopConfiguration()).latest();
-        if (checkpoint.isEmpty() || !warehouse.spark().catalog().tableExists(TrainingMetricsTable.TABLE)) {
-            return moments;
-        }
-        List<Row> rounds = warehouse.spark().table(TrainingMetricsTable.TABLE).filter(col("run_id").equalTo(runId)
-                        .and(col("round").leq(checkpoint.get().state().round())))
-                .orderBy("round").select("examples", "metrics").collectAsList();
-        BcoObjective folder = new BcoObjective(BcoLoss.Config.defaults(), 0, moments);
-        for (Row r : rounds) {
-            folder.foldRound(r.getLong(0), r.getJavaMap(1));
-        }
-        if (!rounds.isEmpty()) {
-            LOG.info("BCO δ = {} rebuilt from {} earlier rounds of run {}", moments.mean(), rounds.size(), runId);
-        }
-        return moments;
-    }
-
     private JavaRDD<RankedList> lists(Dataset<Row> table) {
         requireColumns(table, List.of("list_id", "prompt", "responses", "ref_logps"));
         String base = baseModel;
@@ -347,8 +323,11 @@ public final class TrainPolicyJob implements Callable<Integer> {
                 metrics.onCheckpoint(round);
             }
 
+            /** A resumed run first replays the checkpointed rounds (BCO: its running δ), exactly the rounds its parameters saw. */
             @Override
             public void onResume(org.alignspark.train.TrainerState checkpointed) {
+                checkpointed.logHistory().stream().filter(round -> round.round() <= checkpointed.round())
+                        .forEach(round -> afterRound.accept(round.examples(), round.metrics()));
                 metrics.onResume(checkpointed);
             }
         };

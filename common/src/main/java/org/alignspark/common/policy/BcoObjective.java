@@ -26,8 +26,9 @@ import org.alignspark.common.train.Objective;
  * squares of its implicit rewards ({@link #IMPLICIT_REWARD} and {@link #IMPLICIT_REWARD_SQUARED}, means over the
  * round's examples); after the round the driver folds the round's count, mean and variance into its moments with
  * {@link #foldRound}. The running mean is count-weighted, so that fold gives the driver exactly the mean of all
- * implicit rewards computed so far, whatever the order. The two sums are logged in training_metrics, from which a
- * resumed run rebuilds δ (TRL saves {@code running.json} with its checkpoints instead).
+ * implicit rewards computed so far, whatever the order. The two sums are in each round's metrics, which every
+ * checkpoint keeps in its log history; a resumed run rebuilds δ by folding those rounds again (TRL saves
+ * {@code running.json} with its checkpoints instead).
  */
 public final class BcoObjective implements Objective<FeedbackExample, LanguageModel> {
     /** Mean implicit reward β·lr over a round's examples (not a TRL key; the driver's input to δ). */
