@@ -51,6 +51,11 @@ public final class DemoDataJob implements Callable<Integer> {
             description = "Share of the labelled pairs' questions (by prompt id) in the test split, held out for eval-rm and eval-policy.")
     double pairsTestFraction;
 
+    @Option(names = "--scorer-holds-out",
+            description = "Leave the labelled pairs' test questions out of the scorer's dialogues too, so flr-eval --split test "
+                    + "measures FLR on questions the scorer never saw answered.")
+    boolean scorerHoldsOut;
+
     @Option(names = "--k", defaultValue = "4", description = "Candidate answers per question.")
     int k;
 
@@ -116,7 +121,7 @@ public final class DemoDataJob implements Callable<Integer> {
         Warehouse warehouse = warehouseOption.open("alignspark demo-data");
         SparkSession spark = warehouse.spark();
         WordLevelTokenizerWriter vocabulary = new WordLevelTokenizerWriter();
-        var scorerDialogues = world.scorerDialogues(dialogues);
+        var scorerDialogues = world.scorerDialogues(dialogues, scorerHoldsOut ? pairsTestFraction : 0);
         var labelled = world.labelledPairs(pairs, pairsTestFraction);
         var policySft = world.policyDialogues(policyDialogues, policyCorrectShare);
         var candidates = world.candidates(k);

@@ -36,6 +36,7 @@ public final class FlrEvalJob implements Callable<Integer> {
     private static final StructType RESULTS = new StructType()
             .add("scores_table", DataTypes.StringType, false)
             .add("labels_table", DataTypes.StringType, false)
+            .add("split", DataTypes.StringType, false)
             .add("metric", DataTypes.StringType, false)
             .add("method", DataTypes.StringType, false)
             .add("value", DataTypes.DoubleType, false)
@@ -53,6 +54,10 @@ public final class FlrEvalJob implements Callable<Integer> {
     @Option(names = "--ratings", description = "RatedResponse table with human ratings.")
     String ratingsTable;
 
+    @Option(names = "--split", defaultValue = "all",
+            description = "Labels of this split only (train, test or all): test for questions held out of the scorer's training.")
+    String split;
+
     @Option(names = "--attribute", defaultValue = "helpfulness", description = "Rating correlated with the scores.")
     String attribute;
 
@@ -64,12 +69,15 @@ public final class FlrEvalJob implements Callable<Integer> {
         if (pairsTable == null && ratingsTable == null) {
             throw new IllegalArgumentException("give --pairs, --ratings or both");
         }
+        if (!List.of("train", "test", "all").contains(split)) {
+            throw new IllegalArgumentException("--split must be train, test or all, got '" + split + "'");
+        }
         Warehouse warehouse = warehouseOption.open("alignspark flr-eval");
         SparkSession spark = warehouse.spark();
         Dataset<Row> scores = warehouse.partition(scoresTable, dt).select("response_id", "flr", "direct");
         List<Row> results = new ArrayList<>();
         if (pairsTable != null) {
-            Dataset<Row> pairs = warehouse.partition(pairsTable, dt).select("pair_id");
+            Dataset<Row> pairs = ofSplit(warehouse.partition(pairsTable, dt)).select("pair_id");
             List<Row> joined = pairs
                     .join(scores.withColumnRenamed("flr", "flr_chosen").withColumnRenamed("direct", "direct_chosen"),
                             concat(col("pair_id"), lit(":chosen")).equalTo(col("response_id"))).drop("response_id")
@@ -85,13 +93,13 @@ public final class FlrEvalJob implements Callable<Integer> {
                 int c = method.equals("flr") ? 0 : 2;
                 Proportion accuracy = PairwiseAccuracy.of(joined.stream().mapToDouble(r -> r.getDouble(c)).toArray(),
                         joined.stream().mapToDouble(r -> r.getDouble(c + 1)).toArray());
-                results.add(RowFactory.create(scoresTable, pairsTable, "pairwise_accuracy", method, accuracy.value(), accuracy.trials()));
+                results.add(RowFactory.create(scoresTable, pairsTable, split, "pairwise_accuracy", method, accuracy.value(), accuracy.trials()));
                 System.out.printf(Locale.ROOT, "pairwise accuracy of %-6s %.4f (95%% Wilson %s) on %d pairs%n", method,
                         accuracy.value(), accuracy.wilson95(), accuracy.trials());
             }
         }
         if (ratingsTable != null) {
-            List<Row> joined = warehouse.partition(ratingsTable, dt)
+            List<Row> joined = ofSplit(warehouse.partition(ratingsTable, dt))
                     .select(col("rating_id"), col("ratings").getItem(attribute).as("rating"))
                     .filter(col("rating").isNotNull())
                     .join(scores, col("rating_id").equalTo(col("response_id")))
@@ -100,11 +108,15 @@ public final class FlrEvalJob implements Callable<Integer> {
             for (String method : new String[]{"flr", "direct"}) {
                 int c = method.equals("flr") ? 1 : 2;
                 double r = PearsonCorrelation.of(joined.stream().mapToDouble(x -> x.getDouble(c)).toArray(), ratings);
-                results.add(RowFactory.create(scoresTable, ratingsTable, "pearson_" + attribute, method, r, (long) joined.size()));
+                results.add(RowFactory.create(scoresTable, ratingsTable, split, "pearson_" + attribute, method, r, (long) joined.size()));
                 System.out.printf(Locale.ROOT, "Pearson r of %-6s with %s: %.4f on %d responses%n", method, attribute, r, joined.size());
             }
         }
         warehouse.appendPartition(spark.createDataFrame(results, RESULTS), TABLE, dt);
         return 0;
+    }
+
+    private Dataset<Row> ofSplit(Dataset<Row> labels) {
+        return split.equals("all") ? labels : labels.filter(col("split").equalTo(split));
     }
 }

@@ -84,17 +84,36 @@ public final class DemoWorld {
     }
 
     /**
+     * Whether {@code fact}'s question falls in the test split when pairs are split with {@code testFraction} (the rule
+     * ingest applies: by the id of the prompt, here the question alone).
+     */
+    public static boolean heldOut(Fact fact, double testFraction) {
+        return PromptIds.split(PromptIds.promptId(List.of(new Turn("user", fact.question()))), testFraction).equals("test");
+    }
+
+    /** Dialogues over every question of the world: {@link #scorerDialogues(int, double)} holding none out. */
+    public List<Dialogue> scorerDialogues(int count) {
+        return scorerDialogues(count, 0);
+    }
+
+    /**
      * Dialogues that teach a scorer how users react, in the role-swapped feedback layout (user: request / assistant:
      * question / user: answer / assistant: follow-up): correct answers draw positive follow-ups, wrong ones negative.
+     * Questions that {@link #labelledPairs(int, double)} puts in the test split with the same {@code testFraction} are
+     * left out, so FLR is evaluated on questions the scorer has never seen answered.
      */
-    public List<Dialogue> scorerDialogues(int count) {
+    public List<Dialogue> scorerDialogues(int count, double testFraction) {
+        List<Fact> seen = FACTS.stream().filter(f -> !heldOut(f, testFraction)).toList();
+        if (seen.isEmpty()) {
+            throw new IllegalArgumentException("test fraction " + testFraction + " holds out every question of the world");
+        }
         SplittableRandom random = new SplittableRandom(seed);
         List<FollowUp> positive = followUps.stream().filter(FollowUp::positive).toList();
         List<FollowUp> negative = followUps.stream().filter(f -> !f.positive()).toList();
         ReaderOptions options = new ReaderOptions(0, 10_000, "demo-world");
         List<Dialogue> dialogues = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
-            Fact fact = FACTS.get(random.nextInt(FACTS.size()));
+            Fact fact = seen.get(random.nextInt(seen.size()));
             boolean correct = random.nextBoolean();
             List<Turn> prompt = List.of(new Turn("user", feedbackRequest), new Turn("assistant", fact.question()),
                     new Turn("user", answer(fact, correct, random)));
@@ -122,6 +141,23 @@ public final class DemoWorld {
             String chosen = answer(fact, true, random);
             String rejected = answer(fact, false, random);
             PreferencePair pair = Records.pair(List.of(new Turn("user", fact.question())), chosen, rejected, null, null, null, null, options);
+            pairs.putIfAbsent(pair.getPairId(), pair);
+        }
+        return new ArrayList<>(pairs.values());
+    }
+
+    /**
+     * Near-duplicate pairs: the same right answer in the same words on both sides, the full stop of one turned into an
+     * exclamation mark ("It is Paris." / "It is Paris!"), the pairs CHES should rank above pairs whose answers differ.
+     */
+    public List<PreferencePair> nearDuplicatePairs(int count) {
+        SplittableRandom random = new SplittableRandom(seed + 4);
+        ReaderOptions options = new ReaderOptions(0, 10_000, "demo-world");
+        java.util.Map<String, PreferencePair> pairs = new java.util.LinkedHashMap<>();
+        for (int i = 0; pairs.size() < count && i < 100 * count; i++) {
+            String answer = answer(FACTS.get(i % FACTS.size()), true, random);
+            PreferencePair pair = Records.pair(List.of(new Turn("user", FACTS.get(i % FACTS.size()).question())), answer,
+                    answer.substring(0, answer.length() - 1) + "!", null, null, null, null, options);
             pairs.putIfAbsent(pair.getPairId(), pair);
         }
         return new ArrayList<>(pairs.values());
