@@ -34,6 +34,10 @@ public record GenerationConfig(int maxNewTokens, double temperature, int topK, d
         return new GenerationConfig(maxNewTokens, temperature, topK, topP, tokens, padId, useKvCache, processors);
     }
 
+    public GenerationConfig withMaxNewTokens(int tokens) {
+        return new GenerationConfig(tokens, temperature, topK, topP, stopTokens, padId, useKvCache, processors);
+    }
+
     public GenerationConfig withPadId(int id) {
         return new GenerationConfig(maxNewTokens, temperature, topK, topP, stopTokens, id, useKvCache, processors);
     }

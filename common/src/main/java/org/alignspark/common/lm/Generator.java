@@ -25,6 +25,15 @@ public final class Generator {
         }
         Batch prompt = Batch.padded(prompts, Batch.Padding.LEFT, config.padId());
         int promptLength = prompt.length();
+        // As Hugging Face's generate, stop at the model's context: a rambling sample is cut there, not an error.
+        int room = model.config().maxPositions() - promptLength;
+        if (room < 1) {
+            throw new IllegalArgumentException("a prompt of " + promptLength + " tokens leaves no room to generate within max_positions "
+                    + model.config().maxPositions());
+        }
+        if (config.maxNewTokens() > room) {
+            config = config.withMaxNewTokens(room);
+        }
         SplittableRandom[] random = new SplittableRandom[b];
         List<List<Integer>> generated = new ArrayList<>();
         for (int i = 0; i < b; i++) {

@@ -42,6 +42,19 @@ class GenerationTest {
     }
 
     @Test
+    void generationStopsAtTheModelsContext() {
+        for (CausalLM model : models(DataType.FLOAT)) {   // max_positions 32; the longest prompt has 5 tokens
+            for (boolean cached : new boolean[] {true, false}) {
+                List<int[]> out = Generator.generate(model, PROMPTS, SEEDS, GenerationConfig.sampling(100, 1.0, 0, 1.0).withKvCache(cached));
+                out.forEach(tokens -> assertEquals(27, tokens.length));   // the batch is left-padded to 5: 32 − 5
+            }
+            IllegalArgumentException full = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> Generator.generate(model, List.of(new int[32]), new long[] {1}, GenerationConfig.greedy(4)));
+            org.junit.jupiter.api.Assertions.assertTrue(full.getMessage().contains("leaves no room"), full.getMessage());
+        }
+    }
+
+    @Test
     void seededSamplingGivesTheSameTokensAloneOrInABatch() {
         GenerationConfig config = GenerationConfig.sampling(10, 1.0, 0, 1.0);
         for (CausalLM model : models(DataType.DOUBLE)) {
