@@ -3,7 +3,6 @@ package org.alignspark.jobs;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -35,6 +34,7 @@ import picocli.CommandLine.Option;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_list;
+import static org.apache.spark.sql.functions.countDistinct;
 import static org.apache.spark.sql.functions.first;
 import static org.apache.spark.sql.functions.struct;
 
@@ -69,6 +69,11 @@ public final class FlrMineJob implements Callable<Integer> {
     @Option(names = "--min-margin", defaultValue = "0.0", description = "Least FLR gap between chosen and rejected.")
     double minMargin;
 
+    @Option(names = "--pairs-per-prompt", defaultValue = "1",
+            description = "Disjoint pairs per prompt: the i-th best against the i-th worst, while the gap holds (1: best vs worst). "
+                    + "job_runs counts prompts.")
+    int pairsPerPrompt;
+
     @Option(names = "--score-column", defaultValue = "flr",
             description = "Column to mine on: flr, direct, or any numeric column of the input.")
     String scoreColumn;
@@ -83,6 +88,9 @@ public final class FlrMineJob implements Callable<Integer> {
         if (!(minMargin >= 0)) {
             throw new IllegalArgumentException("--min-margin must be >= 0");
         }
+        if (pairsPerPrompt < 1) {
+            throw new IllegalArgumentException("--pairs-per-prompt must be at least 1, got " + pairsPerPrompt);
+        }
         Warehouse warehouse = warehouseOption.open("alignspark flr-mine " + output);
         SparkSession spark = warehouse.spark();
 
@@ -91,12 +99,13 @@ public final class FlrMineJob implements Callable<Integer> {
                 .agg(first("prompt").as("prompt"), first("split").as("split"),
                         collect_list(struct(col("response_id"), col("response"), col(scoreColumn).cast("double").as("score")))
                                 .as("responses"));
-        Dataset<Row> outcomes = prompts.mapPartitions(mine(minMargin), Encoders.row(OUTCOMES))
+        Dataset<Row> outcomes = prompts.mapPartitions(mine(minMargin, pairsPerPrompt), Encoders.row(OUTCOMES))
                 .persist(StorageLevel.MEMORY_AND_DISK());
 
-        Map<String, Long> counts = new HashMap<>();
-        outcomes.groupBy("outcome").count().collectAsList().forEach(r -> counts.put(r.getString(0), r.getLong(1)));
-        long pairs = counts.getOrDefault(PAIR, 0L);
+        Map<String, Long> counts = new HashMap<>();   // prompts per outcome
+        outcomes.groupBy("outcome").agg(countDistinct("prompt_id")).collectAsList().forEach(r -> counts.put(r.getString(0), r.getLong(1)));
+        long minedPrompts = counts.getOrDefault(PAIR, 0L);
+        long pairs = outcomes.filter(col("outcome").equalTo(PAIR)).count();
         long ties = counts.getOrDefault(TIE, 0L);
         long unmined = counts.getOrDefault(UNMINED, 0L);
         warehouse.overwritePartition(AvroColumns.decode(outcomes.filter(col("outcome").equalTo(PAIR)), "payload",
@@ -105,56 +114,62 @@ public final class FlrMineJob implements Callable<Integer> {
                 output + "_quarantine", dt, ties + unmined == 0);
         outcomes.unpersist();
 
-        RunRecord run = new RunRecord(RunRecord.newRunId("flr-mine"), "flr-mine", output, dt, pairs + ties + unmined,
-                pairs, unmined, 0, ties, started, Instant.now());
+        RunRecord run = new RunRecord(RunRecord.newRunId("flr-mine"), "flr-mine", output, dt, minedPrompts + ties + unmined,
+                minedPrompts, unmined, 0, ties, started, Instant.now());
         run.append(spark, warehouse);
         System.out.println(run.summary());
+        System.out.printf("%d pairs from %d prompts%n", pairs, minedPrompts);
         return run.balanced() ? 0 : 1;
     }
 
-    /** One outcome row per prompt: the mined pair (Avro), or the reason there is none. */
-    private static MapPartitionsFunction<Row, Row> mine(double minMargin) {
+    /** Outcome rows of one prompt: its mined pairs (Avro), or one row with the reason there is none. */
+    private static MapPartitionsFunction<Row, Row> mine(double minMargin, int pairsPerPrompt) {
         return prompts -> {
             AvroBytes avro = new AvroBytes();
             ReaderOptions options = new ReaderOptions(0, Integer.MAX_VALUE, "flr");
-            return new Iterator<Row>() {
-                @Override
-                public boolean hasNext() {
-                    return prompts.hasNext();
-                }
-
-                @Override
-                public Row next() {
-                    Row prompt = prompts.next();
-                    String promptId = prompt.getAs("prompt_id");
-                    List<Row> responses = prompt.getList(prompt.fieldIndex("responses"));
-                    double[] scores = new double[responses.size()];
-                    for (int i = 0; i < scores.length; i++) {
-                        Row r = responses.get(i);
-                        scores[i] = r.isNullAt(2) ? Double.NaN : r.getDouble(2);
-                    }
-                    BestWorstPair.Outcome outcome = BestWorstPair.select(scores, minMargin);
-                    if (outcome instanceof BestWorstPair.Selected s) {
-                        try {
-                            PreferencePair pair = Records.pair(turns(prompt.getList(prompt.fieldIndex("prompt"))),
-                                    responses.get(s.chosen()).getString(1), responses.get(s.rejected()).getString(1),
-                                    s.gap(), null, scores[s.chosen()], scores[s.rejected()], options);
-                            pair.setSplit(prompt.getAs("split"));
-                            return RowFactory.create(PAIR, avro.encode(pair), promptId, scores.length, null);
-                        } catch (InvalidRowException e) {
-                            return RowFactory.create(UNMINED, null, promptId, scores.length, e.getMessage());
-                        }
-                    }
-                    if (outcome instanceof BestWorstPair.AllTied t) {
-                        return RowFactory.create(TIE, null, promptId, scores.length, "all responses tie at " + t.score());
-                    }
-                    String reason = outcome instanceof BestWorstPair.TooFewResponses f
-                            ? "fewer than two scored responses (" + f.scored() + ")"
-                            : "gap " + ((BestWorstPair.BelowMargin) outcome).gap() + " below --min-margin " + minMargin;
-                    return RowFactory.create(UNMINED, null, promptId, scores.length, reason);
-                }
-            };
+            List<Row> out = new ArrayList<>();
+            while (prompts.hasNext()) {
+                out.addAll(outcome(prompts.next(), minMargin, pairsPerPrompt, avro, options));
+            }
+            return out.iterator();
         };
+    }
+
+    private static List<Row> outcome(Row prompt, double minMargin, int pairsPerPrompt, AvroBytes avro, ReaderOptions options) {
+        String promptId = prompt.getAs("prompt_id");
+        List<Row> responses = prompt.getList(prompt.fieldIndex("responses"));
+        double[] scores = new double[responses.size()];
+        for (int i = 0; i < scores.length; i++) {
+            Row r = responses.get(i);
+            scores[i] = r.isNullAt(2) ? Double.NaN : r.getDouble(2);
+        }
+        BestWorstPair.Outcome outcome = BestWorstPair.select(scores, minMargin);
+        if (outcome instanceof BestWorstPair.Selected) {
+            List<Row> pairs = new ArrayList<>();
+            java.util.Set<String> ids = new java.util.HashSet<>();   // equal texts sampled twice make the same pair once
+            try {
+                for (BestWorstPair.Selected s : BestWorstPair.ranked(scores, minMargin, pairsPerPrompt)) {
+                    PreferencePair pair = Records.pair(turns(prompt.getList(prompt.fieldIndex("prompt"))),
+                            responses.get(s.chosen()).getString(1), responses.get(s.rejected()).getString(1),
+                            s.gap(), null, scores[s.chosen()], scores[s.rejected()], options);
+                    pair.setSplit(prompt.getAs("split"));
+                    if (!ids.add(pair.getPairId().toString())) {
+                        continue;
+                    }
+                    pairs.add(RowFactory.create(PAIR, avro.encode(pair), promptId, scores.length, null));
+                }
+                return pairs;
+            } catch (InvalidRowException e) {
+                return List.of(RowFactory.create(UNMINED, null, promptId, scores.length, e.getMessage()));
+            }
+        }
+        if (outcome instanceof BestWorstPair.AllTied t) {
+            return List.of(RowFactory.create(TIE, null, promptId, scores.length, "all responses tie at " + t.score()));
+        }
+        String reason = outcome instanceof BestWorstPair.TooFewResponses f
+                ? "fewer than two scored responses (" + f.scored() + ")"
+                : "gap " + ((BestWorstPair.BelowMargin) outcome).gap() + " below --min-margin " + minMargin;
+        return List.of(RowFactory.create(UNMINED, null, promptId, scores.length, reason));
     }
 
     private static List<Turn> turns(List<Row> rows) {

@@ -11,6 +11,7 @@ import org.alignspark.data.avro.FlrScore;
 import org.alignspark.spark.AvroColumns;
 import org.alignspark.spark.TestSpark;
 import org.alignspark.spark.Warehouse;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
@@ -61,5 +62,26 @@ class FlrMineJobTest {
         assertEquals("gap 0.1 below --min-margin 0.5", reasons.get("p4"));
         Row run = spark.sql("SELECT rows_in, rows_out, rows_quarantined, ties FROM job_runs WHERE job = 'flr-mine'").first();
         assertEquals(List.of(4L, 1L, 2L, 1L), List.of(run.getLong(0), run.getLong(1), run.getLong(2), run.getLong(3)));
+    }
+
+    @Test
+    void severalPairsPerPromptTakeTheIthBestAgainstTheIthWorst() {
+        SparkSession spark = TestSpark.session();
+        String root = tmp.resolve("warehouse").toString();
+        List<Row> rows = new ArrayList<>(List.of(
+                score("p1", "a", 3.0), score("p1", "b", 2.0), score("p1", "c", 1.0), score("p1", "d", 0.5), score("p1", "e", -1.0),
+                score("p2", "x", 1.0), score("p2", "y", 0.0),
+                score("p3", "same a", 0.25), score("p3", "same b", 0.25)));
+        new Warehouse(spark, root).overwritePartition(
+                spark.createDataFrame(rows, AvroColumns.sqlType(FlrScore.getClassSchema())), "flr_scores", DT, false);
+
+        assertEquals(0, Main.run("flr-mine", "--input", "flr_scores", "--output", "flr_pairs", "--dt", DT,
+                "--pairs-per-prompt", "3", "--warehouse", root));
+
+        // p1's five responses give two disjoint pairs (a/e, b/d; c is left over), p2 one, p3 none (tied)
+        List<String> pairs = spark.sql("SELECT concat(chosen, '>', rejected) FROM flr_pairs ORDER BY 1").as(Encoders.STRING()).collectAsList();
+        assertEquals(List.of("a>e", "b>d", "x>y"), pairs);
+        Row run = spark.sql("SELECT rows_in, rows_out, ties FROM job_runs WHERE job = 'flr-mine'").first();
+        assertEquals(List.of(3L, 2L, 1L), List.of(run.getLong(0), run.getLong(1), run.getLong(2)));
     }
 }

@@ -5,6 +5,9 @@ package org.alignspark.common.rewards;
  * kept only if the gap reaches a minimum margin. The FLR paper's mining rule was NOT found (spec-data-side §1b
  * step 4 [N/F]); this is the spec's [OURS] "natural reading", as issue 5 states it. Every prompt gets an
  * {@link Outcome}, so prompts that yield no pair are counted, not lost. Among equal scores the first index wins.
+ * <p>
+ * {@link #ranked} extends the rule to several disjoint pairs per prompt (our option, not the paper's): the i-th best
+ * response against the i-th worst, so K samples give up to K/2 pairs and no response is used twice.
  */
 public final class BestWorstPair {
     private BestWorstPair() {
@@ -60,5 +63,46 @@ public final class BestWorstPair {
             return new BelowMargin(gap);
         }
         return new Selected(best, worst, gap);
+    }
+
+    /**
+     * Up to {@code maxPairs} disjoint pairs: with the scored responses ordered best first (ties by index), pair i is
+     * (i-th best, i-th worst), kept while the i-th best still ranks above the i-th worst and their gap is strictly
+     * positive and at least {@code minMargin}. The first pair is {@link #select}'s; the list is empty exactly when
+     * select yields no pair.
+     */
+    public static java.util.List<Selected> ranked(double[] scores, double minMargin, int maxPairs) {
+        if (maxPairs < 1) {
+            throw new IllegalArgumentException("pairs per prompt must be at least 1, got " + maxPairs);
+        }
+        Integer[] order = java.util.stream.IntStream.range(0, scores.length).filter(i -> !Double.isNaN(scores[i])).boxed()
+                .toArray(Integer[]::new);
+        // best first; among equal scores the first index first, and last among the worst (as select picks them)
+        java.util.Arrays.sort(order, (a, b) -> scores[a] != scores[b] ? Double.compare(scores[b], scores[a]) : Integer.compare(a, b));
+        java.util.List<Selected> pairs = new java.util.ArrayList<>();
+        for (int i = 0; i < maxPairs && i < order.length - 1 - i; i++) {
+            int best = order[i];
+            int worst = worstAt(order, scores, i);
+            double gap = scores[best] - scores[worst];
+            if (gap <= 0 || gap < minMargin) {
+                break;
+            }
+            pairs.add(new Selected(best, worst, gap));
+        }
+        return pairs;
+    }
+
+    /** The i-th worst of the ordered responses; among equal lowest scores the first index comes first, as in select. */
+    private static int worstAt(Integer[] order, double[] scores, int i) {
+        int n = order.length;
+        double low = scores[order[n - 1]];
+        int tiedLow = 0;
+        while (tiedLow < n && scores[order[n - 1 - tiedLow]] == low) {
+            tiedLow++;
+        }
+        if (i < tiedLow) {
+            return order[n - tiedLow + i];   // the tied lowest, in index order
+        }
+        return order[n - 1 - i];
     }
 }

@@ -25,6 +25,47 @@ class BestWorstPairTest {
         assertEquals(new BestWorstPair.Selected(2, 0, 3.0), BestWorstPair.select(new double[] {-1, Double.NaN, 2}, 0));
     }
 
+    @Test
+    void rankedPairsTheIthBestWithTheIthWorstWhileTheGapHolds() {
+        // best first: index 1 (1.5), 3 (1.5), 4 (0.9), 0 (0.2), 5 (−0.1), 2 (−0.7)
+        double[] scores = {0.2, 1.5, -0.7, 1.5, 0.9, -0.1};
+        assertEquals(java.util.List.of(new BestWorstPair.Selected(1, 2, 2.2), new BestWorstPair.Selected(3, 5, 1.6),
+                new BestWorstPair.Selected(4, 0, 0.7)), roundAll(BestWorstPair.ranked(scores, 0, 3)));
+        assertEquals(2, BestWorstPair.ranked(scores, 0, 2).size());
+        assertEquals(2, BestWorstPair.ranked(scores, 1.0, 3).size());   // the third gap, 0.7, is below the margin
+        assertEquals(3, BestWorstPair.ranked(scores, 0, 10).size());    // six responses give at most three pairs
+        // ties at the bottom are taken in index order, as select takes the first
+        assertEquals(java.util.List.of(new BestWorstPair.Selected(0, 2, 1.0), new BestWorstPair.Selected(1, 3, 1.0)),
+                BestWorstPair.ranked(new double[] {1, 1, 0, 0}, 0, 2));
+        assertEquals(java.util.List.of(), BestWorstPair.ranked(new double[] {0.3, 0.3, 0.3}, 0, 2));
+        assertEquals(java.util.List.of(), BestWorstPair.ranked(new double[] {0.5, 1.0}, 0.6, 2));
+        assertEquals(java.util.List.of(new BestWorstPair.Selected(2, 0, 3.0)), BestWorstPair.ranked(new double[] {-1, Double.NaN, 2}, 0, 4));
+    }
+
+    @Test
+    void theFirstRankedPairIsTheBestWorstPair() {
+        java.util.Random random = new java.util.Random(3);
+        for (int trial = 0; trial < 200; trial++) {
+            double[] scores = new double[2 + random.nextInt(8)];
+            for (int i = 0; i < scores.length; i++) {
+                scores[i] = random.nextInt(4);   // small integers: plenty of ties
+            }
+            BestWorstPair.Outcome one = BestWorstPair.select(scores, 0);
+            var ranked = BestWorstPair.ranked(scores, 0, scores.length);
+            assertEquals(one instanceof BestWorstPair.Selected ? java.util.List.of(one) : java.util.List.of(), ranked.subList(0, Math.min(1, ranked.size())),
+                    java.util.Arrays.toString(scores));
+            java.util.Set<Integer> used = new java.util.HashSet<>();
+            ranked.forEach(p -> {
+                org.junit.jupiter.api.Assertions.assertTrue(used.add(p.chosen()) && used.add(p.rejected()), java.util.Arrays.toString(scores));
+                org.junit.jupiter.api.Assertions.assertTrue(scores[p.chosen()] > scores[p.rejected()]);
+            });
+        }
+    }
+
+    private static java.util.List<BestWorstPair.Selected> roundAll(java.util.List<BestWorstPair.Selected> pairs) {
+        return pairs.stream().map(p -> (BestWorstPair.Selected) round(p)).toList();
+    }
+
     private static BestWorstPair.Outcome round(BestWorstPair.Outcome o) {
         BestWorstPair.Selected s = (BestWorstPair.Selected) o;
         return new BestWorstPair.Selected(s.chosen(), s.rejected(), Math.round(s.gap() * 1e9) / 1e9);
