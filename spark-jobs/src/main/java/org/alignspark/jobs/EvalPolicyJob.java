@@ -51,6 +51,7 @@ public final class EvalPolicyJob implements Callable<Integer> {
             .add("log_ratio_rejected", DataTypes.DoubleType, false);
     private static final StructType DUELS = new StructType()
             .add("prompt_id", DataTypes.StringType, false)
+            .add("sample", DataTypes.IntegerType, false)
             .add("policy_response", DataTypes.StringType, false)
             .add("reference_response", DataTypes.StringType, false)
             .add("policy_reward", DataTypes.DoubleType, false)
@@ -91,6 +92,10 @@ public final class EvalPolicyJob implements Callable<Integer> {
     @Option(names = "--output", required = true, description = "Output table prefix: <output> (implicit rewards) and <output>_duels.")
     String output;
 
+    @Option(names = "--samples-per-prompt", defaultValue = "1",
+            description = "Duels per prompt for the win rate, each with its own seed (policy and reference share it).")
+    int samplesPerPrompt;
+
     @Option(names = "--batch-size", defaultValue = "8", description = "Pairs or prompts per forward pass.")
     int batchSize;
 
@@ -125,19 +130,24 @@ public final class EvalPolicyJob implements Callable<Integer> {
                 accuracy.value(), accuracy.wilson95(), margin, n);
 
         if (rewardModel != null) {
-            Dataset<Row> prompts = pairs.groupBy("prompt_id").agg(first("prompt").as("prompt"));
+            if (samplesPerPrompt < 1) {
+                throw new IllegalArgumentException("--samples-per-prompt must be at least 1, got " + samplesPerPrompt);
+            }
+            Dataset<Row> prompts = pairs.groupBy("prompt_id").agg(first("prompt").as("prompt"))
+                    .crossJoin(spark.range(samplesPerPrompt).select(col("id").cast(DataTypes.IntegerType).as("sample")));
             GenerateJob.Sampling sampling = new GenerateJob.Sampling(maxNewTokens, temperature, 0, 1.0);
             Dataset<Row> duels = prompts.mapPartitions(duel(policy, reference, rewardModel, sampling, seed, batchSize),
                     Encoders.row(DUELS)).cache();
             long prompted = duels.count();
+            long distinctPrompts = duels.select("prompt_id").distinct().count();
             warehouse.overwritePartition(duels, output + "_duels", dt, prompted == 0);
-            double wins = duels.collectAsList().stream().mapToDouble(r -> Double.compare(r.getDouble(3), r.getDouble(4)) > 0 ? 1
-                    : r.getDouble(3) == r.getDouble(4) ? 0.5 : 0).sum();
+            double wins = duels.collectAsList().stream().mapToDouble(r -> Double.compare(r.getDouble(4), r.getDouble(5)) > 0 ? 1
+                    : r.getDouble(4) == r.getDouble(5) ? 0.5 : 0).sum();
             duels.unpersist();
             double winRate = prompted == 0 ? Double.NaN : wins / prompted;
             results.add(RowFactory.create(policy, "win_rate_vs_reference", winRate, prompted));
-            System.out.printf(Locale.ROOT, "reward-model win rate over the reference %.4f on %d prompts (ties count half)%n",
-                    winRate, prompted);
+            System.out.printf(Locale.ROOT, "reward-model win rate over the reference %.4f in %d duels on %d prompts (ties count half)%n",
+                    winRate, prompted, distinctPrompts);
         }
         warehouse.appendPartition(spark.createDataFrame(results, RESULTS), TABLE, dt);
         return 0;
@@ -176,7 +186,7 @@ public final class EvalPolicyJob implements Callable<Integer> {
                 long[] seeds = new long[batch.size()];
                 for (int i = 0; i < batch.size(); i++) {
                     prompts.add(encoder.prompt(ModelRows.messages(batch.get(i), "prompt")));
-                    seeds[i] = GenerateJob.sampleSeed(seed, batch.get(i).getAs("prompt_id"), 0);
+                    seeds[i] = GenerateJob.sampleSeed(seed, batch.get(i).getAs("prompt_id"), batch.get(i).<Integer>getAs("sample"));
                 }
                 List<String> fromPolicy = decode(encoder, Generator.generate(policyLm, prompts, seeds, config));
                 List<String> fromReference = decode(encoder, Generator.generate(referenceLm, prompts, seeds, config));
@@ -188,7 +198,7 @@ public final class EvalPolicyJob implements Callable<Integer> {
                 }
                 double[] rewards = judge.rewards(Batch.padded(judged, Batch.Padding.RIGHT, judgeEncoder.tokenizer().padId()));
                 for (int i = 0; i < batch.size(); i++) {
-                    out.add(RowFactory.create(batch.get(i).getAs("prompt_id"), fromPolicy.get(i), fromReference.get(i),
+                    out.add(RowFactory.create(batch.get(i).getAs("prompt_id"), batch.get(i).getAs("sample"), fromPolicy.get(i), fromReference.get(i),
                             rewards[i], rewards[batch.size() + i]));
                 }
             }
