@@ -413,7 +413,8 @@ public final class ReportJob implements Callable<Integer> {
     /** self-correct-eval's metrics: one row per evaluation, accuracies at both attempts and the transitions (SCoRe's Δ). */
     private void selfCorrection(HtmlPage.Section section) {
         String sql = "SELECT policy, split, problems, acc_t1, acc_t1_low, acc_t1_high, acc_t2, acc_t2_low, acc_t2_high, delta,\n"
-                + "       delta_i2c, delta_c2i, correct_to_correct, correct_to_incorrect, incorrect_to_correct, incorrect_to_incorrect\n"
+                + "       delta_i2c, delta_c2i, correct_to_correct, correct_to_incorrect, incorrect_to_correct, incorrect_to_incorrect,\n"
+                + "       traces_table, cl, cl_low, cl_high, cs, cs_low, cs_high, rss\n"
                 + "FROM " + selfCorrectTable + " WHERE dt = '" + dt + "' ORDER BY evaluated_at";
         if (!present(selfCorrectTable)) {
             section.notRun("self-correct-eval wrote nothing to " + selfCorrectTable + " for dt=" + dt + ".").sql(sql);
@@ -424,6 +425,7 @@ public final class ReportJob implements Callable<Integer> {
                 + "Δ = t2 − t1, Δi→c the share of problems fixed by the second attempt, Δc→i the share it broke.");
         List<List<Object>> accuracy = new ArrayList<>();
         List<List<Object>> transitions = new ArrayList<>();
+        List<List<Object>> confidence = new ArrayList<>();
         List<String> labels = new ArrayList<>();
         Map<String, List<? extends Number>> series = Charts.ordered();
         List<Double> t1 = new ArrayList<>();
@@ -434,7 +436,9 @@ public final class ReportJob implements Callable<Integer> {
             accuracy.add(Arrays.asList(r.getString(0), r.getString(1), r.getLong(2), number(r, 3),
                     interval(r, 4, 5), number(r, 6), interval(r, 7, 8), number(r, 9), number(r, 10), number(r, 11)));
             transitions.add(List.of(r.getString(0), r.getLong(12), r.getLong(13), r.getLong(14), r.getLong(15)));
-            labels.add((labels.size() + 1) + ". " + new Path(r.getString(0)).getName() + " (" + r.getString(1) + ")");
+            confidence.add(Arrays.asList(r.getString(16), number(r, 17), interval(r, 18, 19), number(r, 20), interval(r, 21, 22),
+                    number(r, 23)));
+            labels.add((labels.size() + 1) + ". " + r.getString(16) + " (" + r.getString(1) + ")");
             t1.add(number(r, 3));
             t2.add(number(r, 6));
             fixed.add(number(r, 10));
@@ -444,6 +448,9 @@ public final class ReportJob implements Callable<Integer> {
                 "Δ(t1,t2)", "Δi→c", "Δc→i"), accuracy);
         section.table(List.of("policy", "correct → correct", "correct → incorrect", "incorrect → correct",
                 "incorrect → incorrect"), transitions);
+        section.paragraph("Confidence vs Critique: CL = P(right at t2 | right at t1), CS = P(right at t2 | wrong at t1), "
+                + "with 95% intervals, and RSS.");
+        section.table(List.of("traces", "CL", "95% interval", "CS", "95% interval", "RSS"), confidence);
         series.put("accuracy@t1", t1);
         series.put("accuracy@t2", t2);
         series.put("Δi→c", fixed);

@@ -160,8 +160,9 @@ class ReportJobTest {
         metrics = metrics.add("evaluated_at", DataTypes.TimestampType, false);
         // 40 problems: 20 right twice, 2 right then wrong, 8 fixed, 10 wrong twice.
         List<Object> values = new ArrayList<>(List.of("models/score-policy", "arith", "arith_traces", "test", 1, 0.0, "exact",
-                "score", 40L, 20L, 2L, 8L, 10L, 0.55, 0.4, 0.69, 0.7, 0.55, 0.82, 0.15, 0.2, 0.1, 0.35, 0.05, 0.01, 0.17));
-        for (int i = 0; i < 12; i++) {
+                "score", 40L, 20L, 2L, 8L, 10L, 0.55, 0.4, 0.69, 0.7, 0.55, 0.82, 0.15, 0.2, 0.1, 0.35, 0.05, 0.01, 0.17,
+                0.9091, 0.72, 0.97, 0.4444, 0.25, 0.66, 0.5));
+        for (int i = 0; i < 5; i++) {
             values.add(null);
         }
         values.add(java.sql.Timestamp.from(Instant.now()));
@@ -310,6 +311,8 @@ class ReportJobTest {
         assertTrue(selfCorrection.contains("<td>models/score-policy</td><td>test</td><td class=\"num\">40</td><td class=\"num\">0.5500</td>"
                 + "<td>[0.4000, 0.6900]</td><td class=\"num\">0.7000</td>"), selfCorrection);
         assertTrue(selfCorrection.contains("<td class=\"num\">20</td><td class=\"num\">2</td><td class=\"num\">8</td><td class=\"num\">10</td>"));
+        assertTrue(selfCorrection.contains("<td>arith_traces</td><td class=\"num\">0.9091</td><td>[0.7200, 0.9700]</td>"
+                + "<td class=\"num\">0.4444</td><td>[0.2500, 0.6600]</td><td class=\"num\">0.5000</td>"), selfCorrection);
         assertTrue(selfCorrection.contains("src=\"self_correction.png\""));
         String diversity = section(html2, "diversity");
         assertTrue(diversity.contains("<td class=\"num\">32</td><td class=\"num\">0.6750</td><td class=\"num\">0.7400</td>"
