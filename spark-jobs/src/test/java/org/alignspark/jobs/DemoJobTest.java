@@ -45,6 +45,10 @@ class DemoJobTest {
         TINY.put("rm-epochs", "1");
         TINY.put("dpo-epochs", "1");
         TINY.put("arithmetic-traces", "40");
+        TINY.put("arithmetic-sft-epochs", "1");
+        TINY.put("score-stage1-epochs", "1");
+        TINY.put("score-epochs", "1");
+        TINY.put("self-correct-k", "2");
     }
 
     @TempDir
