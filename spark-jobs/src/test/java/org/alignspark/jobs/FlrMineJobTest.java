@@ -31,20 +31,25 @@ class FlrMineJobTest {
                 response, flr, 0.0, 0.0, Map.of(), -1.0, "scorer", "test", "train");
     }
 
+    /** Writes the scores as flr-score would and runs flr-mine on them into flr_pairs with the given options. */
+    private void mine(List<Row> scores, String... options) {
+        SparkSession spark = TestSpark.session();
+        String root = tmp.resolve("warehouse").toString();
+        new Warehouse(spark, root).overwritePartition(
+                spark.createDataFrame(scores, AvroColumns.sqlType(FlrScore.getClassSchema())), "flr_scores", DT, false);
+        List<String> args = new ArrayList<>(List.of("flr-mine", "--input", "flr_scores", "--output", "flr_pairs", "--dt", DT,
+                "--warehouse", root));
+        args.addAll(List.of(options));
+        assertEquals(0, Main.run(args.toArray(String[]::new)));
+    }
+
     @Test
     void minesBestAgainstWorstAndCountsPromptsWithoutAPair() {
         SparkSession spark = TestSpark.session();
-        String root = tmp.resolve("warehouse").toString();
-        List<Row> rows = new ArrayList<>(List.of(
-                score("p1", "fine", 0.5), score("p1", "bad", -1.0), score("p1", "great", 2.0),
+        mine(List.of(score("p1", "fine", 0.5), score("p1", "bad", -1.0), score("p1", "great", 2.0),
                 score("p2", "alone", 1.0),
                 score("p3", "same a", 0.25), score("p3", "same b", 0.25),
-                score("p4", "close a", 0.1), score("p4", "close b", 0.0)));
-        new Warehouse(spark, root).overwritePartition(
-                spark.createDataFrame(rows, AvroColumns.sqlType(FlrScore.getClassSchema())), "flr_scores", DT, false);
-
-        assertEquals(0, Main.run("flr-mine", "--input", "flr_scores", "--output", "flr_pairs", "--dt", DT,
-                "--min-margin", "0.5", "--warehouse", root));
+                score("p4", "close a", 0.1), score("p4", "close b", 0.0)), "--min-margin", "0.5");
 
         Row pair = spark.sql("SELECT chosen, rejected, margin, score_chosen, score_rejected, source, split FROM flr_pairs").first();
         assertEquals(1, spark.sql("SELECT * FROM flr_pairs").count());
@@ -67,16 +72,9 @@ class FlrMineJobTest {
     @Test
     void severalPairsPerPromptTakeTheIthBestAgainstTheIthWorst() {
         SparkSession spark = TestSpark.session();
-        String root = tmp.resolve("warehouse").toString();
-        List<Row> rows = new ArrayList<>(List.of(
-                score("p1", "a", 3.0), score("p1", "b", 2.0), score("p1", "c", 1.0), score("p1", "d", 0.5), score("p1", "e", -1.0),
+        mine(List.of(score("p1", "a", 3.0), score("p1", "b", 2.0), score("p1", "c", 1.0), score("p1", "d", 0.5), score("p1", "e", -1.0),
                 score("p2", "x", 1.0), score("p2", "y", 0.0),
-                score("p3", "same a", 0.25), score("p3", "same b", 0.25)));
-        new Warehouse(spark, root).overwritePartition(
-                spark.createDataFrame(rows, AvroColumns.sqlType(FlrScore.getClassSchema())), "flr_scores", DT, false);
-
-        assertEquals(0, Main.run("flr-mine", "--input", "flr_scores", "--output", "flr_pairs", "--dt", DT,
-                "--pairs-per-prompt", "3", "--warehouse", root));
+                score("p3", "same a", 0.25), score("p3", "same b", 0.25)), "--pairs-per-prompt", "3");
 
         // p1's five responses give two disjoint pairs (a/e, b/d; c is left over), p2 one, p3 none (tied)
         List<String> pairs = spark.sql("SELECT concat(chosen, '>', rejected) FROM flr_pairs ORDER BY 1").as(Encoders.STRING()).collectAsList();
