@@ -3,7 +3,8 @@
 #  1. all 120 follow-ups of a response batched behind its conversation (one forward pass) against one follow-up
 #     per forward pass;
 #  2. flr-score on Spark (local[2]) against the same scoring in one JVM without Spark on 2 threads
-#     (FlrScoringBaseline), i.e. Spark's overhead. The job's time is job_runs' started_at..finished_at (session
+#     (FlrScoringBaseline), i.e. Spark's overhead, on 16 x OVERHEAD_K responses (default 32: a few minutes each, so
+#     the session's start and the Parquet write are not most of it). The job's time is job_runs' started_at..finished_at (session
 #     start, scoring, Parquet write); the baseline's includes its model load. JVM start-up is left out of both.
 # Scorer: a byte-level GPT-2 (d = 128, 4 layers) with random weights; responses: the demo world's candidates
 # (16 questions x 8 answers). Usage: bench/flr.sh
@@ -32,11 +33,16 @@ printf "follow-ups batched behind the conversation: %6.1f s  %6.2f responses/s\n
 printf "one follow-up per forward pass:             %6.1f s  %6.2f responses/s\n" "$single" "$(echo "$responses / $single" | bc -l)"
 printf "speed-up of batching: %.2fx   (%d responses x 120 follow-ups; wall time of each command, JVM start included)\n" \
   "$(echo "$single / $batched" | bc -l)" "$responses"
+overhead_k="${OVERHEAD_K:-32}"
+responses=$((16 * overhead_k))
+as demo-data --dt "$dt" --prefix big --k "$overhead_k" --dialogues 0 --pairs 0 --policy-dialogues 0 --arithmetic-traces 0 \
+  --warehouse "$out/wh"
+as flr-score --responses big_candidates --dt "$dt" --scorer "$out/scorer" --output flr_big --warehouse "$out/wh"
 job_seconds=$("$root/bin/alignspark" sql --warehouse "$out/wh" --truncate 0 \
-  "SELECT unix_millis(finished_at) - unix_millis(started_at) FROM job_runs WHERE table_name = 'flr_batched'" 2>/dev/null \
+  "SELECT unix_millis(finished_at) - unix_millis(started_at) FROM job_runs WHERE table_name = 'flr_big'" 2>/dev/null \
   | awk -F'|' 'NR==4 {gsub(/ /, "", $2); print $2 / 1000}')
 OMP_NUM_THREADS=1 java -Xmx3g -cp "$root/spark-jobs/target/test-classes:$root/spark-jobs/target/classes:$(cat "$out/classpath.txt")" \
-  org.alignspark.jobs.FlrScoringBaseline "$out/scorer" 7 8 2 2>/dev/null | tee "$out/baseline.txt"
+  org.alignspark.jobs.FlrScoringBaseline "$out/scorer" 7 "$overhead_k" 2 2>/dev/null | tee "$out/baseline.txt"
 base_seconds=$(grep '^baseline_seconds=' "$out/baseline.txt" | cut -d= -f2)
 tokens=$(grep '^follow_up_tokens=' "$out/baseline.txt" | cut -d= -f2)
 printf "flr-score on Spark: %6.1f s  %6.2f responses/s  %8.0f follow-up tokens/s\n" "$job_seconds" \

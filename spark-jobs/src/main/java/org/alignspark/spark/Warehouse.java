@@ -15,6 +15,7 @@ import org.apache.spark.sql.types.StructType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
 /**
@@ -100,7 +101,19 @@ public final class Warehouse {
     }
 
     /** Rows of one partition, read back from what was written. */
+    /**
+     * The rows of partition {@code dt} of {@code table}, without the dt column. A partition a job wrote empty (see
+     * {@link #overwritePartition}) reads as no rows of the table's schema; a table or date never written is an error
+     * that names them.
+     */
     public Dataset<Row> partition(String table, String dt) {
+        if (!hasPartition(table, dt)) {
+            if (spark.catalog().tableExists(table)) {
+                return spark.table(table).filter(col(PARTITION_COLUMN).equalTo(dt)).drop(PARTITION_COLUMN);
+            }
+            throw new IllegalArgumentException("table " + table + " has no partition dt=" + dt + " in the warehouse at " + root
+                    + " (has the job that writes it run for that date?)");
+        }
         return spark.read().parquet(new Path(tablePath(table), PARTITION_COLUMN + "=" + checkDate(dt)).toString());
     }
 
