@@ -66,43 +66,32 @@ public final class BestWorstPair {
     }
 
     /**
-     * Up to {@code maxPairs} disjoint pairs: with the scored responses ordered best first (ties by index), pair i is
-     * (i-th best, i-th worst), kept while the i-th best still ranks above the i-th worst and their gap is strictly
-     * positive and at least {@code minMargin}. The first pair is {@link #select}'s; the list is empty exactly when
-     * select yields no pair.
+     * Up to {@code maxPairs} disjoint pairs: pair i is (i-th best, i-th worst), each end ordered by score with ties by
+     * index, kept while the gap is strictly positive and at least {@code minMargin}. A positive gap keeps the pairs
+     * disjoint (an earlier worst scores below this best, an earlier best above this worst). The first pair is
+     * {@link #select}'s; the list is empty exactly when select yields no pair.
      */
     public static java.util.List<Selected> ranked(double[] scores, double minMargin, int maxPairs) {
         if (maxPairs < 1) {
             throw new IllegalArgumentException("pairs per prompt must be at least 1, got " + maxPairs);
         }
-        Integer[] order = java.util.stream.IntStream.range(0, scores.length).filter(i -> !Double.isNaN(scores[i])).boxed()
-                .toArray(Integer[]::new);
-        // best first; among equal scores the first index first, and last among the worst (as select picks them)
-        java.util.Arrays.sort(order, (a, b) -> scores[a] != scores[b] ? Double.compare(scores[b], scores[a]) : Integer.compare(a, b));
+        int[] best = byScore(scores, true);
+        int[] worst = byScore(scores, false);
         java.util.List<Selected> pairs = new java.util.ArrayList<>();
-        for (int i = 0; i < maxPairs && i < order.length - 1 - i; i++) {
-            int best = order[i];
-            int worst = worstAt(order, scores, i);
-            double gap = scores[best] - scores[worst];
+        for (int i = 0; i < maxPairs && i < best.length; i++) {
+            double gap = scores[best[i]] - scores[worst[i]];
             if (gap <= 0 || gap < minMargin) {
                 break;
             }
-            pairs.add(new Selected(best, worst, gap));
+            pairs.add(new Selected(best[i], worst[i], gap));
         }
         return pairs;
     }
 
-    /** The i-th worst of the ordered responses; among equal lowest scores the first index comes first, as in select. */
-    private static int worstAt(Integer[] order, double[] scores, int i) {
-        int n = order.length;
-        double low = scores[order[n - 1]];
-        int tiedLow = 0;
-        while (tiedLow < n && scores[order[n - 1 - tiedLow]] == low) {
-            tiedLow++;
-        }
-        if (i < tiedLow) {
-            return order[n - tiedLow + i];   // the tied lowest, in index order
-        }
-        return order[n - 1 - i];
+    /** Indices of the non-NaN scores, highest first (or lowest first), equal scores in index order. */
+    private static int[] byScore(double[] scores, boolean highestFirst) {
+        return java.util.stream.IntStream.range(0, scores.length).filter(i -> !Double.isNaN(scores[i])).boxed()
+                .sorted(java.util.Comparator.<Integer>comparingDouble(i -> highestFirst ? -scores[i] : scores[i]))
+                .mapToInt(Integer::intValue).toArray();
     }
 }
