@@ -138,10 +138,11 @@ public final class EvalPolicyJob implements Callable<Integer> {
             GenerateJob.Sampling sampling = new GenerateJob.Sampling(maxNewTokens, temperature, 0, 1.0);
             Dataset<Row> duels = prompts.mapPartitions(duel(policy, reference, rewardModel, sampling, seed, batchSize),
                     Encoders.row(DUELS)).cache();
-            long prompted = duels.count();
-            long distinctPrompts = duels.select("prompt_id").distinct().count();
+            List<Row> judged = duels.collectAsList();
+            long prompted = judged.size();
+            long distinctPrompts = judged.stream().map(r -> r.getString(0)).distinct().count();
             warehouse.overwritePartition(duels, output + "_duels", dt, prompted == 0);
-            double wins = duels.collectAsList().stream().mapToDouble(r -> Double.compare(r.getDouble(4), r.getDouble(5)) > 0 ? 1
+            double wins = judged.stream().mapToDouble(r -> Double.compare(r.getDouble(4), r.getDouble(5)) > 0 ? 1
                     : r.getDouble(4) == r.getDouble(5) ? 0.5 : 0).sum();
             duels.unpersist();
             double winRate = prompted == 0 ? Double.NaN : wins / prompted;

@@ -34,8 +34,10 @@ import picocli.CommandLine.Option;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_list;
+import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.countDistinct;
 import static org.apache.spark.sql.functions.first;
+import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.struct;
 
 /**
@@ -103,9 +105,13 @@ public final class FlrMineJob implements Callable<Integer> {
                 .persist(StorageLevel.MEMORY_AND_DISK());
 
         Map<String, Long> counts = new HashMap<>();   // prompts per outcome
-        outcomes.groupBy("outcome").agg(countDistinct("prompt_id")).collectAsList().forEach(r -> counts.put(r.getString(0), r.getLong(1)));
+        Map<String, Long> rowCounts = new HashMap<>();
+        outcomes.groupBy("outcome").agg(countDistinct("prompt_id"), count(lit(1))).collectAsList().forEach(r -> {
+            counts.put(r.getString(0), r.getLong(1));
+            rowCounts.put(r.getString(0), r.getLong(2));
+        });
         long minedPrompts = counts.getOrDefault(PAIR, 0L);
-        long pairs = outcomes.filter(col("outcome").equalTo(PAIR)).count();
+        long pairs = rowCounts.getOrDefault(PAIR, 0L);
         long ties = counts.getOrDefault(TIE, 0L);
         long unmined = counts.getOrDefault(UNMINED, 0L);
         warehouse.overwritePartition(AvroColumns.decode(outcomes.filter(col("outcome").equalTo(PAIR)), "payload",
