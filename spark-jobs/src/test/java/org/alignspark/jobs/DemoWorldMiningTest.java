@@ -46,10 +46,7 @@ class DemoWorldMiningTest {
                 "--tokenizer", tokenizer, "--d-model", "64", "--layers", "2", "--batch-size-per-worker", "8",
                 "--learning-rate", "1e-2", "--warmup-steps", "20", "--epochs", "5", "--max-positions", "256",
                 "--checkpoint-every", "0", "--output", scorer, "--warehouse", warehouse));
-        String checkpoint;
-        try (var folders = java.nio.file.Files.list(Path.of(scorer))) {
-            checkpoint = folders.filter(p -> p.getFileName().toString().startsWith("checkpoint-")).findFirst().orElseThrow().toString();
-        }
+        String checkpoint = TrainScoreJobTest.lastCheckpoint(Path.of(scorer));
         assertEquals(0, Main.run("flr-score", "--responses", "demo_pairs", "--dt", DT, "--scorer", checkpoint,
                 "--template", "role-swapped", "--follow-ups", "demo-world", "--feedback-request", DemoDataJob.DEMO_FEEDBACK_REQUEST,
                 "--output", "demo_pairs_flr", "--warehouse", warehouse));
