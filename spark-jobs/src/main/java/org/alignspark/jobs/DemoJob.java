@@ -74,7 +74,7 @@ public final class DemoJob implements Callable<Integer> {
                 "SELECT prompt[0].content AS question, chosen, rejected, round(score_chosen, 2) AS flr_chosen, "
                         + "round(score_rejected, 2) AS flr_rejected FROM demo_ches_pairs WHERE dt = '" + date + "'",
                 "SELECT policy, metric, round(value, 3) AS value, n FROM policy_eval WHERE dt = '" + date + "'");
-        var spark = warehouseOption.open("alignspark demo").spark();
+        var spark = warehouseOption.openCatalog("alignspark demo").spark();
         for (String query : queries) {
             Dataset<Row> result = spark.sql(query);
             System.out.printf("%n%s%n%s", query, result.showString(20, 48, false));

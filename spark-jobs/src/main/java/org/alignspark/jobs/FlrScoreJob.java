@@ -147,8 +147,9 @@ public final class FlrScoreJob implements Callable<Integer> {
         List<FollowUp> followUps = readFollowUps(followUpsFile);
         Warehouse warehouse = warehouseOption.open("alignspark flr-score " + output);
         // A RankedResponses row carries K responses, all scored in the task that reads it: spread the responses over
-        // several tasks per core, so no core idles while another works through the longest file.
-        int tasks = 4 * warehouse.spark().sparkContext().defaultParallelism();
+        // several tasks per core, so no core idles while another works through the longest file, and the last tasks
+        // (one core busy, the other done) are short.
+        int tasks = 8 * warehouse.spark().sparkContext().defaultParallelism();
         Dataset<Row> responses = responses(warehouse.partition(responsesTable, dt)).repartition(tasks);
         Dataset<Row> scores = AvroColumns.decode(responses.mapPartitions(
                         score(scorer, followUps, template.equals("role-swapped") ? feedbackRequest : null, includeEndOfTurn, agg, followUpBatch),

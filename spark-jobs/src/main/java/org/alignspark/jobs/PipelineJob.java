@@ -102,7 +102,7 @@ public final class PipelineJob implements Callable<Integer> {
                         + pipeline.steps().stream().map(PipelineConfig.Step::name).toList() + ")");
             }
         }
-        Warehouse warehouse = warehouseOption.open("alignspark pipeline " + pipeline.name());
+        Warehouse warehouse = warehouseOption.openCatalog("alignspark pipeline " + pipeline.name());
         FileSystem fs = warehouse.root().getFileSystem(warehouse.spark().sparkContext().hadoopConfiguration());
         String workFolder = work != null ? work : new Path(warehouse.root(), "_pipelines/" + pipeline.name()).toString();
         CommandLine cli = new CommandLine(new Main());

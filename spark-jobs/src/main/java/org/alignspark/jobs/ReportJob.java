@@ -134,7 +134,7 @@ public final class ReportJob implements Callable<Integer> {
         if (bins < 2 || maxReasons < 1) {
             throw new IllegalArgumentException("--bins must be at least 2 and --max-reasons at least 1");
         }
-        warehouse = warehouseOption.open("alignspark report " + dt);
+        warehouse = warehouseOption.openCatalog("alignspark report " + dt);
         spark = warehouse.spark();
 
         HtmlPage page = new HtmlPage("alignspark nightly report — " + dt + (run == null ? "" : " — " + run))

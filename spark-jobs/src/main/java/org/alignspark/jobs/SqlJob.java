@@ -32,7 +32,7 @@ public final class SqlJob implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        SparkSession spark = warehouseOption.open("alignspark sql").spark();
+        SparkSession spark = warehouseOption.openCatalog("alignspark sql").spark();
         for (String statement : statements) {
             Dataset<Row> result = spark.sql(statement);
             if (result.columns().length > 0) {

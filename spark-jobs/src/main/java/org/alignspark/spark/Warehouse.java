@@ -21,7 +21,8 @@ import static org.apache.spark.sql.functions.lit;
 /**
  * Named tables under a warehouse root, each a folder of Parquet partitioned by {@code dt=YYYY-MM-DD} and registered in
  * the session's catalog (the Hive metastore where the cluster has one, the in-memory catalog otherwise, which is why
- * every job registers what the root holds when it starts).
+ * a table enters it, with every partition on storage, when a job first writes or reads it, and why the sql and report
+ * jobs register all the root holds when they start).
  */
 public final class Warehouse {
     public static final String PARTITION_COLUMN = "dt";
@@ -108,6 +109,7 @@ public final class Warehouse {
      */
     public Dataset<Row> partition(String table, String dt) {
         if (!hasPartition(table, dt)) {
+            registerFolder(table);
             if (spark.catalog().tableExists(table)) {
                 return spark.table(table).filter(col(PARTITION_COLUMN).equalTo(dt)).drop(PARTITION_COLUMN);
             }
@@ -133,6 +135,19 @@ public final class Warehouse {
         }
         spark.sql("CREATE TABLE IF NOT EXISTS " + table + " (" + schema.add(PARTITION_COLUMN, "string").toDDL() + ")"
                 + " USING parquet PARTITIONED BY (" + PARTITION_COLUMN + ") LOCATION '" + tablePath(table) + "'");
+        // The partitions earlier runs wrote, which a job that registers its output first has not seen.
+        if (partitionsOnStorage(table) > 0) {
+            spark.sql("MSCK REPAIR TABLE " + table);
+        }
+    }
+
+    private int partitionsOnStorage(String table) {
+        try {
+            FileStatus[] partitions = fileSystem().globStatus(new Path(tablePath(table), PARTITION_COLUMN + "=*"));
+            return partitions == null ? 0 : partitions.length;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list table folder " + tablePath(table), e);
+        }
     }
 
     /** Registers every table folder under the root that is not in the catalog yet, with all its partitions. */
@@ -144,19 +159,25 @@ public final class Warehouse {
             }
             for (FileStatus folder : fs.listStatus(root)) {
                 String table = folder.getPath().getName();
-                if (!folder.isDirectory() || !TABLE_NAME.matcher(table).matches() || registeredHere(table)) {
-                    continue;
+                if (folder.isDirectory() && TABLE_NAME.matcher(table).matches()) {
+                    registerFolder(table);
                 }
-                FileStatus[] partitions = fs.globStatus(new Path(folder.getPath(), PARTITION_COLUMN + "=*"));
-                if (partitions == null || partitions.length == 0) {
-                    continue;
-                }
-                spark.sql("CREATE TABLE IF NOT EXISTS " + table + " USING parquet LOCATION '" + folder.getPath() + "'");
-                spark.sql("MSCK REPAIR TABLE " + table);
-                LOG.info("registered table {} ({} partitions)", table, partitions.length);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list warehouse " + root, e);
+        }
+    }
+
+    /** Registers table folder {@code table} with all its partitions, unless it is already in the catalog or has none. */
+    private void registerFolder(String table) {
+        if (registeredHere(table)) {
+            return;
+        }
+        int partitions = partitionsOnStorage(table);
+        if (partitions > 0) {
+            spark.sql("CREATE TABLE IF NOT EXISTS " + table + " USING parquet LOCATION '" + tablePath(table) + "'");
+            spark.sql("MSCK REPAIR TABLE " + table);
+            LOG.info("registered table {} ({} partitions)", table, partitions);
         }
     }
 

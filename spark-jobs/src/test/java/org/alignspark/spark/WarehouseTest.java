@@ -35,4 +35,23 @@ class WarehouseTest {
         IllegalArgumentException never = assertThrows(IllegalArgumentException.class, () -> warehouse.partition("never_written", "2026-11-27"));
         assertTrue(never.getMessage().contains("never_written has no partition dt=2026-11-27"), never.getMessage());
     }
+
+    @Test
+    void aTableEntersTheCatalogWithThePartitionsEarlierSessionsWrote() {
+        SparkSession spark = TestSpark.session();
+        Warehouse warehouse = new Warehouse(spark, tmp.resolve("warehouse").toString());
+        StructType schema = new StructType().add("pair_id", DataTypes.StringType, false);
+        warehouse.overwritePartition(spark.createDataFrame(List.of(RowFactory.create("a")), schema), "carried", "2026-11-26", false);
+        warehouse.overwritePartition(spark.createDataFrame(List.of(RowFactory.create("b")), schema), "emptied", "2026-11-26", false);
+        warehouse.overwritePartition(spark.createDataFrame(List.<Row>of(), schema), "emptied", "2026-11-27", true);
+        // A new session's in-memory catalog knows none of them; the files stay (the tables are external).
+        spark.sql("DROP TABLE carried");
+        spark.sql("DROP TABLE emptied");
+
+        warehouse.overwritePartition(spark.createDataFrame(List.of(RowFactory.create("c")), schema), "carried", "2026-11-27", false);
+        assertEquals(List.of("2026-11-26", "2026-11-27"), spark.sql("SELECT dt FROM carried ORDER BY dt").as(
+                org.apache.spark.sql.Encoders.STRING()).collectAsList());
+        assertEquals(0, warehouse.partition("emptied", "2026-11-27").count());
+        assertEquals(List.of("pair_id"), List.of(warehouse.partition("emptied", "2026-11-27").columns()));
+    }
 }
