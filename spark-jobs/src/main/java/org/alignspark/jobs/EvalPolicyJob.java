@@ -142,8 +142,7 @@ public final class EvalPolicyJob implements Callable<Integer> {
             long prompted = judged.size();
             long distinctPrompts = judged.stream().map(r -> r.getString(0)).distinct().count();
             warehouse.overwritePartition(duels, output + "_duels", dt, prompted == 0);
-            double wins = judged.stream().mapToDouble(r -> Double.compare(r.getDouble(4), r.getDouble(5)) > 0 ? 1
-                    : r.getDouble(4) == r.getDouble(5) ? 0.5 : 0).sum();
+            double wins = judged.stream().mapToDouble(r -> duelScore(r.getString(2), r.getString(3), r.getDouble(4), r.getDouble(5))).sum();
             duels.unpersist();
             double winRate = prompted == 0 ? Double.NaN : wins / prompted;
             results.add(RowFactory.create(policy, "win_rate_vs_reference", winRate, prompted));
@@ -152,6 +151,18 @@ public final class EvalPolicyJob implements Callable<Integer> {
         }
         warehouse.appendPartition(spark.createDataFrame(results, RESULTS), TABLE, dt);
         return 0;
+    }
+
+    /**
+     * The policy's score in one duel: 1 if the reward model prefers its sample, 0 if it prefers the reference's, ½ for
+     * a tie. Two samples of the same text tie whatever the rewards say: the reward model scores them in different
+     * padded batches, and the last bits of a float are not a judgement.
+     */
+    static double duelScore(String policySample, String referenceSample, double policyReward, double referenceReward) {
+        if (policySample.equals(referenceSample) || policyReward == referenceReward) {
+            return 0.5;
+        }
+        return policyReward > referenceReward ? 1 : 0;
     }
 
     static MapPartitionsFunction<Row, Row> implicitRewards(String policy, int batchSize) {

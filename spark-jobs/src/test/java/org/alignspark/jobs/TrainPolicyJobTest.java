@@ -94,7 +94,19 @@ class TrainPolicyJobTest {
         assertEquals((double) correct / held.size(), evaluation.get("implicit_reward_accuracy"), 1e-9);
         double winRate = evaluation.get("win_rate_vs_reference");
         assertTrue(winRate >= 0 && winRate <= 1, "win rate " + winRate);
-        assertEquals(spark.sql("SELECT DISTINCT prompt_id FROM prefs_ref WHERE split = 'test'").count(),
-                spark.sql("SELECT * FROM dpo_eval_duels").count());
+        List<Row> duels = spark.sql("SELECT policy_response, reference_response, policy_reward, reference_reward FROM dpo_eval_duels")
+                .collectAsList();
+        assertEquals(spark.sql("SELECT DISTINCT prompt_id FROM prefs_ref WHERE split = 'test'").count(), duels.size());
+        double expected = duels.stream().mapToDouble(d -> d.getString(0).equals(d.getString(1)) ? 0.5
+                : Double.compare(d.getDouble(2), d.getDouble(3)) > 0 ? 1 : d.getDouble(2) == d.getDouble(3) ? 0.5 : 0).average().orElseThrow();
+        assertEquals(expected, winRate, 1e-12);
+    }
+
+    @Test
+    void aDuelBetweenTheSameTextIsATieWhateverTheRewardsLastBits() {
+        assertEquals(0.5, EvalPolicyJob.duelScore("It is Rome.", "It is Rome.", -1.3368760, -1.3368752));
+        assertEquals(1, EvalPolicyJob.duelScore("It is Rome.", "It is blue.", -1.3, -2.8));
+        assertEquals(0, EvalPolicyJob.duelScore("It is blue.", "It is Rome.", -2.8, -1.3));
+        assertEquals(0.5, EvalPolicyJob.duelScore("It is Rome.", "Rome.", 0.25, 0.25));
     }
 }
