@@ -110,10 +110,7 @@ public final class EvalPolicyJob implements Callable<Integer> {
         }
         Warehouse warehouse = warehouseOption.open("alignspark eval-policy");
         SparkSession spark = warehouse.spark();
-        Dataset<Row> pairs = warehouse.partition(pairsTable, dt);
-        if (!split.equals("all")) {
-            pairs = pairs.filter(col("split").equalTo(split));
-        }
+        Dataset<Row> pairs = warehouse.partition(pairsTable, dt, split);
         List<Row> results = new ArrayList<>();
         Dataset<Row> implicit = pairs.select("pair_id", "prompt", "chosen", "rejected", "ref_logp_chosen", "ref_logp_rejected")
                 .mapPartitions(implicitRewards(policy, batchSize), Encoders.row(IMPLICIT)).cache();

@@ -82,10 +82,7 @@ public final class EvalRmJob implements Callable<Integer> {
         SparkSession spark = warehouse.spark();
         String model = modelId == null ? new org.apache.hadoop.fs.Path(rewardModel).getName() : modelId;
 
-        Dataset<Row> pairs = warehouse.partition(pairsTable, dt);
-        if (!split.equals("all")) {
-            pairs = pairs.filter(col("split").equalTo(split));
-        }
+        Dataset<Row> pairs = warehouse.partition(pairsTable, dt, split);
         Dataset<Row> rewards = pairs.select("pair_id", "prompt_id", "prompt", "chosen", "rejected")
                 .mapPartitions(score(rewardModel, batchSize), Encoders.row(REWARDS))
                 .withColumn("reward_model", lit(model)).cache();

@@ -77,7 +77,7 @@ public final class FlrEvalJob implements Callable<Integer> {
         Dataset<Row> scores = warehouse.partition(scoresTable, dt).select("response_id", "flr", "direct");
         List<Row> results = new ArrayList<>();
         if (pairsTable != null) {
-            Dataset<Row> pairs = ofSplit(warehouse.partition(pairsTable, dt)).select("pair_id");
+            Dataset<Row> pairs = warehouse.partition(pairsTable, dt, split).select("pair_id");
             List<Row> joined = pairs
                     .join(scores.withColumnRenamed("flr", "flr_chosen").withColumnRenamed("direct", "direct_chosen"),
                             concat(col("pair_id"), lit(":chosen")).equalTo(col("response_id"))).drop("response_id")
@@ -99,7 +99,7 @@ public final class FlrEvalJob implements Callable<Integer> {
             }
         }
         if (ratingsTable != null) {
-            List<Row> joined = ofSplit(warehouse.partition(ratingsTable, dt))
+            List<Row> joined = warehouse.partition(ratingsTable, dt, split)
                     .select(col("rating_id"), col("ratings").getItem(attribute).as("rating"))
                     .filter(col("rating").isNotNull())
                     .join(scores, col("rating_id").equalTo(col("response_id")))
@@ -114,9 +114,5 @@ public final class FlrEvalJob implements Callable<Integer> {
         }
         warehouse.appendPartition(spark.createDataFrame(results, RESULTS), TABLE, dt);
         return 0;
-    }
-
-    private Dataset<Row> ofSplit(Dataset<Row> labels) {
-        return split.equals("all") ? labels : labels.filter(col("split").equalTo(split));
     }
 }

@@ -35,7 +35,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.first;
 import static org.apache.spark.sql.functions.lit;
 
@@ -117,10 +116,7 @@ public final class GenerateJob implements Callable<Integer> {
 
     /** One row per prompt (prompt_id, prompt, split, reference_answer) of any table with prompt_id and prompt. */
     static Dataset<Row> prompts(Warehouse warehouse, String promptsTable, String dt, String split) {
-        Dataset<Row> table = warehouse.partition(promptsTable, dt);
-        if (!split.equals("all")) {
-            table = table.filter(col("split").equalTo(split));
-        }
+        Dataset<Row> table = warehouse.partition(promptsTable, dt, split);
         List<String> columns = List.of(table.columns());
         return table.groupBy("prompt_id").agg(first("prompt").as("prompt"),
                 columns.contains("split") ? first("split").as("split") : first(lit("train")).as("split"),

@@ -113,10 +113,7 @@ public final class SelfCorrectEvalJob implements Callable<Integer> {
         sampling.config();
         Warehouse warehouse = warehouseOption.open("alignspark self-correct-eval " + output);
         SparkSession spark = warehouse.spark();
-        Dataset<Row> table = warehouse.partition(promptsTable, dt);
-        if (!split.equals("all")) {
-            table = table.filter(col("split").equalTo(split));
-        }
+        Dataset<Row> table = warehouse.partition(promptsTable, dt, split);
         List<String> columns = List.of(table.columns());
         if (!columns.contains("reference_answer")) {
             throw new IllegalArgumentException("table " + promptsTable + " has no reference_answer column to check answers against");

@@ -35,7 +35,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.first;
 
 /**
@@ -109,10 +108,7 @@ public final class TrainScoreJob implements Callable<Integer> {
         Warehouse warehouse = warehouseOption.open("alignspark train-score");
         SparkSession spark = warehouse.spark();
 
-        Dataset<Row> table = warehouse.partition(promptsTable, dt);
-        if (!split.equals("all")) {
-            table = table.filter(col("split").equalTo(split));
-        }
+        Dataset<Row> table = warehouse.partition(promptsTable, dt, split);
         if (!List.of(table.columns()).contains("reference_answer")) {
             throw new IllegalArgumentException("table " + promptsTable + " has no reference_answer column");
         }

@@ -99,10 +99,7 @@ public final class TrainSftJob implements Callable<Integer> {
         SparkSession spark = warehouse.spark();
         String base = baseModel != null ? baseModel : initialFolder();
 
-        Dataset<Row> table = warehouse.partition(dataTable, dt);
-        if (!split.equals("all")) {
-            table = table.filter(col("split").equalTo(split));
-        }
+        Dataset<Row> table = warehouse.partition(dataTable, dt, split);
         List<String> columns = List.of(table.columns());
         Dataset<Row> rows;
         if (columns.contains("chosen")) {

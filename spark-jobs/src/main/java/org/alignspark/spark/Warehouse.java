@@ -2,6 +2,7 @@ package org.alignspark.spark;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.List;
 import java.util.regex.Pattern;
 
 import org.apache.hadoop.fs.FileStatus;
@@ -117,6 +118,18 @@ public final class Warehouse {
                     + " (has the job that writes it run for that date?)");
         }
         return spark.read().parquet(new Path(tablePath(table), PARTITION_COLUMN + "=" + checkDate(dt)).toString());
+    }
+
+    /**
+     * {@link #partition(String, String)}'s rows of one split: train, test, or all (every row). Any other value is an
+     * error, not a filter that matches nothing.
+     */
+    public Dataset<Row> partition(String table, String dt, String split) {
+        if (!List.of("train", "test", "all").contains(split)) {
+            throw new IllegalArgumentException("--split must be train, test or all, got '" + split + "'");
+        }
+        Dataset<Row> rows = partition(table, dt);
+        return split.equals("all") ? rows : rows.filter(col("split").equalTo(split));
     }
 
     public boolean hasPartition(String table, String dt) {

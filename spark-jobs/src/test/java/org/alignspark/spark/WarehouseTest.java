@@ -54,4 +54,19 @@ class WarehouseTest {
         assertEquals(0, warehouse.partition("emptied", "2026-11-27").count());
         assertEquals(List.of("pair_id"), List.of(warehouse.partition("emptied", "2026-11-27").columns()));
     }
+
+    @Test
+    void aSplitIsTrainTestOrAllAndAnythingElseIsAnErrorNotZeroRows() {
+        SparkSession spark = TestSpark.session();
+        Warehouse warehouse = new Warehouse(spark, tmp.resolve("warehouse").toString());
+        StructType schema = new StructType().add("pair_id", DataTypes.StringType, false).add("split", DataTypes.StringType, false);
+        warehouse.overwritePartition(spark.createDataFrame(List.of(RowFactory.create("a", "train"), RowFactory.create("b", "test"),
+                RowFactory.create("c", "train")), schema), "split_pairs", "2026-11-27", false);
+        assertEquals(2, warehouse.partition("split_pairs", "2026-11-27", "train").count());
+        assertEquals(1, warehouse.partition("split_pairs", "2026-11-27", "test").count());
+        assertEquals(3, warehouse.partition("split_pairs", "2026-11-27", "all").count());
+        IllegalArgumentException typo = assertThrows(IllegalArgumentException.class,
+                () -> warehouse.partition("split_pairs", "2026-11-27", "tset"));
+        assertTrue(typo.getMessage().contains("train, test or all, got 'tset'"), typo.getMessage());
+    }
 }
