@@ -151,11 +151,12 @@ public final class FlrMineJob implements Callable<Integer> {
         }
         BestWorstPair.Outcome outcome = BestWorstPair.select(scores, minMargin);
         if (outcome instanceof BestWorstPair.Selected) {
+            List<Turn> turns = turns(prompt.getList(prompt.fieldIndex("prompt")));
             List<Row> pairs = new ArrayList<>();
             java.util.Set<String> ids = new java.util.HashSet<>();   // equal texts sampled twice make the same pair once
             try {
                 for (BestWorstPair.Selected s : BestWorstPair.ranked(scores, minMargin, pairsPerPrompt)) {
-                    PreferencePair pair = Records.pair(turns(prompt.getList(prompt.fieldIndex("prompt"))),
+                    PreferencePair pair = Records.pair(turns,
                             responses.get(s.chosen()).getString(1), responses.get(s.rejected()).getString(1),
                             s.gap(), null, scores[s.chosen()], scores[s.rejected()], options);
                     pair.setSplit(prompt.getAs("split"));

@@ -102,7 +102,6 @@ public final class Warehouse {
         spark.catalog().refreshTable(table);
     }
 
-    /** Rows of one partition, read back from what was written. */
     /**
      * The rows of partition {@code dt} of {@code table}, without the dt column. A partition a job wrote empty (see
      * {@link #overwritePartition}) reads as no rows of the table's schema; a table or date never written is an error
