@@ -8,6 +8,7 @@ import org.alignspark.common.selfcorrect.CorrectionInstruction;
 import org.alignspark.data.demo.ArithmeticWorld;
 import org.alignspark.data.demo.DemoWorld;
 import org.alignspark.common.lm.checkpoint.ModelFolder;
+import org.alignspark.common.rewards.FollowUpLikelihoodReward;
 import org.alignspark.common.tokenizer.WordLevelTokenizerWriter;
 import org.alignspark.spark.AvroColumns;
 import org.alignspark.spark.Warehouse;
@@ -154,7 +155,7 @@ public final class DemoDataJob implements Callable<Integer> {
             for (String set : FlrScoreJob.BUNDLED_FOLLOW_UPS.keySet()) {
                 FlrScoreJob.readFollowUps(set).forEach(f -> vocabulary.add(f.text()));
             }
-            vocabulary.add(feedbackRequest).add(FlrScoreJob.FEEDBACK_REQUEST);
+            vocabulary.add(feedbackRequest).add(FollowUpLikelihoodReward.FEEDBACK_REQUEST);
             try {
                 vocabulary.save(ModelFolder.of(tokenizerOutput));
             } catch (java.io.IOException e) {

@@ -11,6 +11,7 @@ import org.alignspark.common.lm.GenerationConfig;
 import org.alignspark.common.lm.Generator;
 import org.alignspark.common.metrics.PairwiseAccuracy;
 import org.alignspark.common.metrics.Proportion;
+import org.alignspark.common.rm.RewardLayout;
 import org.alignspark.common.rm.RewardModel;
 import org.alignspark.common.rm.RewardModelFolder;
 import org.alignspark.common.tokenizer.ChatEncoder;
@@ -188,6 +189,7 @@ public final class EvalPolicyJob implements Callable<Integer> {
             RewardModel judge = RewardModelFolder.load(rewardModel, DataType.FLOAT);
             ChatEncoder encoder = TrainRmJob.encoder(policy);
             ChatEncoder judgeEncoder = TrainRmJob.encoder(rewardModel);
+            RewardLayout judgeLayout = RewardModelFolder.layout(rewardModel);
             GenerationConfig config = sampling.config().withStopTokens(encoder.tokenizer().eosId()).withPadId(encoder.tokenizer().padId());
             List<Row> out = new ArrayList<>();
             for (List<Row> batch : Batches.of(rows, batchSize)) {
@@ -202,7 +204,7 @@ public final class EvalPolicyJob implements Callable<Integer> {
                 List<int[]> judged = new ArrayList<>();
                 for (List<String> side : List.of(fromPolicy, fromReference)) {
                     for (int i = 0; i < batch.size(); i++) {
-                        judged.add(judgeEncoder.conversation(ModelRows.messages(batch.get(i), "prompt"), side.get(i)));
+                        judged.add(judgeLayout.encode(judgeEncoder, ModelRows.messages(batch.get(i), "prompt"), side.get(i)));
                     }
                 }
                 double[] rewards = judge.rewards(Batch.padded(judged, Batch.Padding.RIGHT, judgeEncoder.tokenizer().padId()));

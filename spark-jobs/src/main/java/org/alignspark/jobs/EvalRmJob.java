@@ -8,6 +8,7 @@ import java.util.concurrent.Callable;
 
 import org.alignspark.common.lm.Batch;
 import org.alignspark.common.metrics.PairwiseAccuracy;
+import org.alignspark.common.rm.RewardLayout;
 import org.alignspark.common.rm.RewardModel;
 import org.alignspark.common.rm.RewardModelFolder;
 import org.alignspark.common.tokenizer.ChatEncoder;
@@ -81,6 +82,7 @@ public final class EvalRmJob implements Callable<Integer> {
         Warehouse warehouse = warehouseOption.open("alignspark eval-rm " + output);
         SparkSession spark = warehouse.spark();
         String model = modelId == null ? new org.apache.hadoop.fs.Path(rewardModel).getName() : modelId;
+        RewardLayout layout = RewardModelFolder.layout(rewardModel);   // a broken reward_layout.json fails here, not in a task
 
         Dataset<Row> pairs = warehouse.partition(pairsTable, dt, split);
         Dataset<Row> rewards = pairs.select("pair_id", "prompt_id", "prompt", "chosen", "rejected")
@@ -100,9 +102,9 @@ public final class EvalRmJob implements Callable<Integer> {
         double[] quartiles = n == 0 ? new double[3]
                 : rewards.stat().approxQuantile("reward_margin", new double[]{0.25, 0.5, 0.75}, 0.0);
         rewards.unpersist();
-        System.out.printf(Locale.ROOT, "%nreward model      %s%npairs             %d (%s split of %s, dt=%s)%n"
+        System.out.printf(Locale.ROOT, "%nreward model      %s (%s layout)%npairs             %d (%s split of %s, dt=%s)%n"
                         + "accuracy          %.4f (ties count as wrong)%nmargin quartiles  %.4f / %.4f / %.4f%n",
-                model, n, split, pairsTable, dt, n == 0 ? Double.NaN : PairwiseAccuracy.of(chosen, rejected).value(),
+                model, layout.name(), n, split, pairsTable, dt, n == 0 ? Double.NaN : PairwiseAccuracy.of(chosen, rejected).value(),
                 quartiles[0], quartiles[1], quartiles[2]);
         RunRecord run = new RunRecord(RunRecord.newRunId("eval-rm"), "eval-rm", output, dt, n, n, 0, 0, 0, started, Instant.now());
         run.append(spark, warehouse);
@@ -114,13 +116,14 @@ public final class EvalRmJob implements Callable<Integer> {
         return rows -> {
             RewardModel model = RewardModelFolder.load(rewardModel, DataType.FLOAT);
             ChatEncoder encoder = TrainRmJob.encoder(rewardModel);
+            RewardLayout layout = RewardModelFolder.layout(rewardModel);
             int pad = encoder.tokenizer().padId();
             List<Row> out = new ArrayList<>();
             for (List<Row> batch : Batches.of(rows, batchSize)) {
                 List<int[]> sequences = new ArrayList<>();
                 for (String side : new String[]{"chosen", "rejected"}) {
                     for (Row r : batch) {
-                        sequences.add(encoder.conversation(ModelRows.messages(r, "prompt"), r.getAs(side)));
+                        sequences.add(layout.encode(encoder, ModelRows.messages(r, "prompt"), r.getAs(side)));
                     }
                 }
                 double[] rewards = model.rewards(Batch.padded(sequences, Batch.Padding.RIGHT, pad));

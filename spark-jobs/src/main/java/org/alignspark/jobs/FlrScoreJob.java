@@ -67,7 +67,6 @@ public final class FlrScoreJob implements Callable<Integer> {
     static final java.util.Map<String, String> BUNDLED_FOLLOW_UPS = java.util.Map.of(
             "default", "/org/alignspark/flr/follow-ups.yaml",
             "demo-world", "/org/alignspark/flr/follow-ups-demo-world.yaml");
-    static final String FEEDBACK_REQUEST = "Please ask me a question and provide feedback to my answer.";
     private static final StructType PAYLOAD = new StructType().add("payload", DataTypes.BinaryType, false);
 
     @Option(names = "--responses", required = true,
@@ -93,7 +92,7 @@ public final class FlrScoreJob implements Callable<Integer> {
                     + "user <feedback request> / assistant x / user y / assistant f.")
     String template;
 
-    @Option(names = "--feedback-request", defaultValue = FEEDBACK_REQUEST,
+    @Option(names = "--feedback-request", defaultValue = FollowUpLikelihoodReward.FEEDBACK_REQUEST,
             description = "Opening user turn of the role-swapped template (the FLR code's, by default); use the one the scorer was fine-tuned with.")
     String feedbackRequest;
 
@@ -213,8 +212,7 @@ public final class FlrScoreJob implements Callable<Integer> {
                 List<Message> prompt = ModelRows.messages(row, "prompt");
                 String response = row.getAs("response");
                 List<Message> conversation = roleSwapped
-                        ? List.of(new Message("user", feedbackRequest), new Message("assistant", prompt.get(prompt.size() - 1).content()),
-                                new Message("user", response))
+                        ? FollowUpLikelihoodReward.roleSwapped(feedbackRequest, prompt, response)
                         : withTurn(prompt, "assistant", response);
                 String followUpRole = roleSwapped ? "assistant" : "user";
                 FollowUpLikelihoodReward.Result flr = scoreFollowUps(lm, tokenizer, chat, conversation, followUpRole,

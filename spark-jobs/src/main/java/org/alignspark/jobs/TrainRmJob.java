@@ -10,7 +10,9 @@ import org.alignspark.common.lm.CausalLM;
 import org.alignspark.common.lm.checkpoint.HfCheckpoint;
 import org.alignspark.common.lm.checkpoint.ModelFolder;
 import org.alignspark.common.objectives.BradleyTerryLoss;
+import org.alignspark.common.rewards.FollowUpLikelihoodReward;
 import org.alignspark.common.rm.PairwiseRewardObjective;
+import org.alignspark.common.rm.RewardLayout;
 import org.alignspark.common.rm.RewardModel;
 import org.alignspark.common.rm.RewardModelFolder;
 import org.alignspark.common.rm.RewardPair;
@@ -20,8 +22,9 @@ import org.alignspark.common.tokenizer.Tokenizer;
 import org.alignspark.common.tokenizer.Tokenizers;
 import org.alignspark.common.train.TensorBundle;
 import org.alignspark.spark.ModelRows;
-import org.alignspark.spark.WarehouseOption;
+import org.alignspark.spark.ExecutorModels;
 import org.alignspark.spark.Warehouse;
+import org.alignspark.spark.WarehouseOption;
 import org.alignspark.train.ParameterAveraging;
 import org.alignspark.train.TrainerOptions;
 import org.alignspark.train.TrainingConfig;
@@ -47,7 +50,9 @@ import static org.apache.spark.sql.functions.col;
 /**
  * {@code train-rm}: a reward model — the base LM plus a scalar head on its last hidden state — trained on the train
  * split of a pair table with a Bradley–Terry loss (spec-objectives §7, spec-data-side §5a), by parameter averaging.
- * Pairs longer than {@code --max-length} tokens are left out and recorded in {@code train_rm_quarantine}.
+ * Pairs longer than {@code --max-length} tokens are left out and recorded in {@code train_rm_quarantine}. The layout
+ * the model reads ({@code --template}) is saved with each checkpoint, and eval-rm and eval-policy read it from there;
+ * {@code --head-only} trains the head on the base model's frozen features.
  */
 @Command(name = "train-rm", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = "Train a reward model on preference pairs (Bradley-Terry, margin or scaled BT) by parameter averaging.")
@@ -87,6 +92,21 @@ public final class TrainRmJob implements Callable<Integer> {
     @Option(names = "--max-length", defaultValue = "512", description = "Longest chosen or rejected sequence in tokens.")
     int maxLength;
 
+    @Option(names = "--template", description = "Layout the reward model reads, saved with it for eval-rm and eval-policy. standard: "
+            + "user x / assistant y, reward at the end of y's turn. role-swapped (for a base model that is an FLR scorer fine-tuned "
+            + "on feedback): user <feedback request> / assistant x / user y, reward where the assistant's feedback would begin. "
+            + "Default: --init-reward-model's layout, else standard.")
+    String template;
+
+    @Option(names = "--head-only", arity = "0..1", fallbackValue = "true",
+            description = "Train the head alone on the base model's frozen features (the linear probe of LP-FT, Kumar et al. 2022): "
+                    + "on few prompts, full fine-tuning bends the features to them.")
+    boolean headOnly;
+
+    @Option(names = "--feedback-request", defaultValue = FollowUpLikelihoodReward.FEEDBACK_REQUEST,
+            description = "Opening user turn of the role-swapped layout; use the one the scorer was fine-tuned with.")
+    String feedbackRequest;
+
     @Mixin
     WarehouseOption warehouseOption;
 
@@ -117,10 +137,11 @@ public final class TrainRmJob implements Callable<Integer> {
             return trainRegression(spark, warehouse);
         }
         BradleyTerryLoss.Config lossConfig = new BradleyTerryLoss.Config(form(loss), centerRewardsCoefficient);
+        RewardLayout layout = layout();
 
         JavaRDD<Tokenized> tokenized = warehouse.partition(pairsTable, dt).filter(col("split").equalTo("train"))
                 .select("pair_id", "prompt", "chosen", "rejected", "margin")
-                .javaRDD().mapPartitions(tokenize(baseModel, maxLength, defaultMargin))
+                .javaRDD().mapPartitions(tokenize(baseModel, layout, maxLength, defaultMargin))
                 .persist(StorageLevel.MEMORY_AND_DISK());
         JavaRDD<RewardPair> pairs = tokenized.filter(t -> t.pair() != null).map(Tokenized::pair);
         String run = trainer.output;
@@ -134,7 +155,7 @@ public final class TrainRmJob implements Callable<Integer> {
             LOG.warn("{} pairs left out of training, see {}", skipped.size(), QUARANTINE);
         }
 
-        fit(spark, warehouse, pairs, examples, 1, new PairwiseRewardObjective(lossConfig, tokenizer(baseModel).padId()));
+        fit(spark, warehouse, layout, pairs, examples, 1, new PairwiseRewardObjective(lossConfig, tokenizer(baseModel).padId()));
         tokenized.unpersist();
         return 0;
     }
@@ -144,6 +165,7 @@ public final class TrainRmJob implements Callable<Integer> {
         List<String> names = List.copyOf(attributes);
         String base = baseModel;
         int limit = maxLength;
+        RewardLayout layout = layout();
         JavaRDD<org.alignspark.common.rm.RatedSequence> rated = warehouse.partition(ratingsTable, dt)
                 .filter(col("split").equalTo("train"))
                 .select("rating_id", "prompt", "response", "ratings")
@@ -160,7 +182,7 @@ public final class TrainRmJob implements Callable<Integer> {
                             complete &= value != null;
                             targets[k] = value == null ? Double.NaN : value;
                         }
-                        int[] tokens = encoder.conversation(ModelRows.messages(row, "prompt"), row.getAs("response"));
+                        int[] tokens = layout.encode(encoder, ModelRows.messages(row, "prompt"), row.getAs("response"));
                         if (complete && tokens.length <= limit) {
                             out.add(new org.alignspark.common.rm.RatedSequence(row.getAs("rating_id"), tokens, targets));
                         }
@@ -173,29 +195,50 @@ public final class TrainRmJob implements Callable<Integer> {
             LOG.warn("{} of {} rated responses lack one of {} or exceed --max-length {} and are left out",
                     total - examples, total, names, maxLength);
         }
-        fit(spark, warehouse, rated, examples, names.size(), new org.alignspark.common.rm.RegressionRewardObjective(tokenizer(baseModel).padId()));
+        fit(spark, warehouse, layout, rated, examples, names.size(), new org.alignspark.common.rm.RegressionRewardObjective(tokenizer(baseModel).padId()));
         rated.unpersist();
         return 0;
     }
 
-    private <E extends Serializable> void fit(SparkSession spark, Warehouse warehouse, JavaRDD<E> examples, long count,
+    private <E extends Serializable> void fit(SparkSession spark, Warehouse warehouse, RewardLayout layout, JavaRDD<E> examples, long count,
                                               int outputs, org.alignspark.common.train.Objective<E, RewardModel> objective) {
         TrainingConfig config = trainer.config(dt, count);
         RewardModel initial = initialModel(outputs);
         String base = baseModel;
         long hidden = initial.lm().config().dModel();
+        boolean frozen = headOnly;
+        String frozenLm = initRewardModel != null ? initRewardModel : baseModel;   // a reward model folder loads as its LM
+        // Workers receive the trained parameters from the driver: all of them, or the head alone over an LM they load.
         ParameterAveraging<E, RewardModel> engine = new ParameterAveraging<>(spark, config,
-                () -> new RewardModel(new CausalLM(HfCheckpoint.readConfig(ModelFolder.of(base), DataType.FLOAT)),
-                        Nd4j.zeros(DataType.FLOAT, outputs, hidden)),
+                () -> frozen
+                        ? new RewardModel(ExecutorModels.replica(frozenLm), Nd4j.zeros(DataType.FLOAT, outputs, hidden), true)
+                        : new RewardModel(new CausalLM(HfCheckpoint.readConfig(ModelFolder.of(base), DataType.FLOAT)),
+                                Nd4j.zeros(DataType.FLOAT, outputs, hidden)),
                 objective,
                 (parameters, fs, folder) -> {
                     parameters.copyInto(initial.parameters());
-                    RewardModelFolder.save(initial, ModelFolder.of(base), ModelFolder.of(folder.toString()));
+                    RewardModelFolder.save(initial, layout, ModelFolder.of(base), ModelFolder.of(folder.toString()));
                 },
                 new TrainingMetricsTable(spark, warehouse, "reward/" + loss, dt));
-        LOG.info("train-rm: {} training examples, loss {}, {} head output(s)", count, loss, outputs);
+        LOG.info("train-rm: {} training examples, loss {}, {} head output(s), {} layout{}", count, loss, outputs, layout.name(),
+                headOnly ? ", head only" : "");
         engine.fit(examples, TensorBundle.of(initial.parameters()));
         System.out.println("reward model checkpoints under " + trainer.output);
+    }
+
+    /** --template's layout, or the one --init-reward-model was trained in (a head only means something in its own layout). */
+    RewardLayout layout() {
+        RewardLayout asked = template == null ? null : RewardLayout.of(template, feedbackRequest);
+        if (initRewardModel == null) {
+            return asked == null ? RewardLayout.STANDARD : asked;
+        }
+        RewardLayout initial = RewardModelFolder.layout(initRewardModel);
+        if (asked != null && !asked.equals(initial)) {
+            throw new IllegalArgumentException(initRewardModel + " reads the " + initial.name() + " layout"
+                    + (initial.feedbackRequest() == null ? "" : " (feedback request '" + initial.feedbackRequest() + "')")
+                    + "; --template " + template + " would show its head other features");
+        }
+        return initial;
     }
 
     /** The base LM with a new head, or an existing reward model (e.g. a helpfulness regression RM to start BT from). */
@@ -205,10 +248,10 @@ public final class TrainRmJob implements Callable<Integer> {
             if (model.outputs() != outputs) {
                 throw new IllegalArgumentException(initRewardModel + " has " + model.outputs() + " outputs; this run needs " + outputs);
             }
-            return model;
+            return new RewardModel(model.lm(), model.parameters().get(RewardModel.HEAD), headOnly);
         }
         CausalLM lm = HfCheckpoint.load(ModelFolder.of(baseModel), DataType.FLOAT);
-        return new RewardModel(lm, RewardModel.initialHead(outputs, lm.config().dModel(), DataType.FLOAT, trainer.seed));
+        return new RewardModel(lm, RewardModel.initialHead(outputs, lm.config().dModel(), DataType.FLOAT, trainer.seed), headOnly);
     }
 
     static Tokenizer tokenizer(String modelFolder) {
@@ -221,7 +264,8 @@ public final class TrainRmJob implements Callable<Integer> {
         return new ChatEncoder(tokenizer, ChatTemplate.load(folder, tokenizer));
     }
 
-    private static FlatMapFunction<Iterator<Row>, Tokenized> tokenize(String modelFolder, int maxLength, double defaultMargin) {
+    private static FlatMapFunction<Iterator<Row>, Tokenized> tokenize(String modelFolder, RewardLayout layout, int maxLength,
+                                                                      double defaultMargin) {
         return rows -> {
             ChatEncoder encoder = encoder(modelFolder);
             List<Tokenized> out = new ArrayList<>();
@@ -229,8 +273,8 @@ public final class TrainRmJob implements Callable<Integer> {
                 Row row = rows.next();
                 String id = row.getAs("pair_id");
                 var prompt = ModelRows.messages(row, "prompt");
-                int[] chosen = encoder.conversation(prompt, row.getAs("chosen"));
-                int[] rejected = encoder.conversation(prompt, row.getAs("rejected"));
+                int[] chosen = layout.encode(encoder, prompt, row.getAs("chosen"));
+                int[] rejected = layout.encode(encoder, prompt, row.getAs("rejected"));
                 int longest = Math.max(chosen.length, rejected.length);
                 if (longest > maxLength) {
                     out.add(new Tokenized(null, id, longest + " tokens, over --max-length " + maxLength));

@@ -8,12 +8,21 @@ import java.util.List;
 import java.util.Random;
 
 import org.alignspark.Main;
+import org.alignspark.common.lm.Batch;
+import org.alignspark.common.lm.CausalLM;
+import org.alignspark.common.lm.checkpoint.HfCheckpoint;
+import org.alignspark.common.lm.checkpoint.ModelFolder;
+import org.alignspark.common.rm.RewardLayout;
+import org.alignspark.common.rm.RewardModel;
+import org.alignspark.common.rm.RewardModelFolder;
+import org.alignspark.spark.ModelRows;
 import org.alignspark.spark.TestSpark;
 import org.alignspark.testing.TinyModels;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -110,6 +119,42 @@ class TrainRmJobTest {
                 "--output", "bt_init_rewards", "--warehouse", warehouse));
         double accuracy = spark.sql("SELECT avg(CAST(correct AS DOUBLE)) FROM bt_init_rewards").first().getDouble(0);
         assertTrue(accuracy >= 0.9, "held-out accuracy of BT started from the regression model " + accuracy);
+    }
+
+    @Test
+    void headOnlyRoleSwappedModelKeepsItsBaseAndEvalReadsItsLayout() throws IOException {
+        SparkSession spark = TestSpark.session();
+        String warehouse = tmp.resolve("warehouse").toString();
+        Path input = tmp.resolve("pairs.jsonl");
+        Files.writeString(input, pairs(60, 5));
+        assertEquals(0, Main.run("ingest", "--format", "trl", "--input", input.toString(), "--dataset", "smiles3", "--dt", DT,
+                "--test-fraction", "0.3", "--warehouse", warehouse));
+        Path base = TinyModels.gpt2(tmp.resolve("base"), 3);
+        String[] common = {"--pairs", "smiles3", "--dt", DT, "--base-model", base.toString(), "--warehouse", warehouse,
+                "--workers", "2", "--batch-size-per-worker", "8", "--averaging-frequency", "2", "--learning-rate", "1e-2",
+                "--checkpoint-every", "0", "--max-length", "128"};
+        Path probe = tmp.resolve("probe");
+        assertEquals(0, Main.run(concat(new String[]{"train-rm", "--template", "role-swapped", "--feedback-request", "Judge my answer.",
+                "--head-only", "--epochs", "2", "--output", probe.toString()}, common)));
+        Path checkpoint = lastCheckpoint(probe);
+        RewardLayout layout = RewardModelFolder.layout(checkpoint.toString());
+        assertEquals(RewardLayout.of("role-swapped", "Judge my answer."), layout);
+
+        RewardModel trained = RewardModelFolder.load(checkpoint.toString(), DataType.FLOAT);
+        CausalLM baseLm = HfCheckpoint.load(ModelFolder.of(base.toString()), DataType.FLOAT);
+        baseLm.parameters().values().forEach((name, weights) ->
+                assertEquals(weights, trained.lm().parameters().values().get(name), name + " is the base model's"));
+
+        // eval-rm encodes in the saved layout: its rewards are the model's on role-swapped conversations
+        assertEquals(0, Main.run("eval-rm", "--pairs", "smiles3", "--dt", DT, "--reward-model", checkpoint.toString(),
+                "--output", "probe_rewards", "--warehouse", warehouse));
+        Row row = spark.sql("SELECT p.prompt, p.chosen, r.reward_chosen FROM probe_rewards r JOIN smiles3 p USING (pair_id) LIMIT 1").first();
+        int[] tokens = layout.encode(TrainRmJob.encoder(checkpoint.toString()), ModelRows.messages(row, "prompt"), row.getString(1));
+        assertEquals(row.getDouble(2), trained.rewards(Batch.of(tokens))[0], 1e-4);
+
+        // a run that would read another layout than its starting head was trained in is refused
+        assertEquals(1, Main.run(concat(new String[]{"train-rm", "--init-reward-model", checkpoint.toString(), "--template", "standard",
+                "--epochs", "1", "--output", tmp.resolve("mixed").toString()}, common)));
     }
 
     @Test

@@ -5,6 +5,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.alignspark.common.tokenizer.Message;
+
 /**
  * The follow-up likelihood reward of "Aligning Language Models Using Follow-up Likelihood as Reward Signal"
  * (Zhang et al. AAAI 2025, arXiv 2409.13948; spec-data-side §1). The paper's aggregation formula was NOT found
@@ -22,6 +24,22 @@ public final class FollowUpLikelihoodReward {
     }
 
     public enum Aggregation { POOLED, CATEGORY_MEAN }
+
+    /** The opening user turn of the released code's role-swapped template (run_llama3_ft.py; spec-data-side §1a). */
+    public static final String FEEDBACK_REQUEST = "Please ask me a question and provide feedback to my answer.";
+
+    /**
+     * The conversation a scorer fine-tuned on feedback reads (spec-data-side §1a, "Conversation template", from the
+     * released run_llama3_ft.py): roles swapped behind an opening request, only the last prompt turn kept,
+     * {@code user: request / assistant: x / user: y}; the follow-up f is then the assistant's turn.
+     */
+    public static List<Message> roleSwapped(String feedbackRequest, List<Message> prompt, String response) {
+        if (prompt.isEmpty()) {
+            throw new IllegalArgumentException("the role-swapped template needs a prompt turn");
+        }
+        return List.of(new Message("user", feedbackRequest), new Message("assistant", prompt.get(prompt.size() - 1).content()),
+                new Message("user", response));
+    }
 
     /**
      * One follow-up utterance scored behind the conversation.

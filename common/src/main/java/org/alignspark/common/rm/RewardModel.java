@@ -15,6 +15,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * norm) at the sequence's last real token — the layout of Hugging Face's *ForSequenceClassification (weight
  * {@code score.weight} [K, d], no bias). K = 1 is a Bradley–Terry reward model; K > 1 regresses K attributes
  * (SteerLM / HelpSteer2 regression).
+ * <p>
+ * {@link #headOnly} trains W alone on the LM's frozen features: the linear probe of LP-FT (Kumar et al., "Fine-Tuning
+ * can Distort Pretrained Features and Underperform Out-of-Distribution", ICLR 2022), which keeps features that full
+ * fine-tuning on a few prompts would bend to those prompts.
  */
 public final class RewardModel implements TrainableModel {
     public static final String HEAD = "score.weight";
@@ -27,8 +31,14 @@ public final class RewardModel implements TrainableModel {
     private INDArray lastHidden;                 // [B, d] of the last forward
     private int[] lastIndex;                     // [B]
     private int batchLength;
+    private final boolean headOnly;
 
     public RewardModel(CausalLM lm, INDArray head) {
+        this(lm, head, false);
+    }
+
+    /** @param headOnly whether only the head is trained: then parameters() and gradients() hold the head alone */
+    public RewardModel(CausalLM lm, INDArray head, boolean headOnly) {
         this.lm = lm;
         long d = lm.config().dModel();
         if (head.length() % d != 0 || head.length() == 0) {
@@ -36,10 +46,17 @@ public final class RewardModel implements TrainableModel {
         }
         this.head = head.reshape(head.length() / d, d).castTo(lm.config().dataType());
         this.headGradient = Nd4j.zeros(lm.config().dataType(), head.length() / d, d);
-        parameters.putAll(lm.parameters().values());
+        this.headOnly = headOnly;
+        if (!headOnly) {
+            parameters.putAll(lm.parameters().values());
+            gradients.putAll(lm.parameters().gradients());
+        }
         parameters.put(HEAD, this.head);
-        gradients.putAll(lm.parameters().gradients());
         gradients.put(HEAD, headGradient);
+    }
+
+    public boolean isHeadOnly() {
+        return headOnly;
     }
 
     /** A fresh LM with GPT-2's initialisation and a one-output head drawn from N(0, 1/d). */
@@ -108,12 +125,18 @@ public final class RewardModel implements TrainableModel {
         backward(Nd4j.createFromArray(dRewards).reshape(dRewards.length, 1));
     }
 
-    /** Accumulates gradients of a loss whose derivative by the scores of the last forward is {@code dScores} [B, K]. */
+    /**
+     * Accumulates gradients of a loss whose derivative by the scores of the last forward is {@code dScores} [B, K]; into
+     * the head alone when {@link #isHeadOnly}.
+     */
     public void backward(INDArray dScores) {
         int b = (int) dScores.size(0);
         long d = head.size(1);
         INDArray dr = dScores.castTo(head.dataType());
         Nd4j.gemm(dr, lastHidden, headGradient, true, false, 1.0, 1.0);         // dW += dSᵀ·H: [K, B]·[B, d]
+        if (headOnly) {
+            return;
+        }
         INDArray dLast = Nd4j.create(head.dataType(), b, d);
         Nd4j.gemm(dr, head, dLast, false, false, 1.0, 0.0);                     // dH = dS·W: [B, K]·[K, d]
         INDArray dHidden = Nd4j.zeros(head.dataType(), b, batchLength, d);

@@ -3,7 +3,11 @@ package org.alignspark.common.rm;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.LinkedHashMap;
 import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import org.alignspark.common.lm.CausalLM;
 import org.alignspark.common.lm.checkpoint.CheckpointException;
@@ -20,14 +24,28 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 public final class RewardModelFolder {
     public static final String HEAD_FILE = "score.safetensors";
+    public static final String LAYOUT_FILE = "reward_layout.json";
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private RewardModelFolder() {}
 
     public static void save(RewardModel model, ModelFolder tokenizerSource, ModelFolder target) {
+        save(model, RewardLayout.STANDARD, tokenizerSource, target);
+    }
+
+    public static void save(RewardModel model, RewardLayout layout, ModelFolder tokenizerSource, ModelFolder target) {
         HfCheckpoint.save(model.lm(), target);
         try {
             try (OutputStream out = target.create(HEAD_FILE)) {
                 SafeTensors.write(Map.of(RewardModel.HEAD, model.parameters().get(RewardModel.HEAD)), out);
+            }
+            Map<String, String> json = new LinkedHashMap<>();
+            json.put("template", layout.name());
+            if (layout.feedbackRequest() != null) {
+                json.put("feedback_request", layout.feedbackRequest());
+            }
+            try (OutputStream out = target.create(LAYOUT_FILE)) {
+                JSON.writerWithDefaultPrettyPrinter().writeValue(out, json);
             }
             copyTokenizer(tokenizerSource, target);
         } catch (IOException e) {
@@ -51,6 +69,27 @@ public final class RewardModelFolder {
             }
         } catch (IOException e) {
             throw new CheckpointException(folder.describe(HEAD_FILE) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The layout the reward model at {@code location} reads its input in; standard where the folder names none. */
+    public static RewardLayout layout(String location) {
+        ModelFolder folder = ModelFolder.of(location);
+        try {
+            if (!folder.exists(LAYOUT_FILE)) {
+                return RewardLayout.STANDARD;
+            }
+            try (InputStream in = folder.open(LAYOUT_FILE)) {
+                JsonNode json = JSON.readTree(in);
+                JsonNode template = json == null ? null : json.get("template");
+                if (template == null || !template.isTextual()) {
+                    throw new CheckpointException(folder.describe(LAYOUT_FILE) + ": no \"template\" string");
+                }
+                JsonNode request = json.get("feedback_request");
+                return RewardLayout.of(template.asText(), request == null ? null : request.asText());
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            throw new CheckpointException(folder.describe(LAYOUT_FILE) + ": " + e.getMessage(), e);
         }
     }
 

@@ -124,6 +124,36 @@ class RewardModelTest {
     }
 
     @Test
+    void headOnlyTrainingMovesTheHeadAndLeavesTheLmAsItWas() {
+        RewardModel full = RewardModel.initialize(tiny(ModelConfig.Family.GPT2, DataType.FLOAT), 7);
+        RewardModel probe = new RewardModel(full.lm().replica(), full.parameters().get(RewardModel.HEAD).dup(), true);
+        assertEquals(List.of(RewardModel.HEAD), List.copyOf(probe.parameters().keySet()));
+        assertEquals(List.of(RewardModel.HEAD), List.copyOf(probe.gradients().keySet()));
+        Map<String, INDArray> lmBefore = new java.util.LinkedHashMap<>();
+        full.lm().parameters().values().forEach((name, p) -> lmBefore.put(name, p.dup()));
+
+        // the head's gradient is the one full training computes for it
+        PairwiseRewardObjective objective = new PairwiseRewardObjective(BradleyTerryLoss.Config.defaults(), PAD);
+        List<RewardPair> batch = separablePairs(8, 3);
+        full.zeroGradients();
+        objective.lossAndGradients(full, batch);
+        probe.zeroGradients();
+        objective.lossAndGradients(probe, batch);
+        assertArrayEquals(full.gradients().get(RewardModel.HEAD).toFloatVector(), probe.gradients().get(RewardModel.HEAD).toFloatVector(), 1e-5f);
+
+        INDArray headBefore = probe.parameters().get(RewardModel.HEAD).dup();
+        Optimizer adam = new Optimizer(OptimizerConfig.adamW(
+                new LearningRateSchedule(0.01, 0, 10, LearningRateSchedule.Shape.CONSTANT), 0.1, 1.0), probe);
+        for (int step = 0; step < 10; step++) {
+            probe.zeroGradients();
+            objective.lossAndGradients(probe, separablePairs(8, 10 + step));
+            adam.step(step, 0);
+        }
+        assertTrue(probe.parameters().get(RewardModel.HEAD).distance2(headBefore) > 1e-3, "the head moved");
+        lmBefore.forEach((name, before) -> assertEquals(before, probe.lm().parameters().values().get(name), name + " stayed frozen"));
+    }
+
+    @Test
     void regressionHeadLearnsTwoAttributes() {
         ModelConfig config = tiny(ModelConfig.Family.LLAMA, DataType.FLOAT);
         RewardModel model = new RewardModel(org.alignspark.common.lm.CausalLM.initialize(config, 3),
