@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 import org.alignspark.common.rewards.BestWorstPair;
+import org.alignspark.common.rewards.WordEdit;
 import org.alignspark.data.AvroBytes;
 import org.alignspark.data.DatasetKind;
 import org.alignspark.data.avro.PreferencePair;
@@ -44,7 +45,8 @@ import static org.apache.spark.sql.functions.struct;
  * {@code flr-mine}: from K FLR-scored responses per prompt, a preference pair with chosen = the highest FLR and
  * rejected = the lowest, kept when the gap reaches {@code --min-margin} (the spec's stated reading: the paper's exact
  * rule was not found). Prompts with fewer than two scored responses, all-tied prompts and gaps below the margin are
- * counted and written to {@code <output>_quarantine} with the reason; none is dropped silently.
+ * counted and written to {@code <output>_quarantine} with the reason; none is dropped silently. With
+ * {@code --max-edit-words}, only minimal pairs are mined ({@link WordEdit}), and a prompt with none is quarantined too.
  */
 @Command(name = "flr-mine", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = "Mine chosen/rejected pairs from FLR-scored responses (best vs worst FLR per prompt).")
@@ -76,6 +78,12 @@ public final class FlrMineJob implements Callable<Integer> {
                     + "job_runs counts prompts.")
     int pairsPerPrompt;
 
+    @Option(names = "--max-edit-words", defaultValue = "0",
+            description = "Mine minimal pairs only: chosen and rejected may differ in one run of at most this many words, the "
+                    + "words they share at the start and end stripped (\"It is Rome.\" / \"It is blue.\": 1). Each response, best "
+                    + "first, is paired with the lowest-scored unused one within reach. 0: any pair.")
+    int maxEditWords;
+
     @Option(names = "--score-column", defaultValue = "flr",
             description = "Column to mine on: flr, direct, or any numeric column of the input.")
     String scoreColumn;
@@ -93,6 +101,9 @@ public final class FlrMineJob implements Callable<Integer> {
         if (pairsPerPrompt < 1) {
             throw new IllegalArgumentException("--pairs-per-prompt must be at least 1, got " + pairsPerPrompt);
         }
+        if (maxEditWords < 0) {
+            throw new IllegalArgumentException("--max-edit-words must be >= 0 (0: any pair), got " + maxEditWords);
+        }
         Warehouse warehouse = warehouseOption.open("alignspark flr-mine " + output);
         SparkSession spark = warehouse.spark();
 
@@ -101,7 +112,7 @@ public final class FlrMineJob implements Callable<Integer> {
                 .agg(first("prompt").as("prompt"), first("split").as("split"),
                         collect_list(struct(col("response_id"), col("response"), col(scoreColumn).cast("double").as("score")))
                                 .as("responses"));
-        Dataset<Row> outcomes = prompts.mapPartitions(mine(minMargin, pairsPerPrompt), Encoders.row(OUTCOMES))
+        Dataset<Row> outcomes = prompts.mapPartitions(mine(minMargin, pairsPerPrompt, maxEditWords), Encoders.row(OUTCOMES))
                 .persist(StorageLevel.MEMORY_AND_DISK());
 
         Map<String, Long> counts = new HashMap<>();   // prompts per outcome
@@ -129,19 +140,20 @@ public final class FlrMineJob implements Callable<Integer> {
     }
 
     /** Outcome rows of one prompt: its mined pairs (Avro), or one row with the reason there is none. */
-    private static MapPartitionsFunction<Row, Row> mine(double minMargin, int pairsPerPrompt) {
+    private static MapPartitionsFunction<Row, Row> mine(double minMargin, int pairsPerPrompt, int maxEditWords) {
         return prompts -> {
             AvroBytes avro = new AvroBytes();
             ReaderOptions options = new ReaderOptions(0, Integer.MAX_VALUE, "flr");
             List<Row> out = new ArrayList<>();
             while (prompts.hasNext()) {
-                out.addAll(outcome(prompts.next(), minMargin, pairsPerPrompt, avro, options));
+                out.addAll(outcome(prompts.next(), minMargin, pairsPerPrompt, maxEditWords, avro, options));
             }
             return out.iterator();
         };
     }
 
-    private static List<Row> outcome(Row prompt, double minMargin, int pairsPerPrompt, AvroBytes avro, ReaderOptions options) {
+    private static List<Row> outcome(Row prompt, double minMargin, int pairsPerPrompt, int maxEditWords, AvroBytes avro,
+                                     ReaderOptions options) {
         String promptId = prompt.getAs("prompt_id");
         List<Row> responses = prompt.getList(prompt.fieldIndex("responses"));
         double[] scores = new double[responses.size()];
@@ -155,7 +167,15 @@ public final class FlrMineJob implements Callable<Integer> {
             List<Row> pairs = new ArrayList<>();
             java.util.Set<String> ids = new java.util.HashSet<>();   // equal texts sampled twice make the same pair once
             try {
-                for (BestWorstPair.Selected s : BestWorstPair.ranked(scores, minMargin, pairsPerPrompt)) {
+                List<BestWorstPair.Selected> ranked = maxEditWords == 0 ? BestWorstPair.ranked(scores, minMargin, pairsPerPrompt)
+                        : BestWorstPair.ranked(scores, minMargin, pairsPerPrompt, (c, r) ->
+                                WordEdit.span(responses.get(c).getString(1), responses.get(r).getString(1)) <= maxEditWords);
+                if (ranked.isEmpty()) {
+                    String reason = "no pair within --max-edit-words " + maxEditWords + " reaches the margin (best-worst gap "
+                            + ((BestWorstPair.Selected) outcome).gap() + ")";
+                    return List.of(RowFactory.create(UNMINED, null, promptId, scores.length, reason));
+                }
+                for (BestWorstPair.Selected s : ranked) {
                     PreferencePair pair = Records.pair(turns,
                             responses.get(s.chosen()).getString(1), responses.get(s.rejected()).getString(1),
                             s.gap(), null, scores[s.chosen()], scores[s.rejected()], options);

@@ -82,4 +82,22 @@ class FlrMineJobTest {
         Row run = spark.sql("SELECT rows_in, rows_out, ties FROM job_runs WHERE job = 'flr-mine'").first();
         assertEquals(List.of(3L, 2L, 1L), List.of(run.getLong(0), run.getLong(1), run.getLong(2)));
     }
+
+    @Test
+    void minimalPairsDifferOnlyWhereTheContentDiffers() {
+        SparkSession spark = TestSpark.session();
+        mine(List.of(score("p1", "Rome.", 3.0), score("p1", "It is Rome.", 2.0), score("p1", "It is blue.", 0.0),
+                        score("p1", "Blue.", -0.5), score("p1", "I think it is Rome.", 1.0),
+                        score("p2", "Rome.", 2.0), score("p2", "It is blue.", -1.0)),
+                "--pairs-per-prompt", "3", "--max-edit-words", "1");
+
+        // p1: "Rome." takes "Blue." (the lowest within one word), "It is Rome." takes "It is blue."; "I think it is Rome."
+        // has nothing left within reach. p2's only pair differs in three words and is quarantined with its reason.
+        List<String> pairs = spark.sql("SELECT concat(chosen, '>', rejected) FROM flr_pairs ORDER BY 1").as(Encoders.STRING()).collectAsList();
+        assertEquals(List.of("It is Rome.>It is blue.", "Rome.>Blue."), pairs);
+        assertEquals("no pair within --max-edit-words 1 reaches the margin (best-worst gap 3.0)",
+                spark.sql("SELECT reason FROM flr_pairs_quarantine WHERE prompt_id = 'p2'").first().getString(0));
+        Row run = spark.sql("SELECT rows_in, rows_out, rows_quarantined FROM job_runs WHERE job = 'flr-mine'").first();
+        assertEquals(List.of(2L, 1L, 1L), List.of(run.getLong(0), run.getLong(1), run.getLong(2)));
+    }
 }

@@ -7,7 +7,8 @@ package org.alignspark.common.rewards;
  * {@link Outcome}, so prompts that yield no pair are counted, not lost. Among equal scores the first index wins.
  * <p>
  * {@link #ranked} extends the rule to several disjoint pairs per prompt (our option, not the paper's): the i-th best
- * response against the i-th worst, so K samples give up to K/2 pairs and no response is used twice.
+ * response against the i-th worst, so K samples give up to K/2 pairs and no response is used twice. Its constrained form
+ * pairs each response, best first, with the lowest-scored unused response that the constraint allows (also ours).
  */
 public final class BestWorstPair {
     private BestWorstPair() {
@@ -72,18 +73,43 @@ public final class BestWorstPair {
      * {@link #select}'s; the list is empty exactly when select yields no pair.
      */
     public static java.util.List<Selected> ranked(double[] scores, double minMargin, int maxPairs) {
+        return ranked(scores, minMargin, maxPairs, (chosen, rejected) -> true);
+    }
+
+    /**
+     * Up to {@code maxPairs} disjoint pairs that {@code allowed} accepts (it is given chosen and rejected indices):
+     * responses best first, each paired with the lowest-scored unused response it may be paired with, when the gap is
+     * strictly positive and at least {@code minMargin}; a response with no such partner is passed over. When every pair
+     * is allowed, each response's partner is the lowest-scored one left, so pair i is (i-th best, i-th worst).
+     */
+    public static java.util.List<Selected> ranked(double[] scores, double minMargin, int maxPairs,
+                                                  java.util.function.BiPredicate<Integer, Integer> allowed) {
         if (maxPairs < 1) {
             throw new IllegalArgumentException("pairs per prompt must be at least 1, got " + maxPairs);
         }
         int[] best = byScore(scores, true);
         int[] worst = byScore(scores, false);
+        boolean[] used = new boolean[scores.length];
         java.util.List<Selected> pairs = new java.util.ArrayList<>();
-        for (int i = 0; i < maxPairs && i < best.length; i++) {
-            double gap = scores[best[i]] - scores[worst[i]];
-            if (gap <= 0 || gap < minMargin) {
+        for (int chosen : best) {
+            if (pairs.size() == maxPairs) {
                 break;
             }
-            pairs.add(new Selected(best[i], worst[i], gap));
+            if (used[chosen]) {
+                continue;
+            }
+            for (int rejected : worst) {
+                double gap = scores[chosen] - scores[rejected];
+                if (gap <= 0 || gap < minMargin) {
+                    break;   // the rest score higher still
+                }
+                if (!used[rejected] && allowed.test(chosen, rejected)) {
+                    used[chosen] = true;
+                    used[rejected] = true;
+                    pairs.add(new Selected(chosen, rejected, gap));
+                    break;
+                }
+            }
         }
         return pairs;
     }

@@ -62,6 +62,21 @@ class BestWorstPairTest {
         }
     }
 
+    @Test
+    void constrainedPairsPassOverAResponseWithNoAllowedPartner() {
+        // best first: 1 (1.5), 3 (1.4), 4 (0.9), 0 (0.2), 5 (−0.1), 2 (−0.7); only indices of equal parity may pair
+        double[] scores = {0.2, 1.5, -0.7, 1.4, 0.9, -0.1};
+        java.util.function.BiPredicate<Integer, Integer> sameParity = (c, r) -> c % 2 == r % 2;
+        // 1 takes 5 (the lowest odd), 3 has no odd partner left below it, 4 takes 2, 0 has no even partner left
+        assertEquals(java.util.List.of(new BestWorstPair.Selected(1, 5, 1.6), new BestWorstPair.Selected(4, 2, 1.6)),
+                roundAll(BestWorstPair.ranked(scores, 0, 3, sameParity)));
+        assertEquals(1, BestWorstPair.ranked(scores, 0, 1, sameParity).size());
+        // only 1 and 0 may be chosen, at a gap of at least 2: 1 against 2 (2.2); 0's best gap, 0.9, is below the margin
+        assertEquals(java.util.List.of(new BestWorstPair.Selected(1, 2, 2.2)),
+                roundAll(BestWorstPair.ranked(scores, 2.0, 3, (c, r) -> c == 1 || c == 0)));
+        assertEquals(java.util.List.of(), BestWorstPair.ranked(scores, 0, 3, (c, r) -> false));
+    }
+
     private static java.util.List<BestWorstPair.Selected> roundAll(java.util.List<BestWorstPair.Selected> pairs) {
         return pairs.stream().map(p -> (BestWorstPair.Selected) round(p)).toList();
     }
