@@ -45,6 +45,7 @@ class DemoJobTest {
         TINY.put("rm-epochs", "1");
         TINY.put("dpo-epochs", "1");
         TINY.put("mine-min-margin", "0");   // an untrained scorer's FLR gaps are small
+        TINY.put("mine-max-edit-words", "4");   // an untrained policy's 4-token samples are seldom minimal pairs
         TINY.put("arithmetic-traces", "40");
         TINY.put("arithmetic-sft-epochs", "1");
         TINY.put("score-stage1-epochs", "1");

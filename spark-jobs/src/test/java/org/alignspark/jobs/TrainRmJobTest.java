@@ -46,14 +46,19 @@ class TrainRmJobTest {
         return jsonl.toString();
     }
 
+    /** Ingests {@link #pairs} as {@code dataset} with the given share of prompts in the test split. */
+    private void ingestPairs(String warehouse, String dataset, int n, long seed, double testFraction) throws IOException {
+        Path input = tmp.resolve(dataset + ".jsonl");
+        Files.writeString(input, pairs(n, seed));
+        assertEquals(0, Main.run("ingest", "--format", "trl", "--input", input.toString(), "--dataset", dataset, "--dt", DT,
+                "--test-fraction", String.valueOf(testFraction), "--warehouse", warehouse));
+    }
+
     @Test
     void trainedRewardModelRanksHeldOutPairs() throws IOException {
         SparkSession spark = TestSpark.session();
         String warehouse = tmp.resolve("warehouse").toString();
-        Path input = tmp.resolve("pairs.jsonl");
-        Files.writeString(input, pairs(200, 3));
-        assertEquals(0, Main.run("ingest", "--format", "trl", "--input", input.toString(), "--dataset", "smiles", "--dt", DT,
-                "--test-fraction", "0.2", "--warehouse", warehouse));
+        ingestPairs(warehouse, "smiles", 200, 3, 0.2);
         Path base = TinyModels.gpt2(tmp.resolve("base"), 1);
         Path output = tmp.resolve("rm-run");
 
@@ -93,12 +98,9 @@ class TrainRmJobTest {
         }
         Path ratingsFile = tmp.resolve("ratings.jsonl");
         Files.writeString(ratingsFile, ratings);
-        Path pairsFile = tmp.resolve("pairs.jsonl");
-        Files.writeString(pairsFile, pairs(120, 4));
         assertEquals(0, Main.run("ingest", "--format", "helpsteer2-ratings", "--input", ratingsFile.toString(), "--dataset", "rated",
                 "--dt", DT, "--test-fraction", "0.2", "--warehouse", warehouse));
-        assertEquals(0, Main.run("ingest", "--format", "trl", "--input", pairsFile.toString(), "--dataset", "smiles2",
-                "--dt", DT, "--test-fraction", "0.2", "--warehouse", warehouse));
+        ingestPairs(warehouse, "smiles2", 120, 4, 0.2);
         Path base = TinyModels.gpt2(tmp.resolve("base"), 2);
         String[] common = {"--dt", DT, "--base-model", base.toString(), "--warehouse", warehouse, "--workers", "2",
                 "--batch-size-per-worker", "8", "--averaging-frequency", "2", "--learning-rate", "1e-2", "--checkpoint-every", "0",
@@ -125,10 +127,7 @@ class TrainRmJobTest {
     void headOnlyRoleSwappedModelKeepsItsBaseAndEvalReadsItsLayout() throws IOException {
         SparkSession spark = TestSpark.session();
         String warehouse = tmp.resolve("warehouse").toString();
-        Path input = tmp.resolve("pairs.jsonl");
-        Files.writeString(input, pairs(60, 5));
-        assertEquals(0, Main.run("ingest", "--format", "trl", "--input", input.toString(), "--dataset", "smiles3", "--dt", DT,
-                "--test-fraction", "0.3", "--warehouse", warehouse));
+        ingestPairs(warehouse, "smiles3", 60, 5, 0.3);
         Path base = TinyModels.gpt2(tmp.resolve("base"), 3);
         String[] common = {"--pairs", "smiles3", "--dt", DT, "--base-model", base.toString(), "--warehouse", warehouse,
                 "--workers", "2", "--batch-size-per-worker", "8", "--averaging-frequency", "2", "--learning-rate", "1e-2",
@@ -161,10 +160,7 @@ class TrainRmJobTest {
     void crashedRunResumesFromItsLastCheckpointAndWritesEachRoundOnce() throws IOException {
         SparkSession spark = TestSpark.session();
         String warehouse = tmp.resolve("warehouse").toString();
-        Path input = tmp.resolve("pairs.jsonl");
-        Files.writeString(input, pairs(16, 5));
-        assertEquals(0, Main.run("ingest", "--format", "trl", "--input", input.toString(), "--dataset", "resume_pairs", "--dt", DT,
-                "--test-fraction", "0", "--warehouse", warehouse));
+        ingestPairs(warehouse, "resume_pairs", 16, 5, 0);
         Path base = TinyModels.gpt2(tmp.resolve("base"), 3);
         Path output = tmp.resolve("rm-crashing");
         String[] args = {"train-rm", "--pairs", "resume_pairs", "--dt", DT, "--base-model", base.toString(), "--output", output.toString(),
