@@ -134,7 +134,7 @@ public final class EvalPolicyJob implements Callable<Integer> {
             Dataset<Row> prompts = pairs.groupBy("prompt_id").agg(first("prompt").as("prompt"))
                     .crossJoin(spark.range(samplesPerPrompt).select(col("id").cast(DataTypes.IntegerType).as("sample")));
             GenerateJob.Sampling sampling = new GenerateJob.Sampling(maxNewTokens, temperature, 0, 1.0);
-            Dataset<Row> duels = prompts.mapPartitions(duel(policy, reference, rewardModel, sampling, seed, batchSize),
+            Dataset<Row> duels = prompts.mapPartitions(duel(policy, reference, rewardModel, RewardModelFolder.layout(rewardModel), sampling, seed, batchSize),
                     Encoders.row(DUELS)).cache();
             List<Row> judged = duels.collectAsList();
             long prompted = judged.size();
@@ -181,7 +181,7 @@ public final class EvalPolicyJob implements Callable<Integer> {
         };
     }
 
-    static MapPartitionsFunction<Row, Row> duel(String policy, String reference, String rewardModel,
+    static MapPartitionsFunction<Row, Row> duel(String policy, String reference, String rewardModel, RewardLayout judgeLayout,
                                                GenerateJob.Sampling sampling, long seed, int batchSize) {
         return rows -> {
             CausalLM policyLm = ExecutorModels.replica(policy);
@@ -189,7 +189,6 @@ public final class EvalPolicyJob implements Callable<Integer> {
             RewardModel judge = RewardModelFolder.load(rewardModel, DataType.FLOAT);
             ChatEncoder encoder = TrainRmJob.encoder(policy);
             ChatEncoder judgeEncoder = TrainRmJob.encoder(rewardModel);
-            RewardLayout judgeLayout = RewardModelFolder.layout(rewardModel);
             GenerationConfig config = sampling.config().withStopTokens(encoder.tokenizer().eosId()).withPadId(encoder.tokenizer().padId());
             List<Row> out = new ArrayList<>();
             for (List<Row> batch : Batches.of(rows, batchSize)) {

@@ -82,11 +82,11 @@ public final class EvalRmJob implements Callable<Integer> {
         Warehouse warehouse = warehouseOption.open("alignspark eval-rm " + output);
         SparkSession spark = warehouse.spark();
         String model = modelId == null ? new org.apache.hadoop.fs.Path(rewardModel).getName() : modelId;
-        RewardLayout layout = RewardModelFolder.layout(rewardModel);   // a broken reward_layout.json fails here, not in a task
+        RewardLayout layout = RewardModelFolder.layout(rewardModel);   // read once here: a broken file fails before any task
 
         Dataset<Row> pairs = warehouse.partition(pairsTable, dt, split);
         Dataset<Row> rewards = pairs.select("pair_id", "prompt_id", "prompt", "chosen", "rejected")
-                .mapPartitions(score(rewardModel, batchSize), Encoders.row(REWARDS))
+                .mapPartitions(score(rewardModel, layout, batchSize), Encoders.row(REWARDS))
                 .withColumn("reward_model", lit(model)).cache();
         long n = rewards.count();
         warehouse.overwritePartition(rewards, output, dt, n == 0);
@@ -112,11 +112,10 @@ public final class EvalRmJob implements Callable<Integer> {
     }
 
     /** Rewards of each pair's chosen and rejected conversations, a batch of pairs per forward pass. */
-    static MapPartitionsFunction<Row, Row> score(String rewardModel, int batchSize) {
+    static MapPartitionsFunction<Row, Row> score(String rewardModel, RewardLayout layout, int batchSize) {
         return rows -> {
             RewardModel model = RewardModelFolder.load(rewardModel, DataType.FLOAT);
             ChatEncoder encoder = TrainRmJob.encoder(rewardModel);
-            RewardLayout layout = RewardModelFolder.layout(rewardModel);
             int pad = encoder.tokenizer().padId();
             List<Row> out = new ArrayList<>();
             for (List<Row> batch : Batches.of(rows, batchSize)) {

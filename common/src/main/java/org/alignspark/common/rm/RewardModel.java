@@ -16,7 +16,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@code score.weight} [K, d], no bias). K = 1 is a Bradley–Terry reward model; K > 1 regresses K attributes
  * (SteerLM / HelpSteer2 regression).
  * <p>
- * {@link #headOnly} trains W alone on the LM's frozen features: the linear probe of LP-FT (Kumar et al., "Fine-Tuning
+ * Built head-only ({@link #RewardModel(CausalLM, INDArray, boolean)}), it trains W alone on the LM's frozen features: the linear probe of LP-FT (Kumar et al., "Fine-Tuning
  * can Distort Pretrained Features and Underperform Out-of-Distribution", ICLR 2022), which keeps features that full
  * fine-tuning on a few prompts would bend to those prompts.
  */
@@ -53,10 +53,6 @@ public final class RewardModel implements TrainableModel {
         }
         parameters.put(HEAD, this.head);
         gradients.put(HEAD, headGradient);
-    }
-
-    public boolean isHeadOnly() {
-        return headOnly;
     }
 
     /** A fresh LM with GPT-2's initialisation and a one-output head drawn from N(0, 1/d). */
@@ -127,7 +123,7 @@ public final class RewardModel implements TrainableModel {
 
     /**
      * Accumulates gradients of a loss whose derivative by the scores of the last forward is {@code dScores} [B, K]; into
-     * the head alone when {@link #isHeadOnly}.
+     * the head alone when the model was built head-only.
      */
     public void backward(INDArray dScores) {
         int b = (int) dScores.size(0);
