@@ -34,7 +34,7 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.row_number;
 
 /**
- * {@code ches}: the CHES and length-normalized CHES scores of "Unintentional Unalignment" (Razin et al.; spec-data-side
+ * {@code ches}: the CHES and length-normalized CHES scores of "Unintentional Unalignment" (Razin et al.; docs/spec-data-side.md
  * §2) for every pair — how similar the model's hidden representations of chosen and rejected are, the predictor of
  * likelihood displacement under DPO — and the paper's filtering: keep the lowest-scoring fraction, drop the highest,
  * or cap the score. Removed pairs go to {@code <output>_ches_removed} with their scores; none vanish.

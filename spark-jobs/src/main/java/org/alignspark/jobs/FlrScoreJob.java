@@ -52,7 +52,7 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.explode;
 
 /**
- * {@code flr-score}: Follow-up Likelihood as Reward (Zhang et al., arXiv 2409.13948; spec-data-side §1). For each
+ * {@code flr-score}: Follow-up Likelihood as Reward (Zhang et al., arXiv 2409.13948; docs/spec-data-side.md §1). For each
  * response y to prompt x, the scorer LM reads the conversation and each follow-up f the user might say next;
  * l(f | x, y) is the token-mean log-prob of f's tokens (end of turn included by default), and
  * FLR = mean over positive follow-ups − mean over negative ones, overall and per category. The paper's exact

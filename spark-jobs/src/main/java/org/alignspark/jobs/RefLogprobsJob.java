@@ -40,7 +40,7 @@ import static org.apache.spark.sql.functions.xxhash64;
 
 /**
  * {@code ref-logprobs}: the frozen reference model's summed log-probs, computed once and stored next to the rows so
- * policy training never holds the reference model (DESIGN.md decision 5). The input's shape picks what is added:
+ * policy training never holds the reference model (docs/design.md decision 5). The input's shape picks what is added:
  * <ul>
  *   <li>PreferencePair: {@code ref_logp_chosen}, {@code ref_logp_rejected}, {@code chosen_tokens}, {@code rejected_tokens};</li>
  *   <li>BinaryFeedback: {@code ref_logp}, {@code completion_tokens}, and for KTO's KL reference point a mismatched

@@ -29,7 +29,7 @@ import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
 /**
- * {@code reward-transform}: the LSC transform of "Transforming and Combining Rewards" (Wang et al. 2024, spec-objectives
+ * {@code reward-transform}: the LSC transform of "Transforming and Combining Rewards" (Wang et al. 2024, docs/spec-objectives.md
  * §4) over reward tables. For each reward model k and prompt x, r_ref,k(x) is a quantile of the rewards of the
  * reference policy's samples for x; each response gets u_k = log σ(r_k − r_ref,k(x)), and responses scored by every
  * reward model get u = Σ_k u_k (the "logical AND" combination).

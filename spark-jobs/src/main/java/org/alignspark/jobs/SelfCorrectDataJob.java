@@ -33,7 +33,7 @@ import static org.apache.spark.sql.functions.col;
 
 /**
  * {@code self-correct-data}: SFT data from self-correction traces in the formats of Confidence v.s. Critique
- * (Yang et al. arXiv 2412.19513, spec-data-side §3c). CLT (confidence-level tuning): a trace whose first attempt is
+ * (Yang et al. arXiv 2412.19513, docs/spec-data-side.md §3c). CLT (confidence-level tuning): a trace whose first attempt is
  * correct; CST (critique-score tuning): one whose first attempt is wrong. Either becomes the Dialogue
  * {@code user: question / assistant: first attempt / user: correction instruction / assistant: the correct answer}, the
  * loss on the last turn only (train-sft reads Dialogue tables that way). The paper builds these from (question, gold)

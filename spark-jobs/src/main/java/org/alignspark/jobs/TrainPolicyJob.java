@@ -55,7 +55,7 @@ import static org.apache.spark.sql.functions.xxhash64;
 /**
  * {@code train-policy}: preference optimization of a policy by parameter averaging, on a table that carries the
  * reference model's log-probs (from {@code ref-logprobs}), so the reference model is never held in training. Losses
- * (spec-objectives): the DPO family of §1 as TRL implements it — sigmoid (DPO; cDPO with label smoothing), robust,
+ * (docs/spec-objectives.md): the DPO family of §1 as TRL implements it — sigmoid (DPO; cDPO with label smoothing), robust,
  * hinge, IPO, and RPO's NLL term — on pairs; KTO (§2) and BCO (§3, optional density-ratio weights) on binary feedback;
  * list ranking (§5, TPO's list objective) on ranked responses.
  */

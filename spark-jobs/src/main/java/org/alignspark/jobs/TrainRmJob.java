@@ -49,7 +49,7 @@ import static org.apache.spark.sql.functions.col;
 
 /**
  * {@code train-rm}: a reward model — the base LM plus a scalar head on its last hidden state — trained on the train
- * split of a pair table with a Bradley–Terry loss (spec-objectives §7, spec-data-side §5a), by parameter averaging.
+ * split of a pair table with a Bradley–Terry loss (docs/spec-objectives.md §7, docs/spec-data-side.md §5a), by parameter averaging.
  * Pairs longer than {@code --max-length} tokens are left out and recorded in {@code train_rm_quarantine}. The layout
  * the model reads ({@code --template}) is saved with each checkpoint, and eval-rm and eval-policy read it from there;
  * {@code --head-only} trains the head on the base model's frozen features.

@@ -38,7 +38,7 @@ import picocli.CommandLine.Option;
 import static org.apache.spark.sql.functions.first;
 
 /**
- * {@code train-score}: SCoRe (Kumar et al. arXiv 2409.12917, spec-data-side §4) on the parameter-averaging engine.
+ * {@code train-score}: SCoRe (Kumar et al. arXiv 2409.12917, docs/spec-data-side.md §4) on the parameter-averaging engine.
  * Stage I maximizes the second attempt's reward with a β₂ KL keeping the first attempt near the base model; Stage II,
  * from Stage I's weights, maximizes both attempts' rewards with a β₁ KL and the bonus α·(r(y₂) − r(y₁)) on attempt 2.
  * Both are on-policy REINFORCE with a per-prompt baseline ({@link ScoreObjective}): every minibatch draws its

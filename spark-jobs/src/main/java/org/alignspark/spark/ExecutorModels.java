@@ -7,7 +7,7 @@ import org.alignspark.common.lm.CausalLM;
 import org.alignspark.common.lm.checkpoint.HfCheckpoint;
 
 /**
- * Frozen models loaded once per executor JVM, keyed by their folder (DESIGN.md decision 3); each task gets a replica
+ * Frozen models loaded once per executor JVM, keyed by their folder (docs/design.md decision 3); each task gets a replica
  * that shares the weights and owns its activation buffers.
  */
 public final class ExecutorModels {

@@ -11,7 +11,7 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * One job run's row counts, appended to the {@code job_runs} table: every job accounts for its input as
- * {@code rows_in = rows_out + rows_quarantined + duplicates + ties} (DESIGN.md decision 2).
+ * {@code rows_in = rows_out + rows_quarantined + duplicates + ties} (docs/design.md decision 2).
  */
 public record RunRecord(String runId, String job, String table, String dt, long rowsIn, long rowsOut,
                         long rowsQuarantined, long duplicates, long ties, Instant startedAt, Instant finishedAt) {

@@ -12,7 +12,7 @@ public final class SparkSessions {
      */
     public static SparkSession getOrCreate(String appName) {
         SparkSession.Builder builder = SparkSession.builder().appName(appName)
-                // Re-running a date replaces that date's partition only (DESIGN.md decision 1).
+                // Re-running a date replaces that date's partition only (docs/design.md decision 1).
                 .config("spark.sql.sources.partitionOverwriteMode", "dynamic")
                 // dt stays a string, as Hive and Airflow's {{ ds }} have it, not an inferred date.
                 .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false")

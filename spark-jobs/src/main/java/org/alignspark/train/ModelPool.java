@@ -8,7 +8,7 @@ import java.util.function.Supplier;
 
 /**
  * Model instances kept per executor JVM and run, so a model's buffers are allocated once, not every round
- * (DESIGN.md decision 3). A task borrows an instance for its round and gives it back; concurrent tasks get their own.
+ * (docs/design.md decision 3). A task borrows an instance for its round and gives it back; concurrent tasks get their own.
  */
 final class ModelPool {
     private static final Map<String, Queue<Object>> POOLS = new ConcurrentHashMap<>();

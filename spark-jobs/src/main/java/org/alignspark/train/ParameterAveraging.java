@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
 import scala.Tuple2;
 
 /**
- * Parameter-averaged training on Spark core (DESIGN.md decision 5; the algorithm of DL4J's
+ * Parameter-averaged training on Spark core (docs/design.md decision 5; the algorithm of DL4J's
  * ParameterAveragingTrainingMaster). One round: broadcast parameters and optimizer state → every partition fits its
  * copy of the model on its next {@code averagingFrequency} minibatches → treeAggregate of parameters, optimizer state,
  * losses and counts → the driver averages over the workers that trained, logs, checkpoints and goes on.

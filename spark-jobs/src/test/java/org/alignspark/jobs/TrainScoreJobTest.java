@@ -31,7 +31,7 @@ class TrainScoreJobTest {
      * byte-level GPT-2 trained from scratch by train-sft on the simulated policy's dialogues for all questions (the
      * base "knows" the task, as a pretrained model would): attempt 1 right half the time, attempt 2 fixing a wrong
      * attempt 20% of the time and breaking a right one 60% of the time, so its Δ(t1, t2) is negative like SCoRe's
-     * base models' (spec-data-side §4e). train-score (Stage I, then Stage II with α = 10) trains on the train split;
+     * base models' (docs/spec-data-side.md §4e). train-score (Stage I, then Stage II with α = 10) trains on the train split;
      * self-correct-eval samples the held-out test questions before and after, with the same seeds.
      * <p>
      * The comparison is paired by question: d_q = Δ_after(q) − Δ_base(q) over the held-out questions, and the mean of

@@ -5,7 +5,7 @@ import java.util.Arrays;
 /**
  * Normalised discounted cumulative gain of a scored list against graded labels (Järvelin &amp; Kekäläinen 2002),
  * with the LambdaRank gain 2^ψ − 1 and discount log₂(1 + rank): the ranking metric the spec adds for list
- * objectives (spec-objectives §5d). Ties in the scores are broken by index. Meant for graded labels ≥ 0
+ * objectives (docs/spec-objectives.md §5d). Ties in the scores are broken by index. Meant for graded labels ≥ 0
  * (ranks, Likert grades); negative labels give negative gains.
  */
 public final class Ndcg {

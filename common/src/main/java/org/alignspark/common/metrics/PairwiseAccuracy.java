@@ -1,7 +1,7 @@
 package org.alignspark.common.metrics;
 
 /**
- * Pairwise preference accuracy as RewardBench scores it (allenai/reward-bench, spec-objectives §7d):
+ * Pairwise preference accuracy as RewardBench scores it (allenai/reward-bench, docs/spec-objectives.md §7d):
  * a pair counts as correct only if score(chosen) &gt; score(rejected), strictly; ties and NaN scores count as wrong.
  */
 public final class PairwiseAccuracy {

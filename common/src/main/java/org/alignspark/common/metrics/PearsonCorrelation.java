@@ -2,7 +2,7 @@ package org.alignspark.common.metrics;
 
 /**
  * Pearson's product-moment correlation r = Σ(x−x̄)(y−ȳ) / √(Σ(x−x̄)² Σ(y−ȳ)²), the rating-benchmark metric
- * of the FLR paper (spec-data-side §1b step 2). NaN when either side is constant or there are fewer than 2 points.
+ * of the FLR paper (docs/spec-data-side.md §1b step 2). NaN when either side is constant or there are fewer than 2 points.
  */
 public final class PearsonCorrelation {
     private PearsonCorrelation() {

@@ -3,11 +3,11 @@ package org.alignspark.common.metrics;
 /**
  * Two-attempt self-correction metrics.
  * <ul>
- *   <li>SCoRe (Kumar et al. arXiv 2409.12917 §5, spec-data-side §4d): Accuracy@t1, Accuracy@t2,
+ *   <li>SCoRe (Kumar et al. arXiv 2409.12917 §5, docs/spec-data-side.md §4d): Accuracy@t1, Accuracy@t2,
  *       Δ(t1,t2) = Acc@t2 − Acc@t1, Δ^{i→c} and Δ^{c→i} as fractions of <em>all</em> problems, so
  *       Δ = Δ^{i→c} − Δ^{c→i}.</li>
  *   <li>Confidence vs Critique (Yang et al. arXiv 2412.19513, official code {@code analysis_sampling.py},
- *       spec-data-side §3a): CL = P(correct₂ | correct₁), CS = P(correct₂ | wrong₁),
+ *       docs/spec-data-side.md §3a): CL = P(correct₂ | correct₁), CS = P(correct₂ | wrong₁),
  *       RSS = (Acc2 − Acc1²) / (2·Acc1·(1 − Acc1)), undefined (NaN) at Acc1 ∈ {0, 1}; RSS = 0.5 ⇔ Acc2 = Acc1.</li>
  * </ul>
  * Counts are kept so that every proportion carries its 95% Wilson score interval ({@link Proportion#wilson95()}).

@@ -1,7 +1,7 @@
 package org.alignspark.common.objectives;
 
 /**
- * TPO's adaptive step reward (Liao et al. arXiv 2410.12854; spec-objectives §5a). The paper's equations were
+ * TPO's adaptive step reward (Liao et al. arXiv 2410.12854; docs/spec-objectives.md §5a). The paper's equations were
  * NOT found; this is the weighting read in the official code ({@code MrBlankness/TPO/loss.py}), the spec's
  * stated reading: for response n of a list whose row 0 is the best-labelled (top) response, and reasoning steps
  * k = 1..K (K = the fewest steps of any response in the list),

@@ -6,7 +6,7 @@ import java.util.Map;
 
 /**
  * Binary Classifier Optimization (Jung et al. arXiv 2404.04656; TRL {@code trl/experimental/bco/bco_trainer.py},
- * spec-objectives §3). The implicit reward r = β (logp_θ(y|x) − logp_ref(y|x)) is a classifier logit, shifted by δ,
+ * docs/spec-objectives.md §3). The implicit reward r = β (logp_θ(y|x) − logp_ref(y|x)) is a classifier logit, shifted by δ,
  * the running mean of all implicit rewards ({@link RunningMoments}), detached:
  * desirable −log σ(r − δ), undesirable −log σ(−(r − δ)), each undesirable example optionally weighted by its
  * prompt density ratio ({@link DensityRatioClassifier}, "underlying distribution matching"); batch loss = mean.

@@ -5,7 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Bradley–Terry reward-model losses over a batch of pairs (spec-objectives §7, spec-data-side §5a).
+ * Bradley–Terry reward-model losses over a batch of pairs (docs/spec-objectives.md §7, docs/spec-data-side.md §5a).
  * <ul>
  *   <li>{@link Form#STANDARD}: {@code -log σ(r_c − r_r)} (TRL RewardTrainer.compute_loss without a margin column).</li>
  *   <li>{@link Form#MARGIN}: {@code -log σ(r_c − r_r − m)} (Llama-2, arXiv 2307.09288 §3.2.2; TRL's {@code margin} column).</li>

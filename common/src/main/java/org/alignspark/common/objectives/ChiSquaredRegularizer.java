@@ -4,7 +4,7 @@ import java.util.Map;
 
 /**
  * Sequence-level χ² occupancy-measure regulariser for RLHF, as coded in "Correlated Proxies" (Laidlaw, Singhal,
- * Dragan; arXiv 2403.03185; {@code cassidylaidlaw/llm_optimization} {@code modeling.py}, spec-objectives §6a).
+ * Dragan; arXiv 2403.03185; {@code cassidylaidlaw/llm_optimization} {@code modeling.py}, docs/spec-objectives.md §6a).
  * From each sampled response's log-ratio L_i = Σ_t (log π_θ(y_t) − log π_ref(y_t)):
  * r − 1 = expm1(L), 1/r − 1 = expm1(−L) (each continued linearly beyond |L| = 10 to stay finite),
  * χ̂² = mean_i[(r − 1) + (1/r − 1)] (the 1/r − 1 term has zero mean under π: a control variate),

@@ -4,7 +4,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 
 /**
- * BCO's underlying-distribution-matching classifier (spec-objectives §3a; TRL {@code bco_trainer.py} fits
+ * BCO's underlying-distribution-matching classifier (docs/spec-objectives.md §3a; TRL {@code bco_trainer.py} fits
  * sklearn {@code LogisticRegression(class_weight="balanced")} once, on embeddings of sampled desirable (label 1)
  * and undesirable (label 0) prompts). p(x) = P(desirable | embed(prompt)); the weight of an undesirable example is
  * the clipped density ratio {@code clamp(p/(1 − p + 1e−8), min, max)}.

@@ -5,7 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The DPO family as HuggingFace TRL implements it (spec-objectives §1; TRL {@code dpo_trainer.py::dpo_loss}, v0.24,
+ * The DPO family as HuggingFace TRL implements it (docs/spec-objectives.md §1; TRL {@code dpo_trainer.py::dpo_loss}, v0.24,
  * and {@code _compute_loss}, v1.x). With log-ratios lr_c = logp_θ(y_c) − logp_ref(y_c), lr_r likewise,
  * Δ = lr_c − lr_r and z = βΔ, the per-pair loss is
  * <ul>
@@ -167,7 +167,7 @@ public final class DpoLoss {
     }
 
     /**
-     * TRL's logged DPO metrics (spec-objectives §1d): implicit rewards β·lr (plain log-ratio, whatever the loss
+     * TRL's logged DPO metrics (docs/spec-objectives.md §1d): implicit rewards β·lr (plain log-ratio, whatever the loss
      * type), accuracies with strict &gt;, margins, mean summed logps; plus {@code nll_loss} with RPO and the
      * likelihood-displacement share (not a TRL key, see {@link TrlMetricNames#CHOSEN_LOGPS_BELOW_REFERENCE}).
      */

@@ -6,7 +6,7 @@ import java.util.Map;
 
 /**
  * Kahneman–Tversky Optimization as TRL's KTOTrainer computes it (Ethayarajh et al. arXiv 2402.01306 Eq. 7;
- * spec-objectives §2). With lr = logp_θ(y|x) − logp_ref(y|x) and the reference point
+ * docs/spec-objectives.md §2). With lr = logp_θ(y|x) − logp_ref(y|x) and the reference point
  * z₀ = max(0, mean_i [logp_θ(y'_i|x_i) − logp_ref(y'_i|x_i)]) over mismatched pairs (x_i, y'_i) of the same
  * minibatch — detached, so it carries no gradient — the per-example loss is
  * <ul>

@@ -7,11 +7,11 @@ import org.alignspark.common.metrics.Ndcg;
 
 /**
  * Preference-list ranking over the K responses of one prompt, TPO's alignment objective (Liao et al. ICLR 2025,
- * arXiv 2410.12854; spec-objectives §5). Each response n has a policy-side score s_n (its log-ratio
+ * arXiv 2410.12854; docs/spec-objectives.md §5). Each response n has a policy-side score s_n (its log-ratio
  * logp_θ − logp_ref, or TPO's step-weighted score, {@link AdaptiveStepScore}) and a label ψ_n (reward or rank,
  * larger is better); β scales the scores inside the pairwise σ, as in LiPO.
  * <p>
- * The paper's exact equations were NOT found (spec §5a [NOT FOUND]); both weightings below are the spec's
+ * The paper's exact equations were NOT found (docs/spec-objectives.md §5a [NOT FOUND]); both weightings below are the spec's
  * stated readings, not verified against the paper:
  * <ul>
  *   <li>{@link Weighting#UNIFORM} — stated reading of the spec's "intended design" (§5b step 4): mean over the

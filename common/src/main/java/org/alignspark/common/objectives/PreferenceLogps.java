@@ -2,8 +2,8 @@ package org.alignspark.common.objectives;
 
 /**
  * Per-pair sequence log-probabilities for a batch of B preference pairs, as DPO-family losses consume them.
- * Every logp is the SUM over completion tokens of log π(y_t | x, y_&lt;t) (TRL's convention, spec-objectives §1);
- * reference log-probs are precomputed and frozen (DESIGN decision 5).
+ * Every logp is the SUM over completion tokens of log π(y_t | x, y_&lt;t) (TRL's convention, docs/spec-objectives.md §1);
+ * reference log-probs are precomputed and frozen (docs/design.md decision 5).
  *
  * @param policyChosen    log π_θ(y_c|x), [B]
  * @param policyRejected  log π_θ(y_r|x), [B]

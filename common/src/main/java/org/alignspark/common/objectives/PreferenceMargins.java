@@ -5,9 +5,9 @@ import java.util.Optional;
 /**
  * Where the margin m of a margin or scaled Bradley–Terry loss comes from.
  * <ul>
- *   <li>Llama-2 (Touvron et al. arXiv 2307.09288 §3.2.2 via a third-party walk-through, spec-objectives §7a):
+ *   <li>Llama-2 (Touvron et al. arXiv 2307.09288 §3.2.2 via a third-party walk-through, docs/spec-objectives.md §7a):
  *       a discrete margin per annotated preference level, "small" (1, 2/3, 1/3, 0) or "large" (3, 2, 1, 0).</li>
- *   <li>HelpSteer2-Preference (arXiv 2410.01257, spec-data-side §5b): strength s ∈ {−3..3}; s &lt; 0 means response 1
+ *   <li>HelpSteer2-Preference (arXiv 2410.01257, docs/spec-data-side.md §5b): strength s ∈ {−3..3}; s &lt; 0 means response 1
  *       is preferred, m = |s|; s = 0 (no preference) and −100 (neither valid) are not BT pairs.</li>
  * </ul>
  */

@@ -5,7 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * SteerLM-style regression reward model (spec-data-side §5a, HelpSteer2-Preference arXiv 2410.01257):
+ * SteerLM-style regression reward model (docs/spec-data-side.md §5a, HelpSteer2-Preference arXiv 2410.01257):
  * a linear head predicts K attribute scores (helpfulness, correctness, coherence, complexity, verbosity, each 0–4),
  * trained with mean squared error to the gold ratings. The mean runs over all B·K entries, as
  * {@code torch.nn.MSELoss(reduction="mean")} does; K = 1 is the "helpfulness-only" variant.

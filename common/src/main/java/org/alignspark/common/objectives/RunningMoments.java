@@ -2,7 +2,7 @@ package org.alignspark.common.objectives;
 
 /**
  * Count-weighted running mean and variance of every implicit reward seen in training: BCO's reward shift δ is
- * its mean (TRL {@code trl/experimental/bco/bco_trainer.py::RunningMoments}, spec-objectives §3a). Mutable: one
+ * its mean (TRL {@code trl/experimental/bco/bco_trainer.py::RunningMoments}, docs/spec-objectives.md §3a). Mutable: one
  * instance lives for the whole run and is saved with checkpoints (TRL writes {@code running.json}).
  * In a distributed step, {@link #update} takes the batch gathered across workers, as TRL gathers across ranks.
  */

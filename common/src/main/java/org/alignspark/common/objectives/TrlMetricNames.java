@@ -1,6 +1,6 @@
 package org.alignspark.common.objectives;
 
-/** The metric keys TRL's trainers log, so tables and dashboards read the same as TRL's (spec-objectives §1d, §2d, §3d, §7d). */
+/** The metric keys TRL's trainers log, so tables and dashboards read the same as TRL's (docs/spec-objectives.md §1d, §2d, §3d, §7d). */
 public final class TrlMetricNames {
     private TrlMetricNames() {
     }

@@ -14,7 +14,7 @@ import org.alignspark.common.train.BatchResult;
 import org.alignspark.common.train.Objective;
 
 /**
- * BCO (common's {@link BcoLoss}, spec-objectives §3) on a causal LM over binary-feedback examples, with the reward shift
+ * BCO (common's {@link BcoLoss}, docs/spec-objectives.md §3) on a causal LM over binary-feedback examples, with the reward shift
  * δ = running mean of every implicit reward seen, and optionally each undesirable example weighted by its prompt's
  * clipped density ratio (UDM; the weight is computed once per example before training, see
  * {@link FeedbackExample#densityRatioWeight()}).

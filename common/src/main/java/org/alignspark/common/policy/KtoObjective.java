@@ -12,7 +12,7 @@ import org.alignspark.common.train.BatchResult;
 import org.alignspark.common.train.Objective;
 
 /**
- * KTO (common's {@link KtoLoss}, spec-objectives §2) on a causal LM over binary-feedback examples. Per minibatch:
+ * KTO (common's {@link KtoLoss}, docs/spec-objectives.md §2) on a causal LM over binary-feedback examples. Per minibatch:
  * <ol>
  *   <li>a forward pass, without backward, over the examples' mismatched rows (prompt_i, y'_i) → log π_θ(y'_i|x_i), and
  *       with the stored log π_ref(y'_i|x_i) the reference point z₀ = max(0, mean(policy − reference)), detached

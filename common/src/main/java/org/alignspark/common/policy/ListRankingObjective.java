@@ -11,7 +11,7 @@ import org.alignspark.common.train.BatchResult;
 import org.alignspark.common.train.Objective;
 
 /**
- * Preference-list ranking (TPO's list objective; common's {@link ListRankingLoss}, spec-objectives §5) on a causal LM:
+ * Preference-list ranking (TPO's list objective; common's {@link ListRankingLoss}, docs/spec-objectives.md §5) on a causal LM:
  * every response of every list in the minibatch is scored in one forward pass, each response's score is its summed
  * log-ratio s = log π_θ(y|x) − log π_ref(y|x), and the loss's gradient by each score flows back through the model.
  * TPO's adaptive step reward (step-weighted scores from hidden states) is not used here: responses are scored whole.

@@ -2,7 +2,7 @@ package org.alignspark.common.rewards;
 
 /**
  * Mining a preference pair from K scored responses to one prompt: chosen = the highest score, rejected = the lowest,
- * kept only if the gap reaches a minimum margin. The FLR paper's mining rule was NOT found (spec-data-side §1b
+ * kept only if the gap reaches a minimum margin. The FLR paper's mining rule was NOT found (docs/spec-data-side.md §1b
  * step 4 [N/F]); this is the spec's [OURS] "natural reading", as issue 5 states it. Every prompt gets an
  * {@link Outcome}, so prompts that yield no pair are counted, not lost. Among equal scores the first index wins.
  * <p>

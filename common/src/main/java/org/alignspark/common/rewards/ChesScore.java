@@ -2,7 +2,7 @@ package org.alignspark.common.rewards;
 
 /**
  * Centered hidden-embedding similarity, the likelihood-displacement predictor of "Unintentional Unalignment"
- * (Razin et al. ICLR 2025, arXiv 2410.08847; spec-data-side §2a):
+ * (Razin et al. ICLR 2025, arXiv 2410.08847; docs/spec-data-side.md §2a):
  * CHES_x(y+, y−) = ⟨S+, S−⟩ − ‖S+‖² (Def. 2), with S = Σ_{k=1..|y|} h_{x,y&lt;k} the sum of the final-layer hidden
  * states at the positions that predict the response tokens (the first is the last prompt token's state), and
  * LN-CHES_x(y+, y−) = ⟨S+, S−⟩/(|y+||y−|) − ‖S+‖²/|y+|² (Def. 3), i.e. with means instead of sums.

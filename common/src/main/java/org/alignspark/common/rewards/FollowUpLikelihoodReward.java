@@ -9,8 +9,8 @@ import org.alignspark.common.tokenizer.Message;
 
 /**
  * The follow-up likelihood reward of "Aligning Language Models Using Follow-up Likelihood as Reward Signal"
- * (Zhang et al. AAAI 2025, arXiv 2409.13948; spec-data-side §1). The paper's aggregation formula was NOT found
- * (spec §1a [N/F]); this implements the spec's [OURS] reading, as issue 5 states it:
+ * (Zhang et al. AAAI 2025, arXiv 2409.13948; docs/spec-data-side.md §1). The paper's aggregation formula was NOT found
+ * (docs/spec-data-side.md §1a [N/F]); this implements the spec's [OURS] reading, as issue 5 states it:
  * l(f | x, y) = token-mean log-prob of the follow-up f's tokens under the scorer LM given the conversation (x, y),
  * FLR(x, y) = mean_{f ∈ F+} l(f|x,y) − mean_{f ∈ F−} l(f|x,y).
  * Whether the end-of-turn token is scored is the caller's choice: it is included iff its log-prob is in the array.
@@ -25,11 +25,11 @@ public final class FollowUpLikelihoodReward {
 
     public enum Aggregation { POOLED, CATEGORY_MEAN }
 
-    /** The opening user turn of the released code's role-swapped template (run_llama3_ft.py; spec-data-side §1a). */
+    /** The opening user turn of the released code's role-swapped template (run_llama3_ft.py; docs/spec-data-side.md §1a). */
     public static final String FEEDBACK_REQUEST = "Please ask me a question and provide feedback to my answer.";
 
     /**
-     * The conversation a scorer fine-tuned on feedback reads (spec-data-side §1a, "Conversation template", from the
+     * The conversation a scorer fine-tuned on feedback reads (docs/spec-data-side.md §1a, "Conversation template", from the
      * released run_llama3_ft.py): roles swapped behind an opening request, only the last prompt turn kept,
      * {@code user: request / assistant: x / user: y}; the follow-up f is then the assistant's turn.
      */
@@ -111,7 +111,7 @@ public final class FollowUpLikelihoodReward {
     }
 
     /**
-     * The score the released code computes per follow-up ({@code e0397123/FLR get_outputs_withprobs}, spec §1a):
+     * The score the released code computes per follow-up ({@code e0397123/FLR get_outputs_withprobs}, docs/spec-data-side.md §1a):
      * the raw logits of ONE position averaged over the bag of the follow-up's vocabulary ids (BOS included).
      * Not a log-likelihood; kept only to compare with the authors' demo outputs.
      *

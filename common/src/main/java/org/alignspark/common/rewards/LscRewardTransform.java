@@ -5,11 +5,11 @@ import org.alignspark.common.objectives.Sigmoid;
 
 /**
  * The log-sigmoid-centred ("LSC") reward transform of "Transforming and Combining Rewards for Aligning Large
- * Language Models" (Wang et al. ICML 2024, arXiv 2402.00742; spec-objectives §4):
+ * Language Models" (Wang et al. ICML 2024, arXiv 2402.00742; docs/spec-objectives.md §4):
  * u(x, y) = log σ(r(x, y) − r_ref(x)), and for K reward models combined as a logical AND,
  * u_total = Σ_k log σ(r_k(x, y) − r_ref,k(x)).
  * <p>
- * How the paper picks r_ref(x) was NOT found (spec §4a [NOT FOUND]); the two {@link ReferenceRule}s are stated
+ * How the paper picks r_ref(x) was NOT found (docs/spec-objectives.md §4a [NOT FOUND]); the two {@link ReferenceRule}s are stated
  * readings: a quantile of the rewards R_x of base-policy samples for the same prompt.
  */
 public final class LscRewardTransform {

@@ -11,7 +11,7 @@ import org.alignspark.common.train.BatchResult;
 import org.alignspark.common.train.Objective;
 
 /**
- * Reward-model training on pairs with a Bradley–Terry loss (standard, margin or scaled; spec-objectives §7): chosen
+ * Reward-model training on pairs with a Bradley–Terry loss (standard, margin or scaled; docs/spec-objectives.md §7): chosen
  * and rejected sequences of a minibatch go through the model as one right-padded batch.
  */
 public final class PairwiseRewardObjective implements Objective<RewardPair, RewardModel> {

@@ -12,7 +12,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * SteerLM / HelpSteer2 regression reward modelling (spec-data-side §5a): a K-output head regressed onto K attribute
+ * SteerLM / HelpSteer2 regression reward modelling (docs/spec-data-side.md §5a): a K-output head regressed onto K attribute
  * ratings with mean squared error. With K = 1 (helpfulness only) the result initialises a Bradley–Terry model.
  */
 public final class RegressionRewardObjective implements Objective<RatedSequence, RewardModel> {

@@ -8,7 +8,7 @@ import org.alignspark.common.tokenizer.Message;
 
 /**
  * The user turn between a first and a second attempt. The default is SCoRe's self-correction instruction (Kumar et
- * al. arXiv 2409.12917 App. C, spec-data-side §4c) without its MATH-specific answer-format sentence: it does not say
+ * al. arXiv 2409.12917 App. C, docs/spec-data-side.md §4c) without its MATH-specific answer-format sentence: it does not say
  * whether the first attempt was right. {@link #REASK} is Confidence v.s. Critique's protocol (§3b): the question is
  * asked again.
  *
@@ -49,7 +49,7 @@ public record CorrectionInstruction(String text, boolean reask) implements Seria
         throw new IllegalArgumentException("reask needs a prompt with a user turn");
     }
 
-    /** The second attempt's context x₂ = x₁, y₁, instruction (spec-data-side §4a). */
+    /** The second attempt's context x₂ = x₁, y₁, instruction (docs/spec-data-side.md §4a). */
     public List<Message> secondTurnPrompt(List<Message> prompt, String firstAttempt) {
         List<Message> turns = new ArrayList<>(prompt);
         turns.add(new Message("assistant", firstAttempt));

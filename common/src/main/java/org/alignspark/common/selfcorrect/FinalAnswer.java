@@ -6,7 +6,7 @@ import java.util.regex.Pattern;
 
 /**
  * The final answer of a response, as the verifiers compare it. The answer follows the last "answer is" / "answer:"
- * marker (SCoRe's MATH format "Final Answer: The final answer is $answer$. I hope it is correct.", spec-data-side §4c,
+ * marker (SCoRe's MATH format "Final Answer: The final answer is $answer$. I hope it is correct.", docs/spec-data-side.md §4c,
  * and the demo world's "The answer is 12."); without a marker it is the response's last non-empty line.
  */
 public final class FinalAnswer {

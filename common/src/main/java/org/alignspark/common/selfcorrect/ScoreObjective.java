@@ -22,7 +22,7 @@ import org.alignspark.common.train.Objective;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * One SCoRe stage (Kumar et al. arXiv 2409.12917 §4, spec-data-side §4) as an on-policy objective: for every prompt of
+ * One SCoRe stage (Kumar et al. arXiv 2409.12917 §4, docs/spec-data-side.md §4) as an on-policy objective: for every prompt of
  * the minibatch it draws G two-attempt rollouts from the model being trained (x₁ → y₁, then x₂ = x₁, y₁, instruction
  * → y₂), judges both attempts with the verifier, and takes the REINFORCE step
  * L = −(1/(B·G)) Σ_rollouts Σ_turns A_turn · log π(y_turn | x_turn), with the returns and leave-one-out advantages of

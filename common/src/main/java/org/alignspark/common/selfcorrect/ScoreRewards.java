@@ -3,7 +3,7 @@ package org.alignspark.common.selfcorrect;
 import org.alignspark.common.rewards.SelfCorrectionBonus;
 
 /**
- * SCoRe's per-turn returns and their REINFORCE advantages (Kumar et al. arXiv 2409.12917 §4, spec-data-side §4a–b).
+ * SCoRe's per-turn returns and their REINFORCE advantages (Kumar et al. arXiv 2409.12917 §4, docs/spec-data-side.md §4a–b).
  * Discount γ = 0 (the paper's choice): each turn's tokens are credited with that turn's reward only. The KL terms of
  * Eq. 2–4 enter each turn's return as β·KL̂, with KL̂ = Σ_t (log π(y_t) − log π_ref(y_t)) over the turn's sampled
  * tokens, as in the REINFORCE of Ahmadian et al. 2024 that the paper builds on.

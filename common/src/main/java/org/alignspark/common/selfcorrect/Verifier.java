@@ -7,7 +7,7 @@ import java.util.regex.PatternSyntaxException;
 
 /**
  * Decides whether a response answers a question whose reference answer is known: the oracle reward r̂(y, y*) of SCoRe
- * (spec-data-side §4a) and the task checkers of Confidence v.s. Critique (§3b). Pluggable: {@link #parse} reads
+ * (docs/spec-data-side.md §4a) and the task checkers of Confidence v.s. Critique (§3b). Pluggable: {@link #parse} reads
  * {@code exact}, {@code numeric[:tolerance]} or {@code regex:<pattern>}.
  */
 public interface Verifier extends Serializable {

@@ -24,7 +24,7 @@ import org.alignspark.data.formats.Records;
  * a base policy that behaves the same way, so correction is learnable: Δ(t1, t2) of that base is
  * fixRate·(1 − firstAttemptAccuracy) − breakRate·firstAttemptAccuracy, and a policy that always fixes and never breaks
  * reaches 1 − firstAttemptAccuracy. With breakRate &gt; 0 the base resembles SCoRe's base models, whose second attempt
- * turns right answers wrong more often than the reverse (Δ &lt; 0, spec-data-side §4e). Everything is a function of the
+ * turns right answers wrong more often than the reverse (Δ &lt; 0, docs/spec-data-side.md §4e). Everything is a function of the
  * seed.
  * <p>
  * Two wordings: {@link Format#PROSE} ("What is 7 + 5?" / "The answer is 12.") reads like a chat; {@link Format#TERSE}

@@ -7,7 +7,7 @@ import org.alignspark.data.DatasetKind;
 import org.alignspark.data.avro.Turn;
 
 /**
- * HelpSteer2-Preference (Wang et al., arXiv 2410.01257, §5c of spec-data-side): {@code prompt}, {@code response_1},
+ * HelpSteer2-Preference (Wang et al., arXiv 2410.01257, docs/spec-data-side.md §5c): {@code prompt}, {@code response_1},
  * {@code response_2} and {@code preference_strength} in −3..3. A negative strength prefers response_1, a positive one
  * response_2; |strength| is the pair's margin; 0 is a tie.
  */

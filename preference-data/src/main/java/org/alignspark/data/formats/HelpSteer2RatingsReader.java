@@ -11,7 +11,7 @@ import org.alignspark.data.avro.RatedResponse;
 import org.alignspark.data.avro.Turn;
 
 /**
- * HelpSteer2's rated responses (nvidia/HelpSteer2 train/validation files; spec-data-side §5c): {@code prompt},
+ * HelpSteer2's rated responses (nvidia/HelpSteer2 train/validation files; docs/spec-data-side.md §5c): {@code prompt},
  * {@code response} and numeric attribute ratings. The five HelpSteer2 attributes are read when present; at least one
  * must be, and each must lie in 0..4.
  */

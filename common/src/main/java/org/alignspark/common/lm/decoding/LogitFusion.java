@@ -11,14 +11,14 @@ import org.alignspark.common.lm.LogitStream;
 
 /**
  * Weak-to-strong logit fusion (Fan et al., "On Giant's Shoulders", NeurIPS 2024, arXiv 2406.15480;
- * spec-objectives §8): the policy being sampled is the large base model M_L; T small experts M_S^t and their
+ * docs/spec-objectives.md §8): the policy being sampled is the large base model M_L; T small experts M_S^t and their
  * small base M_S (same tokenizer) shift its logits at every decoding step k:
  * <pre>
  *   z_k = M_L(x, y_&lt;k) + Σ_t α_{t,k} · (M_S^t(x, y_&lt;k) − M_S(x, y_&lt;k))          (§8(a))
  * </pre>
  * {@link Mode#STATIC}: α_{t,k} = α for every t and k (proxy tuning with T experts).
  * {@link Mode#DYNAMIC}: the paper chooses α_{t,k} by a KL-constrained problem whose objective and solver are not
- * available (spec §8(a), NOT FOUND). This is our reading, named {@code kl-matched}: the large model may move from
+ * available (docs/spec-objectives.md §8(a), NOT FOUND). This is our reading, named {@code kl-matched}: the large model may move from
  * its own distribution at most as far, in KL, as the small expert moved from the small base, each expert on its own:
  * <pre>
  *   α_{t,k} = max { α ∈ [0, α_max] : KL(softmax(M_L + α·Δ_t) ‖ softmax(M_L)) ≤ s · KL(softmax(M_S^t) ‖ softmax(M_S)) }

@@ -11,12 +11,12 @@ import org.alignspark.common.lm.LogitProcessor;
 import org.alignspark.common.lm.LogitStream;
 
 /**
- * STEER (O'Neill et al. 2023, arXiv 2308.07645; spec-objectives §9): the policy being sampled is the fine-tuned
+ * STEER (O'Neill et al. 2023, arXiv 2308.07645; docs/spec-objectives.md §9): the policy being sampled is the fine-tuned
  * expert; contrastive expert guidance moves its logits further from a base model's, and negative prompting moves
  * them away from what the same expert predicts when negative examples (real data, earlier samples) precede the
  * prompt.
  *
- * <p>The paper's equation is not available (spec §9(a): NOT FOUND); this class implements the spec's CFG-shaped
+ * <p>The paper's equation is not available (docs/spec-objectives.md §9(a): NOT FOUND); this class implements the spec's CFG-shaped
  * reading, named {@code cfg-reading} wherever runs record their settings:
  * <pre>
  *   z = z_ft + γ·(z_ft − z_base) − δ·(1/J)·Σ_j (z_ft(·| neg_j, x, y_&lt;k) − z_ft)

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
-/** Weak-to-strong logit fusion (§8) on a two-token vocabulary, against distributions worked out by hand. */
+/** Weak-to-strong logit fusion (docs/spec-objectives.md §8) on a two-token vocabulary, against distributions worked out by hand. */
 class LogitFusionTest {
     private static final double[] LARGE = logs(1 / 2.0, 1 / 2.0);
     private static final double[] SMALL_BASE = logs(1 / 2.0, 1 / 2.0);
