@@ -5,17 +5,18 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
+import org.alignspark.cli.BatchOption;
+import org.alignspark.cli.OutputTableOption;
+import org.alignspark.cli.PartitionOption;
+import org.alignspark.cli.WarehouseOption;
 import org.alignspark.common.lm.Batch;
-import org.alignspark.common.lm.CausalLM;
 import org.alignspark.common.rewards.ChesScore;
-import org.alignspark.common.tokenizer.ChatEncoder;
-import org.alignspark.common.tokenizer.Message;
-import org.alignspark.spark.Batches;
-import org.alignspark.spark.ExecutorModels;
-import org.alignspark.spark.ModelRows;
-import org.alignspark.spark.RunRecord;
-import org.alignspark.spark.Warehouse;
-import org.alignspark.spark.WarehouseOption;
+import org.alignspark.executor.EncodedPair;
+import org.alignspark.executor.ExecutorModels;
+import org.alignspark.executor.LengthSortedBatches;
+import org.alignspark.warehouse.RunRecord;
+import org.alignspark.warehouse.Warehouse;
+
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -50,14 +51,8 @@ public final class ChesJob implements Callable<Integer> {
     @Option(names = "--pairs", required = true, description = "PreferencePair table.")
     String pairsTable;
 
-    @Option(names = "--dt", required = true, description = "Partition of the pair table and of the outputs, YYYY-MM-DD.")
-    String dt;
-
     @Option(names = "--model", required = true, description = "HF model folder whose final hidden states are compared.")
     String model;
-
-    @Option(names = "--output", required = true, description = "Output table of the kept pairs with their scores.")
-    String output;
 
     @Option(names = "--score", defaultValue = "ln_ches", description = "Score the filter ranks by: ches or ln_ches.")
     String score;
@@ -71,11 +66,10 @@ public final class ChesJob implements Callable<Integer> {
     @Option(names = "--max-score", description = "Keep pairs whose score is at most this.")
     Double maxScore;
 
-    @Option(names = "--batch-size", defaultValue = "8", description = "Pairs per forward pass.")
-    int batchSize;
-
-    @Mixin
-    WarehouseOption warehouseOption;
+    @Mixin PartitionOption partition;
+    @Mixin OutputTableOption output;
+    @Mixin BatchOption batch = BatchOption.defaultingTo(8);
+    @Mixin WarehouseOption warehouseOption;
 
     /** How many of the n pairs, ranked by ascending score, are kept. */
     static long keptCount(long n, String keep, String drop) {
@@ -99,17 +93,19 @@ public final class ChesJob implements Callable<Integer> {
     @Override
     public Integer call() {
         Instant started = Instant.now();
-        Warehouse.checkTableName(output);
+        String table = output.table();
+        String removedTable = output.beside("ches_removed");
+        String dt = partition.dt();
         if (!score.equals("ches") && !score.equals("ln_ches")) {
             throw new IllegalArgumentException("--score must be ches or ln_ches");
         }
         if ((keep != null ? 1 : 0) + (drop != null ? 1 : 0) + (maxScore != null ? 1 : 0) > 1) {
             throw new IllegalArgumentException("give at most one of --keep, --drop and --max-score");
         }
-        Warehouse warehouse = warehouseOption.open("alignspark ches " + output);
+        Warehouse warehouse = warehouseOption.open("alignspark ches " + table);
         Dataset<Row> pairs = warehouse.partition(pairsTable, dt);
         Dataset<Row> scored = pairs.join(pairs.select("pair_id", "prompt", "chosen", "rejected")
-                        .mapPartitions(scores(model, batchSize), Encoders.row(SCORES)), "pair_id")
+                        .mapPartitions(scores(model, batch.batchSize()), Encoders.row(SCORES)), "pair_id")
                 .cache();
         long n = scored.count();
         Column kept;
@@ -124,55 +120,47 @@ public final class ChesJob implements Callable<Integer> {
         Dataset<Row> keptPairs = scored.filter(kept).drop("ches_rank");
         Dataset<Row> removed = scored.filter(kept.unary_$bang()).drop("ches_rank");
         long keptRows = keptPairs.count();
-        warehouse.overwritePartition(keptPairs, output, dt, keptRows == 0);
-        warehouse.overwritePartition(removed, output + "_ches_removed", dt, keptRows == n);
+        warehouse.overwritePartition(keptPairs, table, dt, keptRows == 0);
+        warehouse.overwritePartition(removed, removedTable, dt, keptRows == n);
         scored.unpersist();
-        RunRecord run = new RunRecord(RunRecord.newRunId("ches"), "ches", output, dt, n, keptRows, n - keptRows, 0, 0,
-                started, Instant.now());
-        run.append(warehouse.spark(), warehouse);
+        RunRecord run = RunRecord.of("ches", table, dt, n, keptRows, n - keptRows, started);
+        run.append(warehouse);
         System.out.println(run.summary().replace("rows_quarantined", "ches_removed    "));
         return 0;
     }
 
     static MapPartitionsFunction<Row, Row> scores(String model, int batchSize) {
         return rows -> {
-            CausalLM lm = ExecutorModels.replica(model);
-            ChatEncoder encoder = TrainRmJob.encoder(model);
-            int pad = encoder.tokenizer().padId();
-            List<Row> out = new ArrayList<>();
-            for (List<Row> batch : Batches.of(rows, batchSize)) {
-                float[][][] chosen = responseStates(lm, encoder, batch, "chosen", pad);
-                float[][][] rejected = responseStates(lm, encoder, batch, "rejected", pad);
+            ExecutorModels.TaskModel lm = ExecutorModels.taskModel(model);
+            return LengthSortedBatches.map(rows, r -> EncodedPair.of(lm, r), EncodedPair::length, batchSize, batch -> {
+                float[][][] chosen = responseStates(lm, batch, EncodedPair::chosen);
+                float[][][] rejected = responseStates(lm, batch, EncodedPair::rejected);
+                List<Row> out = new ArrayList<>(batch.size());
                 for (int i = 0; i < batch.size(); i++) {
-                    out.add(RowFactory.create(batch.get(i).getAs("pair_id"), ChesScore.ches(chosen[i], rejected[i]),
+                    out.add(RowFactory.create(batch.get(i).row().getAs("pair_id"), ChesScore.ches(chosen[i], rejected[i]),
                             ChesScore.lengthNormalizedChes(chosen[i], rejected[i])));
                 }
-            }
-            return out.iterator();
+                return out;
+            });
         };
     }
 
     /** For each pair, the final hidden states that predict the response tokens (end of turn included), [pair][|y|+1][d]. */
-    private static float[][][] responseStates(CausalLM lm, ChatEncoder encoder, List<Row> batch, String side, int pad) {
+    private static float[][][] responseStates(ExecutorModels.TaskModel lm, List<EncodedPair> batch,
+                                              java.util.function.Function<EncodedPair, int[]> side) {
         List<int[]> sequences = new ArrayList<>(batch.size());
-        int[] promptLengths = new int[batch.size()];
-        int[] responseLengths = new int[batch.size()];
-        for (int i = 0; i < batch.size(); i++) {
-            List<Message> prompt = ModelRows.messages(batch.get(i), "prompt");
-            int[] p = encoder.prompt(prompt);
-            int[] c = encoder.completion(prompt, batch.get(i).getAs(side));
-            int[] all = java.util.Arrays.copyOf(p, p.length + c.length);
-            System.arraycopy(c, 0, all, p.length, c.length);
+        for (EncodedPair pair : batch) {
+            int[] c = side.apply(pair);
+            int[] all = java.util.Arrays.copyOf(pair.prompt(), pair.prompt().length + c.length);
+            System.arraycopy(c, 0, all, pair.prompt().length, c.length);
             sequences.add(all);
-            promptLengths[i] = p.length;
-            responseLengths[i] = c.length;
         }
-        lm.forward(Batch.padded(sequences, Batch.Padding.RIGHT, pad));
-        INDArray hidden = lm.hiddenStates().castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);   // [B, T, d]
+        lm.lm().forward(Batch.padded(sequences, Batch.Padding.RIGHT, lm.padId()));
+        INDArray hidden = lm.lm().hiddenStates().castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);   // [B, T, d]
         float[][][] states = new float[batch.size()][][];
         for (int i = 0; i < batch.size(); i++) {
-            float[][] rows = hidden.slice(i).toFloatMatrix();                                        // [T, d]
-            states[i] = ChesScore.responseStateRows(rows, promptLengths[i], responseLengths[i]);
+            float[][] rows = hidden.slice(i).toFloatMatrix();                                            // [T, d]
+            states[i] = ChesScore.responseStateRows(rows, batch.get(i).prompt().length, side.apply(batch.get(i)).length);
         }
         return states;
     }

@@ -7,12 +7,13 @@ import org.alignspark.data.DatasetKind;
 import org.alignspark.common.selfcorrect.CorrectionInstruction;
 import org.alignspark.data.demo.ArithmeticWorld;
 import org.alignspark.data.demo.DemoWorld;
+import org.alignspark.flr.FollowUps;
 import org.alignspark.common.lm.checkpoint.ModelFolder;
 import org.alignspark.common.rewards.FollowUpLikelihoodReward;
 import org.alignspark.common.tokenizer.WordLevelTokenizerWriter;
-import org.alignspark.spark.AvroColumns;
-import org.alignspark.spark.Warehouse;
-import org.alignspark.spark.WarehouseOption;
+import org.alignspark.warehouse.AvroColumns;
+import org.alignspark.warehouse.Warehouse;
+import org.alignspark.cli.WarehouseOption;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -116,7 +117,7 @@ public final class DemoDataJob implements Callable<Integer> {
     @Override
     public Integer call() {
         Warehouse.checkTableName(prefix + "_scorer_dialogues");
-        List<DemoWorld.FollowUp> followUps = FlrScoreJob.readFollowUps(followUpsFile).stream()
+        List<DemoWorld.FollowUp> followUps = FollowUps.read(followUpsFile).stream()
                 .map(f -> new DemoWorld.FollowUp(f.text(), f.positive())).toList();
         DemoWorld world = new DemoWorld(seed, followUps, feedbackRequest);
         Warehouse warehouse = warehouseOption.open("alignspark demo-data");
@@ -152,8 +153,8 @@ public final class DemoDataJob implements Callable<Integer> {
                     arithmetic.questions().size(), arithmeticTraces, 2 * arithmeticTraces);
         }
         if (tokenizerOutput != null) {
-            for (String set : FlrScoreJob.BUNDLED_FOLLOW_UPS.keySet()) {
-                FlrScoreJob.readFollowUps(set).forEach(f -> vocabulary.add(f.text()));
+            for (String set : FollowUps.BUNDLED.keySet()) {
+                FollowUps.read(set).forEach(f -> vocabulary.add(f.text()));
             }
             vocabulary.add(feedbackRequest).add(FollowUpLikelihoodReward.FEEDBACK_REQUEST);
             try {

@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-import org.alignspark.spark.Warehouse;
-import org.alignspark.spark.WarehouseOption;
+import org.alignspark.warehouse.Warehouse;
+import org.alignspark.cli.WarehouseOption;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;

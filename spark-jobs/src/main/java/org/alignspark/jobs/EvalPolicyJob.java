@@ -5,6 +5,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
+import org.alignspark.cli.BatchOption;
+import org.alignspark.cli.OutputTableOption;
+import org.alignspark.cli.PartitionOption;
+import org.alignspark.cli.SamplingOptions;
+import org.alignspark.cli.SplitOption;
+import org.alignspark.cli.WarehouseOption;
 import org.alignspark.common.lm.Batch;
 import org.alignspark.common.lm.CausalLM;
 import org.alignspark.common.lm.GenerationConfig;
@@ -15,11 +21,14 @@ import org.alignspark.common.rm.RewardLayout;
 import org.alignspark.common.rm.RewardModel;
 import org.alignspark.common.rm.RewardModelFolder;
 import org.alignspark.common.tokenizer.ChatEncoder;
-import org.alignspark.spark.Batches;
-import org.alignspark.spark.ExecutorModels;
-import org.alignspark.spark.ModelRows;
-import org.alignspark.spark.Warehouse;
-import org.alignspark.spark.WarehouseOption;
+import org.alignspark.common.tokenizer.Message;
+import org.alignspark.executor.EncodedPair;
+import org.alignspark.executor.ExecutorModels;
+import org.alignspark.executor.LengthSortedBatches;
+import org.alignspark.executor.ModelRows;
+import org.alignspark.generation.Sampling;
+import org.alignspark.warehouse.Warehouse;
+
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
@@ -28,7 +37,6 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.nd4j.linalg.api.buffer.DataType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -66,12 +74,6 @@ public final class EvalPolicyJob implements Callable<Integer> {
     @Option(names = "--pairs", required = true, description = "Pair table with reference log-probs (ref-logprobs' output).")
     String pairsTable;
 
-    @Option(names = "--dt", required = true, description = "Partition of the pair table and of the outputs, YYYY-MM-DD.")
-    String dt;
-
-    @Option(names = "--split", defaultValue = "test", description = "Split to evaluate on (train, test or all).")
-    String split;
-
     @Option(names = "--policy", required = true, description = "HF model folder of the trained policy.")
     String policy;
 
@@ -81,71 +83,62 @@ public final class EvalPolicyJob implements Callable<Integer> {
     @Option(names = "--reward-model", description = "Reward model folder judging policy vs reference samples.")
     String rewardModel;
 
-    @Option(names = "--max-new-tokens", defaultValue = "64", description = "Longest sample in tokens.")
-    int maxNewTokens;
-
-    @Option(names = "--temperature", defaultValue = "0.7", description = "Sampling temperature of both policies (0: greedy).")
-    double temperature;
-
-    @Option(names = "--seed", defaultValue = "42", description = "Seed of each prompt's samples (shared by policy and reference).")
-    long seed;
-
-    @Option(names = "--output", required = true, description = "Output table prefix: <output> (implicit rewards) and <output>_duels.")
-    String output;
-
     @Option(names = "--samples-per-prompt", defaultValue = "1",
             description = "Duels per prompt for the win rate, each with its own seed (policy and reference share it).")
     int samplesPerPrompt;
 
-    @Option(names = "--batch-size", defaultValue = "8", description = "Pairs or prompts per forward pass.")
-    int batchSize;
-
-    @Mixin
-    WarehouseOption warehouseOption;
+    @Mixin PartitionOption partition;
+    @Mixin SplitOption split = SplitOption.defaultingTo("test");
+    @Mixin OutputTableOption output;
+    @Mixin SamplingOptions sampling = SamplingOptions.withTemperature(0.7);
+    @Mixin BatchOption batch = BatchOption.defaultingTo(8);
+    @Mixin WarehouseOption warehouseOption;
 
     @Override
     public Integer call() {
-        Warehouse.checkTableName(output + "_duels");
+        String table = output.table();
+        String duelsTable = output.beside("duels");
+        String dt = partition.dt();
         if ((reference == null) != (rewardModel == null)) {
             throw new IllegalArgumentException("the win rate needs both --reference and --reward-model");
         }
+        if (samplesPerPrompt < 1) {
+            throw new IllegalArgumentException("--samples-per-prompt must be at least 1, got " + samplesPerPrompt);
+        }
         Warehouse warehouse = warehouseOption.open("alignspark eval-policy");
         SparkSession spark = warehouse.spark();
-        Dataset<Row> pairs = warehouse.partition(pairsTable, dt, split);
+        Dataset<Row> pairs = warehouse.partition(pairsTable, dt, split.split());
         List<Row> results = new ArrayList<>();
         Dataset<Row> implicit = pairs.select("pair_id", "prompt", "chosen", "rejected", "ref_logp_chosen", "ref_logp_rejected")
-                .mapPartitions(implicitRewards(policy, batchSize), Encoders.row(IMPLICIT)).cache();
+                .mapPartitions(implicitRewards(policy, batch.batchSize()), Encoders.row(IMPLICIT)).cache();
         long n = implicit.count();
-        warehouse.overwritePartition(implicit, output, dt, n == 0);
+        warehouse.overwritePartition(implicit, table, dt, n == 0);
         List<Row> ratios = implicit.collectAsList();
-        Proportion accuracy = PairwiseAccuracy.of(ratios.stream().mapToDouble(r -> r.getDouble(1)).toArray(),
-                ratios.stream().mapToDouble(r -> r.getDouble(2)).toArray());
-        double margin = ratios.stream().mapToDouble(r -> r.getDouble(1) - r.getDouble(2)).average().orElse(Double.NaN);
         implicit.unpersist();
+        double[] chosen = ratios.stream().mapToDouble(r -> r.<Double>getAs("log_ratio_chosen")).toArray();
+        double[] rejected = ratios.stream().mapToDouble(r -> r.<Double>getAs("log_ratio_rejected")).toArray();
+        Proportion accuracy = PairwiseAccuracy.of(chosen, rejected);
+        double margin = java.util.stream.IntStream.range(0, chosen.length).mapToDouble(i -> chosen[i] - rejected[i]).average().orElse(Double.NaN);
         results.add(RowFactory.create(policy, "implicit_reward_accuracy", accuracy.value(), n));
         results.add(RowFactory.create(policy, "implicit_reward_margin", margin, n));
         System.out.printf(Locale.ROOT, "implicit-reward accuracy %.4f (95%% Wilson %s), mean log-ratio margin %.4f, %d pairs%n",
                 accuracy.value(), accuracy.wilson95(), margin, n);
 
         if (rewardModel != null) {
-            if (samplesPerPrompt < 1) {
-                throw new IllegalArgumentException("--samples-per-prompt must be at least 1, got " + samplesPerPrompt);
-            }
             Dataset<Row> prompts = pairs.groupBy("prompt_id").agg(first("prompt").as("prompt"))
                     .crossJoin(spark.range(samplesPerPrompt).select(col("id").cast(DataTypes.IntegerType).as("sample")));
-            GenerateJob.Sampling sampling = new GenerateJob.Sampling(maxNewTokens, temperature, 0, 1.0);
-            Dataset<Row> duels = prompts.mapPartitions(duel(policy, reference, rewardModel, RewardModelFolder.layout(rewardModel), sampling, seed, batchSize),
-                    Encoders.row(DUELS)).cache();
+            Dataset<Row> duels = prompts.mapPartitions(duel(policy, reference, rewardModel, RewardModelFolder.layout(rewardModel),
+                    sampling.sampling(), sampling.seed(), batch.batchSize()), Encoders.row(DUELS)).cache();
             List<Row> judged = duels.collectAsList();
             long prompted = judged.size();
-            long distinctPrompts = judged.stream().map(r -> r.getString(0)).distinct().count();
-            warehouse.overwritePartition(duels, output + "_duels", dt, prompted == 0);
-            double wins = judged.stream().mapToDouble(r -> duelScore(r.getString(2), r.getString(3), r.getDouble(4), r.getDouble(5))).sum();
+            warehouse.overwritePartition(duels, duelsTable, dt, prompted == 0);
             duels.unpersist();
+            double wins = judged.stream().mapToDouble(r -> duelScore(r.getAs("policy_response"), r.getAs("reference_response"),
+                    r.getAs("policy_reward"), r.getAs("reference_reward"))).sum();
             double winRate = prompted == 0 ? Double.NaN : wins / prompted;
             results.add(RowFactory.create(policy, "win_rate_vs_reference", winRate, prompted));
             System.out.printf(Locale.ROOT, "reward-model win rate over the reference %.4f in %d duels on %d prompts (ties count half)%n",
-                    winRate, prompted, distinctPrompts);
+                    winRate, prompted, judged.stream().map(r -> r.<String>getAs("prompt_id")).distinct().count());
         }
         warehouse.appendPartition(spark.createDataFrame(results, RESULTS), TABLE, dt);
         return 0;
@@ -165,64 +158,56 @@ public final class EvalPolicyJob implements Callable<Integer> {
 
     static MapPartitionsFunction<Row, Row> implicitRewards(String policy, int batchSize) {
         return rows -> {
-            CausalLM lm = ExecutorModels.replica(policy);
-            ChatEncoder encoder = TrainRmJob.encoder(policy);
-            List<Row> out = new ArrayList<>();
-            for (List<Row> batch : Batches.of(rows, batchSize)) {
-                double[] logps = RefLogprobsJob.scorePairs(lm, encoder, batch).sums();
+            ExecutorModels.TaskModel lm = ExecutorModels.taskModel(policy);
+            return LengthSortedBatches.map(rows, r -> EncodedPair.of(lm, r), EncodedPair::length, batchSize, batch -> {
+                double[] logps = EncodedPair.score(lm, batch).sums();
                 int n = batch.size();
+                List<Row> out = new ArrayList<>(n);
                 for (int i = 0; i < n; i++) {
-                    Row r = batch.get(i);
+                    Row r = batch.get(i).row();
                     out.add(RowFactory.create(r.getAs("pair_id"), logps[i] - r.<Double>getAs("ref_logp_chosen"),
                             logps[n + i] - r.<Double>getAs("ref_logp_rejected")));
                 }
-            }
-            return out.iterator();
+                return out;
+            });
         };
     }
 
     static MapPartitionsFunction<Row, Row> duel(String policy, String reference, String rewardModel, RewardLayout judgeLayout,
-                                               GenerateJob.Sampling sampling, long seed, int batchSize) {
+                                               Sampling sampling, long seed, int batchSize) {
+        record Prompt(Row row, List<Message> messages, int[] tokens) {}
         return rows -> {
-            CausalLM policyLm = ExecutorModels.replica(policy);
+            ExecutorModels.TaskModel policyLm = ExecutorModels.taskModel(policy);
             CausalLM referenceLm = ExecutorModels.replica(reference);
-            RewardModel judge = RewardModelFolder.load(rewardModel, DataType.FLOAT);
-            ChatEncoder encoder = TrainRmJob.encoder(policy);
-            ChatEncoder judgeEncoder = TrainRmJob.encoder(rewardModel);
-            GenerationConfig config = sampling.config().withStopTokens(encoder.tokenizer().eosId()).withPadId(encoder.tokenizer().padId());
-            List<Row> out = new ArrayList<>();
-            for (List<Row> batch : Batches.of(rows, batchSize)) {
-                List<int[]> prompts = new ArrayList<>();
-                long[] seeds = new long[batch.size()];
-                for (int i = 0; i < batch.size(); i++) {
-                    prompts.add(encoder.prompt(ModelRows.messages(batch.get(i), "prompt")));
-                    seeds[i] = GenerateJob.sampleSeed(seed, batch.get(i).getAs("prompt_id"), batch.get(i).<Integer>getAs("sample"));
-                }
-                List<String> fromPolicy = decode(encoder, Generator.generate(policyLm, prompts, seeds, config));
-                List<String> fromReference = decode(encoder, Generator.generate(referenceLm, prompts, seeds, config));
+            RewardModel judge = ExecutorModels.rewardModel(rewardModel);
+            ChatEncoder judgeEncoder = ExecutorModels.encoder(rewardModel);
+            GenerationConfig config = sampling.config(policyLm.tokenizer());
+            return LengthSortedBatches.map(rows, r -> {
+                List<Message> messages = ModelRows.messages(r, "prompt");
+                return new Prompt(r, messages, policyLm.encoder().prompt(messages));
+            }, p -> p.tokens().length, batchSize, batch -> {
+                List<int[]> prompts = batch.stream().map(Prompt::tokens).toList();
+                long[] seeds = batch.stream().mapToLong(p -> Sampling.sampleSeed(seed, p.row().getAs("prompt_id"),
+                        p.row().<Integer>getAs("sample"))).toArray();
+                List<String> fromPolicy = Sampling.texts(policyLm.tokenizer(), Generator.generate(policyLm.lm(), prompts, seeds, config),
+                        config.stopTokens());
+                List<String> fromReference = Sampling.texts(policyLm.tokenizer(), Generator.generate(referenceLm, prompts, seeds, config),
+                        config.stopTokens());
                 List<int[]> judged = new ArrayList<>();
                 for (List<String> side : List.of(fromPolicy, fromReference)) {
                     for (int i = 0; i < batch.size(); i++) {
-                        judged.add(judgeLayout.encode(judgeEncoder, ModelRows.messages(batch.get(i), "prompt"), side.get(i)));
+                        judged.add(judgeLayout.encode(judgeEncoder, batch.get(i).messages(), side.get(i)));
                     }
                 }
                 double[] rewards = judge.rewards(Batch.padded(judged, Batch.Padding.RIGHT, judgeEncoder.tokenizer().padId()));
+                List<Row> out = new ArrayList<>(batch.size());
                 for (int i = 0; i < batch.size(); i++) {
-                    out.add(RowFactory.create(batch.get(i).getAs("prompt_id"), batch.get(i).getAs("sample"), fromPolicy.get(i), fromReference.get(i),
+                    Row r = batch.get(i).row();
+                    out.add(RowFactory.create(r.getAs("prompt_id"), r.getAs("sample"), fromPolicy.get(i), fromReference.get(i),
                             rewards[i], rewards[batch.size() + i]));
                 }
-            }
-            return out.iterator();
+                return out;
+            });
         };
-    }
-
-    private static List<String> decode(ChatEncoder encoder, List<int[]> samples) {
-        int eos = encoder.tokenizer().eosId();
-        List<String> texts = new ArrayList<>(samples.size());
-        for (int[] tokens : samples) {
-            int length = tokens.length > 0 && tokens[tokens.length - 1] == eos ? tokens.length - 1 : tokens.length;
-            texts.add(encoder.tokenizer().decode(java.util.Arrays.copyOf(tokens, length)));
-        }
-        return texts;
     }
 }

@@ -6,26 +6,31 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
+import org.alignspark.cli.BatchOption;
+import org.alignspark.cli.OutputTableOption;
+import org.alignspark.cli.PartitionOption;
+import org.alignspark.cli.SplitOption;
+import org.alignspark.cli.WarehouseOption;
 import org.alignspark.common.lm.Batch;
 import org.alignspark.common.metrics.PairwiseAccuracy;
 import org.alignspark.common.rm.RewardLayout;
 import org.alignspark.common.rm.RewardModel;
 import org.alignspark.common.rm.RewardModelFolder;
 import org.alignspark.common.tokenizer.ChatEncoder;
-import org.alignspark.spark.Batches;
-import org.alignspark.spark.ModelRows;
-import org.alignspark.spark.RunRecord;
-import org.alignspark.spark.WarehouseOption;
-import org.alignspark.spark.Warehouse;
+import org.alignspark.common.tokenizer.Message;
+import org.alignspark.executor.ExecutorModels;
+import org.alignspark.executor.LengthSortedBatches;
+import org.alignspark.executor.ModelRows;
+import org.alignspark.warehouse.RunRecord;
+import org.alignspark.warehouse.Warehouse;
+
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.nd4j.linalg.api.buffer.DataType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -54,47 +59,38 @@ public final class EvalRmJob implements Callable<Integer> {
     @Option(names = "--pairs", required = true, description = "PreferencePair table.")
     String pairsTable;
 
-    @Option(names = "--dt", required = true, description = "Partition of the pair table and of the output, YYYY-MM-DD.")
-    String dt;
-
-    @Option(names = "--split", defaultValue = "test", description = "Split to score (train, test or all).")
-    String split;
-
     @Option(names = "--reward-model", required = true, description = "Reward model folder written by train-rm.")
     String rewardModel;
 
     @Option(names = "--model-id", description = "Value of the reward_model column (default: the folder's name).")
     String modelId;
 
-    @Option(names = "--output", required = true, description = "Output table of rewards.")
-    String output;
-
-    @Option(names = "--batch-size", defaultValue = "16", description = "Pairs scored per forward pass.")
-    int batchSize;
-
-    @Mixin
-    WarehouseOption warehouseOption;
+    @Mixin PartitionOption partition;
+    @Mixin SplitOption split = SplitOption.defaultingTo("test");
+    @Mixin OutputTableOption output;
+    @Mixin BatchOption batch = BatchOption.defaultingTo(16);
+    @Mixin WarehouseOption warehouseOption;
 
     @Override
     public Integer call() {
         Instant started = Instant.now();
-        Warehouse.checkTableName(output);
-        Warehouse warehouse = warehouseOption.open("alignspark eval-rm " + output);
-        SparkSession spark = warehouse.spark();
+        String table = output.table();
+        String dt = partition.dt();
+        Warehouse warehouse = warehouseOption.open("alignspark eval-rm " + table);
         String model = modelId == null ? new org.apache.hadoop.fs.Path(rewardModel).getName() : modelId;
         RewardLayout layout = RewardModelFolder.layout(rewardModel);   // read once here: a broken file fails before any task
 
-        Dataset<Row> pairs = warehouse.partition(pairsTable, dt, split);
+        Dataset<Row> pairs = warehouse.partition(pairsTable, dt, split.split());
         Dataset<Row> rewards = pairs.select("pair_id", "prompt_id", "prompt", "chosen", "rejected")
-                .mapPartitions(score(rewardModel, layout, batchSize), Encoders.row(REWARDS))
+                .mapPartitions(score(rewardModel, layout, batch.batchSize()), Encoders.row(REWARDS))
                 .withColumn("reward_model", lit(model)).cache();
         long n = rewards.count();
-        warehouse.overwritePartition(rewards, output, dt, n == 0);
+        warehouse.overwritePartition(rewards, table, dt, n == 0);
         Dataset<Row> responses = rewards.select(col("prompt_id"), concat(col("pair_id"), lit(":chosen")).as("response_id"),
                         col("reward_model"), col("reward_chosen").as("reward"))
                 .union(rewards.select(col("prompt_id"), concat(col("pair_id"), lit(":rejected")).as("response_id"),
                         col("reward_model"), col("reward_rejected").as("reward")));
-        warehouse.overwritePartition(responses, output + "_responses", dt, n == 0);
+        warehouse.overwritePartition(responses, output.beside("responses"), dt, n == 0);
 
         List<Row> all = rewards.select("reward_chosen", "reward_rejected").collectAsList();
         double[] chosen = all.stream().mapToDouble(r -> r.getDouble(0)).toArray();
@@ -104,35 +100,36 @@ public final class EvalRmJob implements Callable<Integer> {
         rewards.unpersist();
         System.out.printf(Locale.ROOT, "%nreward model      %s (%s layout)%npairs             %d (%s split of %s, dt=%s)%n"
                         + "accuracy          %.4f (ties count as wrong)%nmargin quartiles  %.4f / %.4f / %.4f%n",
-                model, layout.name(), n, split, pairsTable, dt, n == 0 ? Double.NaN : PairwiseAccuracy.of(chosen, rejected).value(),
+                model, layout.name(), n, split.split(), pairsTable, dt, n == 0 ? Double.NaN : PairwiseAccuracy.of(chosen, rejected).value(),
                 quartiles[0], quartiles[1], quartiles[2]);
-        RunRecord run = new RunRecord(RunRecord.newRunId("eval-rm"), "eval-rm", output, dt, n, n, 0, 0, 0, started, Instant.now());
-        run.append(spark, warehouse);
+        RunRecord run = RunRecord.of("eval-rm", table, dt, n, n, 0, started);
+        run.append(warehouse);
         return 0;
     }
 
     /** Rewards of each pair's chosen and rejected conversations, a batch of pairs per forward pass. */
     static MapPartitionsFunction<Row, Row> score(String rewardModel, RewardLayout layout, int batchSize) {
+        record Judged(Row row, int[] chosen, int[] rejected) {}
         return rows -> {
-            RewardModel model = RewardModelFolder.load(rewardModel, DataType.FLOAT);
-            ChatEncoder encoder = TrainRmJob.encoder(rewardModel);
-            int pad = encoder.tokenizer().padId();
-            List<Row> out = new ArrayList<>();
-            for (List<Row> batch : Batches.of(rows, batchSize)) {
+            RewardModel model = ExecutorModels.rewardModel(rewardModel);
+            ChatEncoder encoder = ExecutorModels.encoder(rewardModel);
+            return LengthSortedBatches.map(rows, r -> {
+                List<Message> prompt = ModelRows.messages(r, "prompt");
+                return new Judged(r, layout.encode(encoder, prompt, r.getAs("chosen")), layout.encode(encoder, prompt, r.getAs("rejected")));
+            }, j -> Math.max(j.chosen().length, j.rejected().length), batchSize, batch -> {
                 List<int[]> sequences = new ArrayList<>();
-                for (String side : new String[]{"chosen", "rejected"}) {
-                    for (Row r : batch) {
-                        sequences.add(layout.encode(encoder, ModelRows.messages(r, "prompt"), r.getAs(side)));
-                    }
-                }
-                double[] rewards = model.rewards(Batch.padded(sequences, Batch.Padding.RIGHT, pad));
+                batch.forEach(j -> sequences.add(j.chosen()));
+                batch.forEach(j -> sequences.add(j.rejected()));
+                double[] rewards = model.rewards(Batch.padded(sequences, Batch.Padding.RIGHT, encoder.tokenizer().padId()));
+                List<Row> out = new ArrayList<>(batch.size());
                 for (int i = 0; i < batch.size(); i++) {
                     double c = rewards[i];
                     double r = rewards[batch.size() + i];
-                    out.add(RowFactory.create(batch.get(i).getAs("pair_id"), batch.get(i).getAs("prompt_id"), c, r, c - r, c > r));
+                    Row row = batch.get(i).row();
+                    out.add(RowFactory.create(row.getAs("pair_id"), row.getAs("prompt_id"), c, r, c - r, c > r));
                 }
-            }
-            return out.iterator();
+                return out;
+            });
         };
     }
 }

@@ -16,10 +16,10 @@ import org.alignspark.data.avro.Turn;
 import org.alignspark.data.formats.InvalidRowException;
 import org.alignspark.data.formats.ReaderOptions;
 import org.alignspark.data.formats.Records;
-import org.alignspark.spark.AvroColumns;
-import org.alignspark.spark.RunRecord;
-import org.alignspark.spark.WarehouseOption;
-import org.alignspark.spark.Warehouse;
+import org.alignspark.warehouse.AvroColumns;
+import org.alignspark.warehouse.RunRecord;
+import org.alignspark.cli.WarehouseOption;
+import org.alignspark.warehouse.Warehouse;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
@@ -133,7 +133,7 @@ public final class FlrMineJob implements Callable<Integer> {
 
         RunRecord run = new RunRecord(RunRecord.newRunId("flr-mine"), "flr-mine", output, dt, minedPrompts + ties + unmined,
                 minedPrompts, unmined, 0, ties, started, Instant.now());
-        run.append(spark, warehouse);
+        run.append(warehouse);
         System.out.println(run.summary());
         System.out.printf("%d pairs from %d prompts%n", pairs, minedPrompts);
         return run.balanced() ? 0 : 1;

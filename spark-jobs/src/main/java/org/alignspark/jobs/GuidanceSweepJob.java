@@ -6,18 +6,25 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
-import org.alignspark.common.lm.Batch;
-import org.alignspark.common.lm.CausalLM;
-import org.alignspark.common.lm.SequenceLogProb;
+import org.alignspark.cli.BatchOption;
+import org.alignspark.cli.PartitionOption;
+import org.alignspark.cli.SamplingOptions;
+import org.alignspark.cli.SplitOption;
+import org.alignspark.cli.WarehouseOption;
 import org.alignspark.common.metrics.AnswerCollapse;
-import org.alignspark.common.tokenizer.ChatEncoder;
+import org.alignspark.common.sft.CompletionLogProbs;
 import org.alignspark.common.tokenizer.Message;
-import org.alignspark.spark.Batches;
-import org.alignspark.spark.ExecutorModels;
-import org.alignspark.spark.ModelRows;
-import org.alignspark.spark.RunRecord;
-import org.alignspark.spark.Warehouse;
-import org.alignspark.spark.WarehouseOption;
+import org.alignspark.executor.ExecutorModels;
+import org.alignspark.executor.LengthSortedBatches;
+import org.alignspark.executor.ModelRows;
+import org.alignspark.generation.GenerationPlan;
+import org.alignspark.generation.LogitTransformOptions;
+import org.alignspark.generation.LogitTransforms;
+import org.alignspark.generation.SampleDiversity;
+import org.alignspark.generation.Sampling;
+import org.alignspark.warehouse.RunRecord;
+import org.alignspark.warehouse.Warehouse;
+
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
@@ -72,12 +79,6 @@ public final class GuidanceSweepJob implements Callable<Integer> {
     @Option(names = "--prompts", required = true, description = "Any table with prompt_id and prompt (and reference_answer for accuracy), e.g. demo_candidates.")
     String promptsTable;
 
-    @Option(names = "--dt", required = true, description = "Partition of the prompts table and of guidance_sweep, YYYY-MM-DD.")
-    String dt;
-
-    @Option(names = "--split", defaultValue = "all", description = "Prompts of this split only (train, test or all).")
-    String split;
-
     @Option(names = "--policy", required = true, description = "HF model folder to sample from (STEER's expert, or fusion's large base).")
     String policy;
 
@@ -93,30 +94,21 @@ public final class GuidanceSweepJob implements Callable<Integer> {
     @Option(names = "--k", defaultValue = "4", description = "Samples per prompt.")
     int k;
 
-    @Option(names = "--temperature", defaultValue = "1.0", description = "Sampling temperature.")
-    double temperature;
-
-    @Option(names = "--max-new-tokens", defaultValue = "32", description = "Longest response in tokens.")
-    int maxNewTokens;
-
-    @Option(names = "--seed", defaultValue = "42", description = "Base of every sample's seed (the same at every weight).")
-    long seed;
-
-    @Option(names = "--batch-size", defaultValue = "16", description = "Sequences decoded together.")
-    int batchSize;
-
     @Option(names = "--answer-pattern", description = "Regex whose last match is a response's answer (default: last number, else normalized last line).")
     String answerPattern;
 
-    @Mixin
-    LogitTransformOptions transformOptions;
-
-    @Mixin
-    WarehouseOption warehouseOption;
+    @Mixin PartitionOption partition;
+    @Mixin SplitOption split = SplitOption.defaultingTo("all");
+    @Mixin SamplingOptions sampling = SamplingOptions.withTemperature(1.0);   // the same seeds at every weight
+    @Mixin BatchOption batch = BatchOption.defaultingTo(16);
+    @Mixin LogitTransformOptions transformOptions;
+    @Mixin WarehouseOption warehouseOption;
 
     @Override
     public Integer call() {
         Instant started = Instant.now();
+        String dt = partition.dt();
+        int batchSize = batch.batchSize();
         if (k < 1 || weights.isEmpty()) {
             throw new IllegalArgumentException("need --k ≥ 1 and at least one weight");
         }
@@ -124,10 +116,9 @@ public final class GuidanceSweepJob implements Callable<Integer> {
         LogitTransforms base = transformOptions.settings(warehouse.spark());
         String scorer = coherenceModel != null ? coherenceModel : base.guidanceBase() != null ? base.guidanceBase() : policy;
         String runId = RunRecord.newRunId("guidance-sweep");
-        GenerateJob.Sampling sampling = new GenerateJob.Sampling(maxNewTokens, temperature, 0, 1.0);
-        sampling.config();
-        AnswerCollapse.AnswerExtractor extractor = DiversityJob.extractor(answerPattern);
-        Dataset<Row> prompts = GenerateJob.prompts(warehouse, promptsTable, dt, split).cache();
+        Sampling settings = sampling.sampling();
+        AnswerCollapse.AnswerExtractor extractor = SampleDiversity.extractor(answerPattern);
+        Dataset<Row> prompts = GenerationPlan.prompts(warehouse, promptsTable, dt, split.split()).cache();
         List<Row> curve = new ArrayList<>();
         for (double weight : weights) {
             LogitTransforms transforms = switch (sweep) {
@@ -136,14 +127,14 @@ public final class GuidanceSweepJob implements Callable<Integer> {
                 case "fusion" -> base.withFusionAlpha(weight);
                 default -> throw new IllegalArgumentException("--sweep must be guidance, negative or fusion, got " + sweep);
             };
-            Dataset<Row> generated = GenerateJob.generate(prompts, policy, k, sampling, transforms, seed, batchSize).cache();
-            Row overall = DiversityJob.overall(generated.select("prompt_id", "responses", "reference_answer")
-                    .map(DiversityJob.perPrompt(extractor), Encoders.row(DiversityJob.SCHEMA))).first();
+            Dataset<Row> generated = GenerationPlan.generate(prompts, policy, k, settings, transforms, sampling.seed(), batchSize).cache();
+            Row overall = SampleDiversity.overall(generated.select("prompt_id", "responses", "reference_answer")
+                    .map(SampleDiversity.perPrompt(extractor), Encoders.row(SampleDiversity.SCHEMA))).first();
             List<Row> scored = generated.select("prompt_id", "prompt", "responses")
                     .mapPartitions(meanLogProbs(scorer, batchSize), Encoders.row(SCORED)).collectAsList();
             long promptCount = generated.count();
             generated.unpersist();
-            Double meanLogProb = scored.isEmpty() ? null : scored.stream().mapToDouble(r -> r.getDouble(1)).average().orElseThrow();
+            Double meanLogProb = scored.isEmpty() ? null : scored.stream().mapToDouble(r -> r.<Double>getAs("mean_logprob")).average().orElseThrow();
             curve.add(RowFactory.create(runId, sweep + (sweep.equals("fusion") ? "_alpha" : "_weight"), weight,
                     transforms.describe(), promptCount, overall.<Long>getAs("samples"), overall.getAs("reference_accuracy"),
                     meanLogProb, scorer, overall.getAs("distinct_1"), overall.getAs("distinct_2"), overall.getAs("self_bleu"),
@@ -155,38 +146,41 @@ public final class GuidanceSweepJob implements Callable<Integer> {
         prompts.unpersist();
         warehouse.appendPartition(warehouse.spark().createDataFrame(curve, SCHEMA).coalesce(1), TABLE, dt);
         RunRecord run = new RunRecord(runId, "guidance-sweep", TABLE, dt, curve.size(), curve.size(), 0, 0, 0, started, Instant.now());
-        run.append(warehouse.spark(), warehouse);
+        run.append(warehouse);
         System.out.println(run.summary());
         return 0;
     }
 
     /** (prompt_id, prompt, responses) → one row per sample: its token-mean log-probability under {@code model}. */
     static MapPartitionsFunction<Row, Row> meanLogProbs(String model, int batchSize) {
+        record Samples(String promptId, int[] prompt, List<int[]> responses) {}
         return rows -> {
-            CausalLM lm = ExecutorModels.replica(model);
-            ChatEncoder encoder = TrainRmJob.encoder(model);
-            List<Row> out = new ArrayList<>();
-            for (List<Row> batch : Batches.of(rows, Math.max(1, batchSize))) {
+            ExecutorModels.TaskModel lm = ExecutorModels.taskModel(model);
+            return LengthSortedBatches.map(rows, row -> {
+                List<Message> prompt = ModelRows.messages(row, "prompt");
+                List<int[]> responses = new ArrayList<>();
+                for (Row r : row.<Row>getList(row.fieldIndex("responses"))) {
+                    responses.add(lm.encoder().completion(prompt, r.getAs("text")));
+                }
+                return new Samples(row.getAs("prompt_id"), lm.encoder().prompt(prompt), responses);
+            }, s -> s.prompt().length + s.responses().stream().mapToInt(x -> x.length).max().orElse(0), batchSize, batch -> {
                 List<String> ids = new ArrayList<>();
                 List<int[]> contexts = new ArrayList<>();
                 List<int[]> completions = new ArrayList<>();
-                for (Row row : batch) {
-                    List<Message> prompt = ModelRows.messages(row, "prompt");
-                    for (Row r : row.<Row>getList(row.fieldIndex("responses"))) {
-                        ids.add(row.getAs("prompt_id"));
-                        contexts.add(encoder.prompt(prompt));
-                        completions.add(encoder.completion(prompt, r.getAs("text")));
+                for (Samples s : batch) {
+                    for (int[] response : s.responses()) {
+                        ids.add(s.promptId());
+                        contexts.add(s.prompt());
+                        completions.add(response);
                     }
                 }
-                List<SequenceLogProb> logProbs = lm.sequenceLogProbs(contexts, completions, Batch.Padding.RIGHT,
-                        encoder.tokenizer().padId());
+                CompletionLogProbs scored = CompletionLogProbs.forward(lm.lm(), contexts, completions, lm.padId());
+                List<Row> out = new ArrayList<>(ids.size());
                 for (int i = 0; i < ids.size(); i++) {
-                    if (logProbs.get(i).tokens() > 0) {
-                        out.add(RowFactory.create(ids.get(i), logProbs.get(i).mean()));
-                    }
+                    out.add(RowFactory.create(ids.get(i), scored.sums()[i] / scored.lengths()[i]));
                 }
-            }
-            return out.iterator();
+                return out;
+            });
         };
     }
 }

@@ -17,12 +17,12 @@ import org.alignspark.data.formats.InputFormat;
 import org.alignspark.data.formats.ReaderOptions;
 import org.alignspark.data.formats.RowOutcome;
 import org.alignspark.data.formats.RowParser;
-import org.alignspark.spark.AvroColumns;
-import org.alignspark.spark.InputLines;
-import org.alignspark.spark.RunRecord;
-import org.alignspark.spark.TaskFaultInjection;
-import org.alignspark.spark.WarehouseOption;
-import org.alignspark.spark.Warehouse;
+import org.alignspark.warehouse.AvroColumns;
+import org.alignspark.warehouse.InputLines;
+import org.alignspark.warehouse.RunRecord;
+import org.alignspark.warehouse.TaskFaultInjection;
+import org.alignspark.cli.WarehouseOption;
+import org.alignspark.warehouse.Warehouse;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Dataset;
@@ -143,7 +143,7 @@ public final class IngestJob implements Callable<Integer> {
 
         RunRecord run = new RunRecord(RunRecord.newRunId("ingest"), "ingest", dataset, dt, rowsIn, rowsOut,
                 quarantined, accepted - rowsOut, ties, started, Instant.now());
-        run.append(spark, warehouse);
+        run.append(warehouse);
         System.out.println(run.summary());
         return run.balanced() ? 0 : 1;
     }

@@ -2,30 +2,33 @@ package org.alignspark.jobs;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-import org.alignspark.common.lm.CausalLM;
+import org.alignspark.cli.BatchOption;
+import org.alignspark.cli.OutputTableOption;
+import org.alignspark.cli.PartitionOption;
+import org.alignspark.cli.WarehouseOption;
 import org.alignspark.common.sft.CompletionLogProbs;
-import org.alignspark.common.tokenizer.ChatEncoder;
 import org.alignspark.common.tokenizer.Message;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.alignspark.spark.Batches;
-import org.alignspark.spark.ExecutorModels;
-import org.alignspark.spark.ModelRows;
-import org.alignspark.spark.RunRecord;
-import org.alignspark.spark.Warehouse;
-import org.alignspark.spark.WarehouseOption;
+import org.alignspark.executor.EncodedPair;
+import org.alignspark.executor.ExecutorModels;
+import org.alignspark.executor.LengthSortedBatches;
+import org.alignspark.executor.ModelRows;
+import org.alignspark.warehouse.RunRecord;
+import org.alignspark.warehouse.Warehouse;
+
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.expressions.WindowSpec;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -75,17 +78,8 @@ public final class RefLogprobsJob implements Callable<Integer> {
             description = "PreferencePair, BinaryFeedback or RankedResponses table (the columns tell which).")
     String inputTable;
 
-    @Option(names = "--dt", required = true, description = "Partition of the input table and of the output, YYYY-MM-DD.")
-    String dt;
-
     @Option(names = "--reference-model", required = true, description = "HF model folder of the frozen reference policy.")
     String referenceModel;
-
-    @Option(names = "--output", required = true, description = "Output table: the input rows with the reference columns.")
-    String output;
-
-    @Option(names = "--batch-size", defaultValue = "8", description = "Pairs, examples or lists per forward pass.")
-    int batchSize;
 
     @Option(names = "--kl-seed", defaultValue = "42",
             description = "BinaryFeedback: seeds the shuffle that gives each example the mismatched completion of KTO's KL term.")
@@ -95,15 +89,18 @@ public final class RefLogprobsJob implements Callable<Integer> {
             + "state of the prompt under the reference model (input to train-policy --bco-density-ratio).")
     boolean promptEmbeddings;
 
-    @Mixin
-    WarehouseOption warehouseOption;
+    @Mixin PartitionOption partition;
+    @Mixin OutputTableOption output;
+    @Mixin BatchOption batch = BatchOption.defaultingTo(8);
+    @Mixin WarehouseOption warehouseOption;
 
     @Override
     public Integer call() {
         Instant started = Instant.now();
-        Warehouse.checkTableName(output);
-        Warehouse warehouse = warehouseOption.open("alignspark ref-logprobs " + output);
-        SparkSession spark = warehouse.spark();
+        String table = output.table();
+        String dt = partition.dt();
+        int batchSize = batch.batchSize();
+        Warehouse warehouse = warehouseOption.open("alignspark ref-logprobs " + table);
         Dataset<Row> input = warehouse.partition(inputTable, dt);
         List<String> columns = List.of(input.columns());
         Dataset<Row> joined;
@@ -129,10 +126,10 @@ public final class RefLogprobsJob implements Callable<Integer> {
         }
         joined = joined.withColumn("reference_model", lit(referenceModel));
         long n = input.count();
-        warehouse.overwritePartition(joined, output, dt, n == 0);
-        RunRecord run = new RunRecord(RunRecord.newRunId("ref-logprobs"), "ref-logprobs", output, dt, n,
-                warehouse.hasPartition(output, dt) ? warehouse.partition(output, dt).count() : 0, 0, 0, 0, started, Instant.now());
-        run.append(spark, warehouse);
+        warehouse.overwritePartition(joined, table, dt, n == 0);
+        RunRecord run = RunRecord.of("ref-logprobs", table, dt, n,
+                warehouse.hasPartition(table, dt) ? warehouse.partition(table, dt).count() : 0, 0, started);
+        run.append(warehouse);
         System.out.println(run.summary());
         return run.balanced() ? 0 : 1;
     }
@@ -164,29 +161,28 @@ public final class RefLogprobsJob implements Callable<Integer> {
 
     /** Reference log-probs of binary-feedback rows and of their mismatched rows, a batch of rows (2 × batch sequences) per pass. */
     static MapPartitionsFunction<Row, Row> scoreFeedback(String model, int batchSize, boolean embeddings) {
+        record Example(Row row, int[] prompt, int[] completion, int[] klCompletion) {}
         return rows -> {
-            CausalLM lm = ExecutorModels.replica(model);
-            ChatEncoder encoder = TrainRmJob.encoder(model);
-            List<Row> out = new ArrayList<>();
-            for (List<Row> batch : Batches.of(rows, batchSize)) {
+            ExecutorModels.TaskModel lm = ExecutorModels.taskModel(model);
+            return LengthSortedBatches.map(rows, r -> {
+                List<Message> prompt = ModelRows.messages(r, "prompt");
+                return new Example(r, lm.encoder().prompt(prompt), lm.encoder().completion(prompt, r.getAs("completion")),
+                        lm.encoder().completion(prompt, r.getAs("kl_completion")));
+            }, e -> e.prompt().length + Math.max(e.completion().length, e.klCompletion().length), batchSize, batch -> {
                 int n = batch.size();
                 List<int[]> prompts = new ArrayList<>(2 * n);
                 List<int[]> completions = new ArrayList<>(2 * n);
-                for (String side : new String[]{"completion", "kl_completion"}) {
-                    for (Row r : batch) {
-                        List<Message> prompt = ModelRows.messages(r, "prompt");
-                        prompts.add(encoder.prompt(prompt));
-                        completions.add(encoder.completion(prompt, r.getAs(side)));
-                    }
-                }
-                CompletionLogProbs scored = CompletionLogProbs.forward(lm, prompts, completions, encoder.tokenizer().padId());
-                INDArray hidden = embeddings ? lm.hiddenStates() : null;                     // [2n, T, d]
+                batch.forEach(e -> { prompts.add(e.prompt()); completions.add(e.completion()); });
+                batch.forEach(e -> { prompts.add(e.prompt()); completions.add(e.klCompletion()); });
+                CompletionLogProbs scored = CompletionLogProbs.forward(lm.lm(), prompts, completions, lm.padId());
+                INDArray hidden = embeddings ? lm.lm().hiddenStates() : null;                     // [2n, T, d]
+                List<Row> out = new ArrayList<>(n);
                 for (int i = 0; i < n; i++) {
-                    out.add(RowFactory.create(batch.get(i).getAs("example_id"), scored.sums()[i], scored.lengths()[i],
+                    out.add(RowFactory.create(batch.get(i).row().getAs("example_id"), scored.sums()[i], scored.lengths()[i],
                             scored.sums()[n + i], embeddings ? promptEmbedding(hidden, i, prompts.get(i).length) : null));
                 }
-            }
-            return out.iterator();
+                return out;
+            });
         };
     }
 
@@ -207,67 +203,53 @@ public final class RefLogprobsJob implements Callable<Integer> {
 
     /** Reference log-probs of every response of a batch of lists, in one forward pass per batch. */
     static MapPartitionsFunction<Row, Row> scoreLists(String model, int batchSize) {
+        record RankedRow(Row row, int[] prompt, List<int[]> responses) {}
         return rows -> {
-            CausalLM lm = ExecutorModels.replica(model);
-            ChatEncoder encoder = TrainRmJob.encoder(model);
-            List<Row> out = new ArrayList<>();
-            for (List<Row> batch : Batches.of(rows, batchSize)) {
+            ExecutorModels.TaskModel lm = ExecutorModels.taskModel(model);
+            return LengthSortedBatches.map(rows, r -> {
+                List<Message> prompt = ModelRows.messages(r, "prompt");
+                List<int[]> responses = new ArrayList<>();
+                for (Row response : r.<Row>getList(r.fieldIndex("responses"))) {
+                    responses.add(lm.encoder().completion(prompt, response.getAs("text")));
+                }
+                return new RankedRow(r, lm.encoder().prompt(prompt), responses);
+            }, l -> l.prompt().length + l.responses().stream().mapToInt(x -> x.length).max().orElse(0), batchSize, batch -> {
                 List<int[]> prompts = new ArrayList<>();
                 List<int[]> completions = new ArrayList<>();
-                for (Row r : batch) {
-                    List<Message> prompt = ModelRows.messages(r, "prompt");
-                    int[] promptTokens = encoder.prompt(prompt);
-                    for (Row response : r.<Row>getList(r.fieldIndex("responses"))) {
-                        prompts.add(promptTokens);
-                        completions.add(encoder.completion(prompt, response.getAs("text")));
+                for (RankedRow l : batch) {
+                    for (int[] response : l.responses()) {
+                        prompts.add(l.prompt());
+                        completions.add(response);
                     }
                 }
-                CompletionLogProbs scored = CompletionLogProbs.forward(lm, prompts, completions, encoder.tokenizer().padId());
-                int row = 0;
-                for (Row r : batch) {
-                    int k = r.getList(r.fieldIndex("responses")).size();
-                    double[] logps = java.util.Arrays.copyOfRange(scored.sums(), row, row + k);
-                    int[] tokens = java.util.Arrays.copyOfRange(scored.lengths(), row, row + k);
-                    out.add(RowFactory.create(r.getAs("list_id"), logps, tokens));
-                    row += k;
+                CompletionLogProbs scored = CompletionLogProbs.forward(lm.lm(), prompts, completions, lm.padId());
+                List<Row> out = new ArrayList<>(batch.size());
+                int at = 0;
+                for (RankedRow l : batch) {
+                    int k = l.responses().size();
+                    out.add(RowFactory.create(l.row().getAs("list_id"), Arrays.copyOfRange(scored.sums(), at, at + k),
+                            Arrays.copyOfRange(scored.lengths(), at, at + k)));
+                    at += k;
                 }
-            }
-            return out.iterator();
+                return out;
+            });
         };
     }
 
     /** Reference log-probs of a partition's pairs, a batch of pairs (2 × batch rows) per forward pass. */
     static MapPartitionsFunction<Row, Row> score(String model, int batchSize) {
         return rows -> {
-            CausalLM lm = ExecutorModels.replica(model);
-            ChatEncoder encoder = TrainRmJob.encoder(model);
-            List<Row> out = new ArrayList<>();
-            for (List<Row> batch : Batches.of(rows, batchSize)) {
-                CompletionLogProbs scored = scorePairs(lm, encoder, batch);
+            ExecutorModels.TaskModel lm = ExecutorModels.taskModel(model);
+            return LengthSortedBatches.map(rows, r -> EncodedPair.of(lm, r), EncodedPair::length, batchSize, batch -> {
+                CompletionLogProbs scored = EncodedPair.score(lm, batch);
                 int n = batch.size();
+                List<Row> out = new ArrayList<>(n);
                 for (int i = 0; i < n; i++) {
-                    out.add(RowFactory.create(batch.get(i).getAs("pair_id"), scored.sums()[i], scored.sums()[n + i],
+                    out.add(RowFactory.create(batch.get(i).row().getAs("pair_id"), scored.sums()[i], scored.sums()[n + i],
                             scored.lengths()[i], scored.lengths()[n + i]));
                 }
-            }
-            return out.iterator();
+                return out;
+            });
         };
-    }
-
-    /**
-     * Summed log-probs of a batch of pairs' chosen completions (rows 0..n−1) and rejected ones (rows n..2n−1), prompts
-     * rendered by the model's chat template, in one forward pass.
-     */
-    static CompletionLogProbs scorePairs(CausalLM lm, ChatEncoder encoder, List<Row> batch) {
-        List<int[]> prompts = new ArrayList<>(2 * batch.size());
-        List<int[]> completions = new ArrayList<>(2 * batch.size());
-        for (String side : new String[]{"chosen", "rejected"}) {
-            for (Row r : batch) {
-                List<Message> prompt = ModelRows.messages(r, "prompt");
-                prompts.add(encoder.prompt(prompt));
-                completions.add(encoder.completion(prompt, r.getAs(side)));
-            }
-        }
-        return CompletionLogProbs.forward(lm, prompts, completions, encoder.tokenizer().padId());
     }
 }

@@ -5,9 +5,9 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 import org.alignspark.common.rewards.LscRewardTransform;
-import org.alignspark.spark.RunRecord;
-import org.alignspark.spark.WarehouseOption;
-import org.alignspark.spark.Warehouse;
+import org.alignspark.warehouse.RunRecord;
+import org.alignspark.cli.WarehouseOption;
+import org.alignspark.warehouse.Warehouse;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -122,7 +122,7 @@ public final class RewardTransformJob implements Callable<Integer> {
         joined.unpersist();
         RunRecord run = new RunRecord(RunRecord.newRunId("reward-transform"), "reward-transform", output, dt, rowsIn,
                 rowsIn - rowsQuarantined, rowsQuarantined, 0, 0, started, Instant.now());
-        run.append(spark, warehouse);
+        run.append(warehouse);
         System.out.println(run.summary());
         System.out.println("combined utilities: " + combinedRows + " responses scored by all " + models + " reward models");
         return run.balanced() ? 0 : 1;

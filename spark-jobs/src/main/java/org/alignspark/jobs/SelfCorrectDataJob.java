@@ -12,11 +12,11 @@ import org.alignspark.data.DatasetKind;
 import org.alignspark.data.PromptIds;
 import org.alignspark.data.avro.Dialogue;
 import org.alignspark.data.avro.Turn;
-import org.alignspark.spark.AvroColumns;
-import org.alignspark.spark.ModelRows;
-import org.alignspark.spark.RunRecord;
-import org.alignspark.spark.Warehouse;
-import org.alignspark.spark.WarehouseOption;
+import org.alignspark.warehouse.AvroColumns;
+import org.alignspark.executor.ModelRows;
+import org.alignspark.warehouse.RunRecord;
+import org.alignspark.warehouse.Warehouse;
+import org.alignspark.cli.WarehouseOption;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
@@ -118,7 +118,7 @@ public final class SelfCorrectDataJob implements Callable<Integer> {
         // job_runs has no column for a mix's surplus: it is counted with the duplicates so that the row accounting balances
         RunRecord run = new RunRecord(RunRecord.newRunId("self-correct-data"), "self-correct-data", output, dt, clt + cst + rejected,
                 kept[0] + kept[1], rejected, clt + cst - kept[0] - kept[1], 0, started, Instant.now());
-        run.append(spark, warehouse);
+        run.append(warehouse);
         System.out.println(run.summary());
         return 0;
     }

@@ -3,8 +3,8 @@ package org.alignspark.jobs;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-import org.alignspark.spark.WarehouseOption;
-import org.alignspark.spark.Warehouse;
+import org.alignspark.cli.WarehouseOption;
+import org.alignspark.warehouse.Warehouse;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;

@@ -5,7 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import org.alignspark.Main;
-import org.alignspark.spark.TestSpark;
+import org.alignspark.testing.TestSpark;
 import org.alignspark.testing.TinyModels;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;

@@ -3,9 +3,10 @@ package org.alignspark.jobs;
 import java.nio.file.Path;
 import java.util.List;
 
+import org.alignspark.flr.FollowUps;
 import org.alignspark.Main;
 import org.alignspark.data.demo.DemoWorld;
-import org.alignspark.spark.TestSpark;
+import org.alignspark.testing.TestSpark;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
@@ -41,8 +42,8 @@ class DemoDataJobTest {
             assertTrue(!pair.getString(2).toLowerCase().contains(fact.answer().toLowerCase()), pair.toString());
         }
         // Correct answers draw positive follow-ups only: none of the world's positive sentences follows a wrong answer.
-        List<String> positives = FlrScoreJob.readFollowUps("demo-world").stream().filter(FlrScoreJob.FollowUp::positive)
-                .map(FlrScoreJob.FollowUp::text).toList();
+        List<String> positives = FollowUps.read("demo-world").stream().filter(FollowUps.FollowUp::positive)
+                .map(FollowUps.FollowUp::text).toList();
         for (Row d : spark.sql("SELECT prompt[1].content, prompt[2].content, completion FROM demo_a_scorer_dialogues").collectAsList()) {
             DemoWorld.Fact fact = DemoWorld.FACTS.stream().filter(f -> f.question().equals(d.getString(0))).findFirst().orElseThrow();
             boolean correct = d.getString(1).toLowerCase().contains(fact.answer().toLowerCase());

@@ -5,7 +5,7 @@ import java.util.List;
 
 import org.alignspark.Main;
 import org.alignspark.data.demo.DemoWorld;
-import org.alignspark.spark.TestSpark;
+import org.alignspark.testing.TestSpark;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;

@@ -8,9 +8,9 @@ import java.util.stream.Collectors;
 
 import org.alignspark.Main;
 import org.alignspark.data.avro.FlrScore;
-import org.alignspark.spark.AvroColumns;
-import org.alignspark.spark.TestSpark;
-import org.alignspark.spark.Warehouse;
+import org.alignspark.warehouse.AvroColumns;
+import org.alignspark.testing.TestSpark;
+import org.alignspark.warehouse.Warehouse;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;

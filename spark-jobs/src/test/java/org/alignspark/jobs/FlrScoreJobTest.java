@@ -5,6 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
+import org.alignspark.flr.FollowUpScoring;
+import org.alignspark.flr.FollowUps;
 import org.alignspark.Main;
 import org.alignspark.common.lm.CausalLM;
 import org.alignspark.common.lm.checkpoint.HfCheckpoint;
@@ -14,7 +16,7 @@ import org.alignspark.common.tokenizer.ChatTemplate;
 import org.alignspark.common.tokenizer.Message;
 import org.alignspark.common.tokenizer.Tokenizer;
 import org.alignspark.common.tokenizer.Tokenizers;
-import org.alignspark.spark.TestSpark;
+import org.alignspark.testing.TestSpark;
 import org.alignspark.testing.TinyModels;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -32,10 +34,10 @@ class FlrScoreJobTest {
 
     @Test
     void defaultFollowUpsHaveSixCategoriesOfTenAndTen() {
-        List<FlrScoreJob.FollowUp> followUps = FlrScoreJob.readFollowUps("default");
+        List<FollowUps.FollowUp> followUps = FollowUps.read("default");
         assertEquals(120, followUps.size());
-        assertEquals(6, followUps.stream().map(FlrScoreJob.FollowUp::category).distinct().count());
-        assertEquals(60, followUps.stream().filter(FlrScoreJob.FollowUp::positive).count());
+        assertEquals(6, followUps.stream().map(FollowUps.FollowUp::category).distinct().count());
+        assertEquals(60, followUps.stream().filter(FollowUps.FollowUp::positive).count());
     }
 
     @Test
@@ -45,19 +47,19 @@ class FlrScoreJobTest {
         Tokenizer tokenizer = Tokenizers.load(ModelFolder.of(folder.toString()));
         ChatTemplate chat = ChatTemplate.load(ModelFolder.of(folder.toString()), tokenizer);
         List<Message> conversation = List.of(new Message("user", "What is 2 + 2?"), new Message("assistant", "4"));
-        List<FlrScoreJob.FollowUp> followUps = FlrScoreJob.readFollowUps("default").subList(0, 20);
-        FollowUpLikelihoodReward.Result batched = FlrScoreJob.scoreFollowUps(lm, tokenizer, chat, conversation, "user",
+        List<FollowUps.FollowUp> followUps = FollowUps.read("default").subList(0, 20);
+        FollowUpLikelihoodReward.Result batched = FollowUpScoring.scoreFollowUps(lm, tokenizer, chat, conversation, "user",
                 followUps, true, FollowUpLikelihoodReward.Aggregation.POOLED, 0);
-        FollowUpLikelihoodReward.Result inSevens = FlrScoreJob.scoreFollowUps(lm, tokenizer, chat, conversation, "user",
+        FollowUpLikelihoodReward.Result inSevens = FollowUpScoring.scoreFollowUps(lm, tokenizer, chat, conversation, "user",
                 followUps, true, FollowUpLikelihoodReward.Aggregation.POOLED, 7);
         assertEquals(batched.flr(), inSevens.flr(), 1e-5);
         double positive = 0;
         double negative = 0;
-        for (FlrScoreJob.FollowUp f : followUps) {
+        for (FollowUps.FollowUp f : followUps) {
             // f alone (as a positive, and once more as a negative so the FLR is defined): l(f) is its positive mean.
-            List<FlrScoreJob.FollowUp> alone = List.of(new FlrScoreJob.FollowUp(f.category(), true, f.text()),
-                    new FlrScoreJob.FollowUp(f.category(), false, f.text()));
-            double l = FlrScoreJob.scoreFollowUps(lm, tokenizer, chat, conversation, "user", alone, true,
+            List<FollowUps.FollowUp> alone = List.of(new FollowUps.FollowUp(f.category(), true, f.text()),
+                    new FollowUps.FollowUp(f.category(), false, f.text()));
+            double l = FollowUpScoring.scoreFollowUps(lm, tokenizer, chat, conversation, "user", alone, true,
                     FollowUpLikelihoodReward.Aggregation.POOLED, 0).positiveMean();
             if (f.positive()) {
                 positive += l / 10;

@@ -6,6 +6,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
+import org.alignspark.flr.FollowUpScoring;
+import org.alignspark.flr.FollowUps;
 import org.alignspark.common.lm.CausalLM;
 import org.alignspark.common.lm.checkpoint.HfCheckpoint;
 import org.alignspark.common.lm.checkpoint.ModelFolder;
@@ -36,7 +38,7 @@ public final class FlrScoringBaseline {
         CausalLM loaded = HfCheckpoint.load(scorer);
         Tokenizer tokenizer = Tokenizers.load(ModelFolder.of(scorer));
         ChatTemplate chat = ChatTemplate.load(ModelFolder.of(scorer), tokenizer);
-        List<FlrScoreJob.FollowUp> followUps = FlrScoreJob.readFollowUps("default");
+        List<FollowUps.FollowUp> followUps = FollowUps.read("default");
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         List<Future<Long>> parts = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
@@ -51,14 +53,14 @@ public final class FlrScoringBaseline {
                 for (String[] row : mine) {
                     List<Message> prompt = List.of(new Message("user", row[0]));
                     List<Message> conversation = List.of(prompt.get(0), new Message("assistant", row[1]));
-                    FollowUpLikelihoodReward.Result flr = FlrScoreJob.scoreFollowUps(lm, tokenizer, chat, conversation, "user",
+                    FollowUpLikelihoodReward.Result flr = FollowUpScoring.scoreFollowUps(lm, tokenizer, chat, conversation, "user",
                             followUps, true, FollowUpLikelihoodReward.Aggregation.POOLED, 0);
                     double direct = FollowUpLikelihoodReward.tokenMeanLogProb(CompletionLogProbs.forward(lm,
                             List.of(encoder.prompt(prompt)), List.of(encoder.completion(prompt, row[1])), tokenizer.padId()).tokenLogProbs(0));
                     if (!Double.isFinite(flr.flr()) || !Double.isFinite(direct)) {
                         throw new IllegalStateException("non-finite score for " + row[1]);
                     }
-                    for (FlrScoreJob.FollowUp f : followUps) {
+                    for (FollowUps.FollowUp f : followUps) {
                         followUpTokens += tokenizer.encode(f.text()).length;
                     }
                 }

@@ -12,7 +12,7 @@ import java.util.stream.Collectors;
 
 import org.alignspark.Main;
 import org.alignspark.data.avro.PreferencePair;
-import org.alignspark.spark.TestSpark;
+import org.alignspark.testing.TestSpark;
 import org.apache.avro.specific.SpecificData;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.avro.AvroParquetReader;

@@ -20,10 +20,10 @@ import javax.imageio.ImageIO;
 import org.alignspark.Main;
 import org.alignspark.data.avro.FlrScore;
 import org.alignspark.report.HtmlPage;
-import org.alignspark.spark.AvroColumns;
-import org.alignspark.spark.RunRecord;
-import org.alignspark.spark.TestSpark;
-import org.alignspark.spark.Warehouse;
+import org.alignspark.warehouse.AvroColumns;
+import org.alignspark.warehouse.RunRecord;
+import org.alignspark.testing.TestSpark;
+import org.alignspark.warehouse.Warehouse;
 import org.alignspark.train.ParameterAveraging;
 import org.alignspark.train.TrainingMetricsTable;
 import org.apache.spark.sql.Dataset;
@@ -125,7 +125,7 @@ class ReportJobTest {
 
         // A run record that does not add up, which the page must flag.
         new RunRecord("broken-run", "flr-score", "flr_scores", DT, 44, 40, 0, 0, 0, Instant.now(), Instant.now())
-                .append(spark, warehouse);
+                .append(warehouse);
 
         reportDir = tmp.resolve("report");
         assertEquals(0, Main.run("report", "--dt", DT, "--run", "nightly-42", "--output", reportDir.toString(),

@@ -4,8 +4,8 @@ import java.nio.file.Path;
 import java.util.List;
 
 import org.alignspark.Main;
-import org.alignspark.spark.TestSpark;
-import org.alignspark.spark.Warehouse;
+import org.alignspark.testing.TestSpark;
+import org.alignspark.warehouse.Warehouse;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;

@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import org.alignspark.Main;
-import org.alignspark.spark.TestSpark;
+import org.alignspark.testing.TestSpark;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;

@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.alignspark.Main;
-import org.alignspark.spark.TestSpark;
+import org.alignspark.testing.TestSpark;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;

@@ -21,6 +21,10 @@ public final class ChatEncoder {
         return tokenizer;
     }
 
+    public ChatTemplate template() {
+        return template;
+    }
+
     /** The prompt turns followed by the assistant turn's opening. */
     public int[] prompt(List<Message> prompt) {
         return tokenizer.encode(template.render(prompt, true));

@@ -1,4 +1,4 @@
-package org.alignspark.spark;
+package org.alignspark.warehouse;
 
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;

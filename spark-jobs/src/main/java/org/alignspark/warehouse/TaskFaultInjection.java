@@ -1,4 +1,4 @@
-package org.alignspark.spark;
+package org.alignspark.warehouse;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,4 +1,4 @@
-package org.alignspark.spark;
+package org.alignspark.warehouse;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -59,10 +59,15 @@ public final class Warehouse {
     }
 
     public static String checkDate(String dt) {
-        if (!DATE.matcher(dt).matches()) {
-            throw new IllegalArgumentException("dt '" + dt + "' must be YYYY-MM-DD");
+        boolean valid = DATE.matcher(dt).matches();
+        try {
+            valid = valid && java.time.LocalDate.parse(dt) != null;
+        } catch (java.time.format.DateTimeParseException e) {
+            valid = false;
         }
-        java.time.LocalDate.parse(dt);
+        if (!valid) {
+            throw new IllegalArgumentException("dt '" + dt + "' must be a date YYYY-MM-DD");
+        }
         return dt;
     }
 

@@ -1,7 +1,8 @@
-package org.alignspark.spark;
+package org.alignspark.testing;
 
 import java.nio.file.Path;
 
+import org.alignspark.warehouse.SparkSessions;
 import org.apache.spark.sql.SparkSession;
 
 /** The suite's one SparkSession (local[2]), shared by every test class in the JVM. */

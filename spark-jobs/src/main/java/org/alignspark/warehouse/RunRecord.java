@@ -1,4 +1,4 @@
-package org.alignspark.spark;
+package org.alignspark.warehouse;
 
 import java.time.Instant;
 import java.util.List;
@@ -34,11 +34,17 @@ public record RunRecord(String runId, String job, String table, String dt, long 
         return job + "-" + UUID.randomUUID();
     }
 
+    /** The record of a run that started at {@code started} and ends now, with no duplicates or ties to count. */
+    public static RunRecord of(String job, String table, String dt, long rowsIn, long rowsOut, long rowsQuarantined, Instant started) {
+        return new RunRecord(newRunId(job), job, table, dt, rowsIn, rowsOut, rowsQuarantined, 0, 0, started, Instant.now());
+    }
+
     public boolean balanced() {
         return rowsIn == rowsOut + rowsQuarantined + duplicates + ties;
     }
 
-    public void append(SparkSession spark, Warehouse warehouse) {
+    public void append(Warehouse warehouse) {
+        SparkSession spark = warehouse.spark();
         var row = RowFactory.create(runId, job, table, rowsIn, rowsOut, rowsQuarantined, duplicates, ties,
                 java.sql.Timestamp.from(startedAt), java.sql.Timestamp.from(finishedAt));
         warehouse.appendPartition(spark.createDataFrame(List.of(row), SCHEMA).coalesce(1), TABLE, dt);

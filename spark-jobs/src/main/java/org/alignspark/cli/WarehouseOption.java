@@ -1,5 +1,7 @@
-package org.alignspark.spark;
+package org.alignspark.cli;
 
+import org.alignspark.warehouse.SparkSessions;
+import org.alignspark.warehouse.Warehouse;
 import picocli.CommandLine.Option;
 
 /** The {@code --warehouse} option every job shares (a picocli mixin), and the session opened on it. */

@@ -1,4 +1,4 @@
-package org.alignspark.jobs;
+package org.alignspark.generation;
 
 import java.util.ArrayList;
 import java.util.List;

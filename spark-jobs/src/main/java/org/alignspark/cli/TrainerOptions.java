@@ -1,7 +1,8 @@
-package org.alignspark.train;
+package org.alignspark.cli;
 
 import org.alignspark.common.train.LearningRateSchedule;
 import org.alignspark.common.train.OptimizerConfig;
+import org.alignspark.train.TrainingConfig;
 import picocli.CommandLine.Option;
 
 /** The options every training job shares (a picocli mixin). */

@@ -1,4 +1,4 @@
-package org.alignspark.jobs;
+package org.alignspark.generation;
 
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -9,7 +9,7 @@ import org.alignspark.common.lm.LogitProcessor;
 import org.alignspark.common.lm.decoding.LogitFusion;
 import org.alignspark.common.lm.decoding.SteerGuidance;
 import org.alignspark.common.tokenizer.ChatEncoder;
-import org.alignspark.spark.ExecutorModels;
+import org.alignspark.executor.ExecutorModels;
 
 /**
  * The decoding-time logit transforms of a generate run, as they travel to executors: STEER guidance (a base model
@@ -69,7 +69,7 @@ public record LogitTransforms(String guidanceBase, double guidanceWeight, List<S
     }
 
     /** The processors for a task; {@code policy} is the task's replica of the sampled model (negative prompting reruns it). */
-    List<LogitProcessor> processors(CausalLM policy, ChatEncoder encoder) {
+    public List<LogitProcessor> processors(CausalLM policy, ChatEncoder encoder) {
         List<LogitProcessor> out = new ArrayList<>();
         if (steers()) {
             List<int[]> negatives = negativeExamples.isEmpty() ? List.of()
@@ -85,7 +85,7 @@ public record LogitTransforms(String guidanceBase, double guidanceWeight, List<S
     }
 
     /** The settings as recorded in the output rows' {@code source}; empty when there is no transform. */
-    String describe() {
+    public String describe() {
         StringBuilder out = new StringBuilder();
         if (steers()) {
             // one negative context: the examples joined

@@ -1,0 +1,114 @@
+package org.alignspark.flr;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+
+import org.alignspark.common.lm.CausalLM;
+import org.alignspark.common.rewards.FollowUpLikelihoodReward;
+import org.alignspark.common.sft.CompletionLogProbs;
+import org.alignspark.common.tokenizer.ChatEncoder;
+import org.alignspark.common.tokenizer.ChatTemplate;
+import org.alignspark.common.tokenizer.Message;
+import org.alignspark.common.tokenizer.Tokenizer;
+import org.alignspark.data.AvroBytes;
+import org.alignspark.data.avro.FlrScore;
+import org.alignspark.executor.ExecutorModels;
+import org.alignspark.executor.ModelRows;
+import org.alignspark.flr.FollowUps.FollowUp;
+
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.explode;
+
+/**
+ * FLR on executors: each response's conversation and every follow-up the user might say next, scored by the scorer LM
+ * (common's {@link FollowUpLikelihoodReward}), with the Direct baseline beside it; one FlrScore row per response.
+ */
+public final class FollowUpScoring {
+    private FollowUpScoring() {}
+
+    /** @param feedbackRequest the role-swapped template's opening turn, or null for the standard template */
+    public static MapPartitionsFunction<Row, Row> score(String scorer, List<FollowUp> followUps, String feedbackRequest,
+                                                 boolean includeEndOfTurn, FollowUpLikelihoodReward.Aggregation aggregation,
+                                                 int followUpBatch) {
+        boolean roleSwapped = feedbackRequest != null;
+        return rows -> {
+            CausalLM lm = ExecutorModels.replica(scorer);
+            ChatEncoder encoder = ExecutorModels.encoder(scorer);
+            Tokenizer tokenizer = encoder.tokenizer();
+            ChatTemplate chat = encoder.template();
+            AvroBytes avro = new AvroBytes();
+            List<Row> out = new ArrayList<>();
+            while (rows.hasNext()) {
+                Row row = rows.next();
+                List<Message> prompt = ModelRows.messages(row, "prompt");
+                String response = row.getAs("response");
+                List<Message> conversation = roleSwapped
+                        ? FollowUpLikelihoodReward.roleSwapped(feedbackRequest, prompt, response)
+                        : withTurn(prompt, "assistant", response);
+                String followUpRole = roleSwapped ? "assistant" : "user";
+                FollowUpLikelihoodReward.Result flr = scoreFollowUps(lm, tokenizer, chat, conversation, followUpRole,
+                        followUps, includeEndOfTurn, aggregation, followUpBatch);
+                double direct = response.isEmpty() ? Double.NaN : FollowUpLikelihoodReward.tokenMeanLogProb(
+                        CompletionLogProbs.forward(lm, List.of(encoder.prompt(prompt)),
+                                List.of(encoder.completion(prompt, response)), tokenizer.padId()).tokenLogProbs(0));
+                out.add(RowFactory.create((Object) avro.encode(new FlrScore(row.getAs("prompt_id"), ModelRows.turns(prompt), row.getAs("response_id"),
+                        response, flr.flr(), flr.positiveMean(), flr.negativeMean(), new HashMap<>(flr.perCategory()), direct,
+                        scorer, row.getAs("source"), row.getAs("split")))));
+            }
+            return out.iterator();
+        };
+    }
+
+    /**
+     * Scores every follow-up behind the conversation in one padded batch: context = the conversation plus the
+     * follow-up turn's opening; completion = the follow-up's text (plus the turn's closing tokens when included).
+     */
+    public static FollowUpLikelihoodReward.Result scoreFollowUps(CausalLM lm, Tokenizer tokenizer, ChatTemplate chat,
+                                                         List<Message> conversation, String role, List<FollowUp> followUps,
+                                                         boolean includeEndOfTurn, FollowUpLikelihoodReward.Aggregation aggregation,
+                                                         int batch) {
+        String before = chat.render(conversation, false);
+        String marker = "\u0001";
+        String withMarker = chat.render(withTurn(conversation, role, marker), false);
+        String opening = withMarker.substring(before.length(), withMarker.indexOf(marker));
+        String closing = withMarker.substring(withMarker.indexOf(marker) + marker.length());
+        int[] context = concat(tokenizer.encode(before), tokenizer.encode(opening));
+        int[] closingTokens = includeEndOfTurn ? tokenizer.encode(closing) : new int[0];
+        List<int[]> prompts = new ArrayList<>(followUps.size());
+        List<int[]> completions = new ArrayList<>(followUps.size());
+        for (FollowUp f : followUps) {
+            prompts.add(context);
+            completions.add(concat(tokenizer.encode(f.text()), closingTokens));
+        }
+        int size = batch <= 0 ? followUps.size() : batch;
+        List<FollowUpLikelihoodReward.ScoredFollowUp> results = new ArrayList<>(followUps.size());
+        for (int start = 0; start < followUps.size(); start += size) {
+            int end = Math.min(start + size, followUps.size());
+            CompletionLogProbs scored = CompletionLogProbs.forward(lm, prompts.subList(start, end), completions.subList(start, end),
+                    tokenizer.padId());
+            for (int i = start; i < end; i++) {
+                results.add(new FollowUpLikelihoodReward.ScoredFollowUp(followUps.get(i).category(), followUps.get(i).positive(),
+                        scored.tokenLogProbs(i - start)));
+            }
+        }
+        return FollowUpLikelihoodReward.score(results, aggregation);
+    }
+
+    private static List<Message> withTurn(List<Message> conversation, String role, String content) {
+        List<Message> all = new ArrayList<>(conversation);
+        all.add(new Message(role, content));
+        return all;
+    }
+
+    private static int[] concat(int[] a, int[] b) {
+        int[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
+}
