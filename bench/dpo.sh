@@ -31,7 +31,7 @@ PY
 as ingest --format trl --input "$out/pairs.jsonl" --dataset bench_pairs --dt "$dt" --test-fraction 0 --warehouse "$out/wh"
 as init-model --family gpt2 --d-model 128 --layers 4 --heads 4 --max-positions 256 --output "$out/base"
 as ref-logprobs --input bench_pairs --dt "$dt" --reference-model "$out/base" --output bench_pairs_ref --warehouse "$out/wh"
-as train-policy --input bench_pairs_ref --dt "$dt" --base-model "$out/base" --output "$out/run" --run-id dpo-bench \
+as train-dpo --input bench_pairs_ref --dt "$dt" --base-model "$out/base" --output "$out/run" --run-id dpo-bench \
    --workers "$workers" --batch-size-per-worker "$batch" --averaging-frequency "$frequency" --epochs 1 \
    --checkpoint-every 0 --learning-rate 1e-4 --max-length 256 --warehouse "$out/wh"
 "$root/bin/alignspark" sql --warehouse "$out/wh" --truncate 0 \

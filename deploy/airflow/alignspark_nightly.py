@@ -1,6 +1,6 @@
 """The nightly alignspark chain as an Airflow DAG: one SparkSubmitOperator per job, each on the night's partition.
 
-    ingest -> generate -> flr-score -> flr-mine -> ches -> ref-logprobs -> train-rm -> train-policy
+    ingest -> generate -> flr-score -> flr-mine -> ches -> ref-logprobs -> train-rm -> train-dpo
            -> eval-rm, eval-policy, self-correct-eval (on the night's ingested self-correction prompts) -> report
 
 A second DAG, alignspark_pipeline (triggered by hand, no schedule), runs a whole chain from a pipeline YAML in one
@@ -125,7 +125,7 @@ with DAG(
     )
     train_policy = SparkSubmitOperator(
         task_id="train_policy",
-        application_args=["train-policy", "--input", "ches_pairs_ref", "--base-model", MODELS + "/policy/current",
+        application_args=["train-dpo", "--input", "ches_pairs_ref", "--base-model", MODELS + "/policy/current",
                           "--loss", "sigmoid", "--beta", "0.1", "--output", MODELS + "/policy/{{ ds }}",
                           "--run-id", "policy", "--workers", "2", "--dt", "{{ ds }}", "--warehouse", WAREHOUSE],
         sla=timedelta(hours=15),

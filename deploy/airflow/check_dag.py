@@ -24,11 +24,11 @@ import tempfile
 from pathlib import Path
 
 # Jobs that load a model: they run on GPU executors and take a slot of the gpu pool.
-GPU_JOBS = {"generate", "flr-score", "ches", "ref-logprobs", "train-rm", "train-policy", "eval-rm", "eval-policy",
+GPU_JOBS = {"generate", "flr-score", "ches", "ref-logprobs", "train-rm", "train-dpo", "train-kto", "train-bco", "train-list-ranking", "train-policy", "eval-rm", "eval-policy",
             "self-correct-eval", "guidance-sweep", "train-sft", "train-score", "pipeline"}
 GPU_POOL = "gpu"
 # The nightly chain: every job must be a task, each downstream of the previous one.
-CHAIN = ["ingest", "generate", "flr-score", "flr-mine", "ches", "train-rm", "train-policy", "eval-policy", "report"]
+CHAIN = ["ingest", "generate", "flr-score", "flr-mine", "ches", "train-rm", "train-dpo", "eval-policy", "report"]
 DT = "{{ ds }}"
 
 

@@ -10,7 +10,10 @@ import org.alignspark.jobs.InitModelJob;
 import org.alignspark.jobs.RefLogprobsJob;
 import org.alignspark.jobs.ReportJob;
 import org.alignspark.jobs.RewardTransformJob;
-import org.alignspark.jobs.TrainPolicyJob;
+import org.alignspark.jobs.TrainBcoJob;
+import org.alignspark.jobs.TrainDpoJob;
+import org.alignspark.jobs.TrainKtoJob;
+import org.alignspark.jobs.TrainListRankingJob;
 import org.alignspark.jobs.ChesJob;
 import org.alignspark.jobs.DemoDataJob;
 import org.alignspark.jobs.DemoJob;
@@ -31,7 +34,7 @@ import picocli.CommandLine.Command;
 @Command(name = "alignspark", mixinStandardHelpOptions = true, version = "alignspark 0.1.0",
         description = "Mine and train on LLM alignment data with Apache Spark.",
         subcommands = {DemoJob.class, PipelineJob.class, IngestJob.class, SqlJob.class, InitModelJob.class, TrainSftJob.class, TrainRmJob.class,
-                EvalRmJob.class, RefLogprobsJob.class, TrainPolicyJob.class, EvalPolicyJob.class, GenerateJob.class, ChesJob.class,
+                EvalRmJob.class, RefLogprobsJob.class, TrainDpoJob.class, TrainKtoJob.class, TrainBcoJob.class, TrainListRankingJob.class, EvalPolicyJob.class, GenerateJob.class, ChesJob.class,
                 FlrScoreJob.class, FlrEvalJob.class, DemoDataJob.class, FlrMineJob.class, RewardTransformJob.class,
                 DiversityJob.class, GuidanceSweepJob.class, SelfCorrectEvalJob.class, SelfCorrectDataJob.class, TrainScoreJob.class,
                 ReportJob.class})
@@ -44,6 +47,7 @@ public final class Main implements Runnable {
 
     /** Runs one job and returns its exit code; errors are reported on stderr with their cause, not a stack trace dump. */
     public static int run(String... args) {
+        args = PolicyTrainerAlias.resolve(args);
         CommandLine commandLine = new CommandLine(new Main());
         commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("alignspark " + cmd.getCommandName() + " failed: " + e);

@@ -1,42 +1,41 @@
 package org.alignspark.jobs;
 
 import java.io.Serializable;
-import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
+import org.alignspark.cli.ModelOption;
+import org.alignspark.cli.PartitionOption;
+import org.alignspark.cli.TokenLimitOption;
+import org.alignspark.cli.TrainerOptions;
+import org.alignspark.cli.WarehouseOption;
 import org.alignspark.common.lm.CausalLM;
 import org.alignspark.common.lm.checkpoint.HfCheckpoint;
 import org.alignspark.common.lm.checkpoint.ModelFolder;
 import org.alignspark.common.objectives.BradleyTerryLoss;
 import org.alignspark.common.rewards.FollowUpLikelihoodReward;
 import org.alignspark.common.rm.PairwiseRewardObjective;
+import org.alignspark.common.rm.RatedSequence;
+import org.alignspark.common.rm.RegressionRewardObjective;
 import org.alignspark.common.rm.RewardLayout;
 import org.alignspark.common.rm.RewardModel;
 import org.alignspark.common.rm.RewardModelFolder;
 import org.alignspark.common.rm.RewardPair;
-import org.alignspark.common.tokenizer.ChatEncoder;
-import org.alignspark.common.tokenizer.ChatTemplate;
-import org.alignspark.common.tokenizer.Tokenizer;
-import org.alignspark.common.tokenizer.Tokenizers;
+import org.alignspark.common.tokenizer.Message;
+import org.alignspark.common.train.Objective;
 import org.alignspark.common.train.TensorBundle;
-import org.alignspark.executor.ModelRows;
 import org.alignspark.executor.ExecutorModels;
-import org.alignspark.warehouse.Warehouse;
-import org.alignspark.cli.WarehouseOption;
+import org.alignspark.executor.ModelRows;
+import org.alignspark.train.ExampleTable;
 import org.alignspark.train.ParameterAveraging;
-import org.alignspark.cli.TrainerOptions;
 import org.alignspark.train.TrainingConfig;
 import org.alignspark.train.TrainingMetricsTable;
-import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.api.java.function.FlatMapFunction;
+import org.alignspark.warehouse.Warehouse;
+
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
-import org.apache.spark.storage.StorageLevel;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
@@ -58,7 +57,6 @@ import static org.apache.spark.sql.functions.col;
         description = "Train a reward model on preference pairs (Bradley-Terry, margin or scaled BT) by parameter averaging.")
 public final class TrainRmJob implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(TrainRmJob.class);
-    static final String QUARANTINE = "train_rm_quarantine";
 
     @Option(names = "--pairs", description = "PreferencePair table for the Bradley-Terry losses; its train split is used.")
     String pairsTable;
@@ -69,12 +67,6 @@ public final class TrainRmJob implements Callable<Integer> {
     @Option(names = "--attributes", split = ",", defaultValue = "helpfulness",
             description = "Ratings a regression head predicts, in order (one output each).")
     List<String> attributes;
-
-    @Option(names = "--dt", required = true, description = "Partition of the pair table, YYYY-MM-DD.")
-    String dt;
-
-    @Option(names = "--base-model", required = true, description = "HF model folder (config, weights, tokenizer) to start from.")
-    String baseModel;
 
     @Option(names = "--init-reward-model", description = "Start from this reward model folder instead (e.g. a regression RM).")
     String initRewardModel;
@@ -88,9 +80,6 @@ public final class TrainRmJob implements Callable<Integer> {
 
     @Option(names = "--default-margin", defaultValue = "1.0", description = "Margin of pairs that have none (margin and scaled losses).")
     double defaultMargin;
-
-    @Option(names = "--max-length", defaultValue = "512", description = "Longest chosen or rejected sequence in tokens.")
-    int maxLength;
 
     @Option(names = "--template", description = "Layout the reward model reads, saved with it for eval-rm and eval-policy. standard: "
             + "user x / assistant y, reward at the end of y's turn. role-swapped (for a base model that is an FLR scorer fine-tuned "
@@ -107,11 +96,11 @@ public final class TrainRmJob implements Callable<Integer> {
             description = "Opening user turn of the role-swapped layout; use the one the scorer was fine-tuned with.")
     String feedbackRequest;
 
-    @Mixin
-    WarehouseOption warehouseOption;
-
-    @Mixin
-    TrainerOptions trainer;
+    @Mixin PartitionOption partition;
+    @Mixin ModelOption model;
+    @Mixin TokenLimitOption limit;
+    @Mixin WarehouseOption warehouseOption;
+    @Mixin TrainerOptions trainer;
 
     static BradleyTerryLoss.Form form(String name) {
         return switch (name) {
@@ -122,92 +111,62 @@ public final class TrainRmJob implements Callable<Integer> {
         };
     }
 
-    /** A tokenized pair, or the reason the pair cannot be trained on. */
-    record Tokenized(RewardPair pair, String pairId, String reason) implements Serializable {}
-
     @Override
     public Integer call() {
         boolean regression = loss.equals("regression");
         if (regression ? ratingsTable == null : pairsTable == null) {
             throw new IllegalArgumentException(regression ? "--loss regression needs --ratings" : "--loss " + loss + " needs --pairs");
         }
+        String dt = partition.dt();
         Warehouse warehouse = warehouseOption.open("alignspark train-rm");
-        SparkSession spark = warehouse.spark();
+        RewardLayout layout = layout();
+        String run = trainer.config(dt, 0).runId();
+        int padId = ExecutorModels.encoder(model.baseModel()).tokenizer().padId();
         if (regression) {
-            return trainRegression(spark, warehouse);
-        }
-        BradleyTerryLoss.Config lossConfig = new BradleyTerryLoss.Config(form(loss), centerRewardsCoefficient);
-        RewardLayout layout = layout();
-
-        JavaRDD<Tokenized> tokenized = warehouse.partition(pairsTable, dt).filter(col("split").equalTo("train"))
-                .select("pair_id", "prompt", "chosen", "rejected", "margin")
-                .javaRDD().mapPartitions(tokenize(baseModel, layout, maxLength, defaultMargin))
-                .persist(StorageLevel.MEMORY_AND_DISK());
-        JavaRDD<RewardPair> pairs = tokenized.filter(t -> t.pair() != null).map(Tokenized::pair);
-        String run = trainer.output;
-        List<Row> skipped = tokenized.filter(t -> t.pair() == null)
-                .map(t -> RowFactory.create(run, t.pairId(), t.reason())).collect();
-        long examples = pairs.count();
-        if (!skipped.isEmpty()) {
-            StructType schema = new StructType().add("run", DataTypes.StringType).add("pair_id", DataTypes.StringType)
-                    .add("reason", DataTypes.StringType);
-            warehouse.appendPartition(spark.createDataFrame(skipped, schema), QUARANTINE, dt);
-            LOG.warn("{} pairs left out of training, see {}", skipped.size(), QUARANTINE);
-        }
-
-        fit(spark, warehouse, layout, pairs, examples, 1, new PairwiseRewardObjective(lossConfig, tokenizer(baseModel).padId()));
-        tokenized.unpersist();
-        return 0;
-    }
-
-    /** Regression on attribute ratings: one head output per --attributes, MSE to the ratings. */
-    private int trainRegression(SparkSession spark, Warehouse warehouse) {
-        List<String> names = List.copyOf(attributes);
-        String base = baseModel;
-        int limit = maxLength;
-        RewardLayout layout = layout();
-        JavaRDD<org.alignspark.common.rm.RatedSequence> rated = warehouse.partition(ratingsTable, dt)
-                .filter(col("split").equalTo("train"))
-                .select("rating_id", "prompt", "response", "ratings")
-                .javaRDD().mapPartitions(rows -> {
-                    ChatEncoder encoder = encoder(base);
-                    List<org.alignspark.common.rm.RatedSequence> out = new ArrayList<>();
-                    while (rows.hasNext()) {
-                        Row row = rows.next();
-                        java.util.Map<String, Double> ratings = row.getJavaMap(row.fieldIndex("ratings"));
+            List<String> names = List.copyOf(attributes);
+            Dataset<Row> rows = warehouse.partition(ratingsTable, dt, "train").select("rating_id", "prompt", "response", "ratings");
+            ExampleTable<RatedSequence> rated = ExampleTable.of(warehouse, "train-rm", run, dt, rows, "rating_id", model.baseModel(),
+                    limit.maxLength(), (encoder, row) -> {
+                        Map<String, Double> ratings = row.getJavaMap(row.fieldIndex("ratings"));
                         double[] targets = new double[names.size()];
-                        boolean complete = true;
                         for (int k = 0; k < targets.length; k++) {
                             Double value = ratings.get(names.get(k));
-                            complete &= value != null;
-                            targets[k] = value == null ? Double.NaN : value;
+                            if (value == null) {
+                                throw new ExampleTable.Rejected("no " + names.get(k) + " rating");
+                            }
+                            targets[k] = value;
                         }
-                        int[] tokens = layout.encode(encoder, ModelRows.messages(row, "prompt"), row.getAs("response"));
-                        if (complete && tokens.length <= limit) {
-                            out.add(new org.alignspark.common.rm.RatedSequence(row.getAs("rating_id"), tokens, targets));
-                        }
-                    }
-                    return out.iterator();
-                }).persist(StorageLevel.MEMORY_AND_DISK());
-        long total = warehouse.partition(ratingsTable, dt).filter(col("split").equalTo("train")).count();
-        long examples = rated.count();
-        if (examples < total) {
-            LOG.warn("{} of {} rated responses lack one of {} or exceed --max-length {} and are left out",
-                    total - examples, total, names, maxLength);
+                        return new RatedSequence(row.getAs("rating_id"),
+                                layout.encode(encoder, ModelRows.messages(row, "prompt"), row.getAs("response")), targets);
+                    }, r -> r.tokens().length);
+            fit(warehouse, layout, rated, names.size(), new RegressionRewardObjective(padId));
+        } else {
+            BradleyTerryLoss.Config lossConfig = new BradleyTerryLoss.Config(form(loss), centerRewardsCoefficient);
+            double margin = defaultMargin;
+            Dataset<Row> rows = warehouse.partition(pairsTable, dt, "train").select("pair_id", "prompt", "chosen", "rejected", "margin");
+            ExampleTable<RewardPair> pairs = ExampleTable.of(warehouse, "train-rm", run, dt, rows, "pair_id", model.baseModel(),
+                    limit.maxLength(), (encoder, row) -> {
+                        List<Message> prompt = ModelRows.messages(row, "prompt");
+                        return new RewardPair(row.getAs("pair_id"), layout.encode(encoder, prompt, row.getAs("chosen")),
+                                layout.encode(encoder, prompt, row.getAs("rejected")),
+                                row.isNullAt(row.fieldIndex("margin")) ? margin : row.<Double>getAs("margin"));
+                    }, p -> Math.max(p.chosen().length, p.rejected().length));
+            fit(warehouse, layout, pairs, 1, new PairwiseRewardObjective(lossConfig, padId));
         }
-        fit(spark, warehouse, layout, rated, examples, names.size(), new org.alignspark.common.rm.RegressionRewardObjective(tokenizer(baseModel).padId()));
-        rated.unpersist();
         return 0;
     }
 
-    private <E extends Serializable> void fit(SparkSession spark, Warehouse warehouse, RewardLayout layout, JavaRDD<E> examples, long count,
-                                              int outputs, org.alignspark.common.train.Objective<E, RewardModel> objective) {
+    private <E extends Serializable> void fit(Warehouse warehouse, RewardLayout layout, ExampleTable<E> examples, int outputs,
+                                              Objective<E, RewardModel> objective) {
+        SparkSession spark = warehouse.spark();
+        long count = examples.count();
+        String dt = partition.dt();
+        String base = model.baseModel();
         TrainingConfig config = trainer.config(dt, count);
         RewardModel initial = initialModel(outputs);
-        String base = baseModel;
         long hidden = initial.lm().config().dModel();
         boolean frozen = headOnly;
-        String frozenLm = initRewardModel != null ? initRewardModel : baseModel;   // a reward model folder loads as its LM
+        String frozenLm = initRewardModel != null ? initRewardModel : base;   // a reward model folder loads as its LM
         // Workers receive the trained parameters from the driver: all of them, or the head alone over an LM they load.
         ParameterAveraging<E, RewardModel> engine = new ParameterAveraging<>(spark, config,
                 () -> frozen
@@ -222,7 +181,8 @@ public final class TrainRmJob implements Callable<Integer> {
                 new TrainingMetricsTable(spark, warehouse, "reward/" + loss, dt));
         LOG.info("train-rm: {} training examples, loss {}, {} head output(s), {} layout{}", count, loss, outputs, layout.name(),
                 headOnly ? ", head only" : "");
-        engine.fit(examples, TensorBundle.of(initial.parameters()));
+        engine.fit(examples.examples(), TensorBundle.of(initial.parameters()));
+        examples.release();
         System.out.println("reward model checkpoints under " + trainer.output);
     }
 
@@ -250,40 +210,7 @@ public final class TrainRmJob implements Callable<Integer> {
             }
             return new RewardModel(model.lm(), model.parameters().get(RewardModel.HEAD), headOnly);
         }
-        CausalLM lm = HfCheckpoint.load(ModelFolder.of(baseModel), DataType.FLOAT);
+        CausalLM lm = HfCheckpoint.load(ModelFolder.of(model.baseModel()), DataType.FLOAT);
         return new RewardModel(lm, RewardModel.initialHead(outputs, lm.config().dModel(), DataType.FLOAT, trainer.seed), headOnly);
-    }
-
-    static Tokenizer tokenizer(String modelFolder) {
-        return Tokenizers.load(ModelFolder.of(modelFolder));
-    }
-
-    static ChatEncoder encoder(String modelFolder) {
-        ModelFolder folder = ModelFolder.of(modelFolder);
-        Tokenizer tokenizer = Tokenizers.load(folder);
-        return new ChatEncoder(tokenizer, ChatTemplate.load(folder, tokenizer));
-    }
-
-    private static FlatMapFunction<Iterator<Row>, Tokenized> tokenize(String modelFolder, RewardLayout layout, int maxLength,
-                                                                      double defaultMargin) {
-        return rows -> {
-            ChatEncoder encoder = encoder(modelFolder);
-            List<Tokenized> out = new ArrayList<>();
-            while (rows.hasNext()) {
-                Row row = rows.next();
-                String id = row.getAs("pair_id");
-                var prompt = ModelRows.messages(row, "prompt");
-                int[] chosen = layout.encode(encoder, prompt, row.getAs("chosen"));
-                int[] rejected = layout.encode(encoder, prompt, row.getAs("rejected"));
-                int longest = Math.max(chosen.length, rejected.length);
-                if (longest > maxLength) {
-                    out.add(new Tokenized(null, id, longest + " tokens, over --max-length " + maxLength));
-                    continue;
-                }
-                double margin = row.isNullAt(row.fieldIndex("margin")) ? defaultMargin : row.<Double>getAs("margin");
-                out.add(new Tokenized(new RewardPair(id, chosen, rejected, margin), id, null));
-            }
-            return out.iterator();
-        };
     }
 }

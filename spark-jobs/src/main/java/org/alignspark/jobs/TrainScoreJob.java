@@ -3,6 +3,11 @@ package org.alignspark.jobs;
 import java.util.List;
 import java.util.concurrent.Callable;
 
+import org.alignspark.cli.ModelOption;
+import org.alignspark.cli.PartitionOption;
+import org.alignspark.cli.SplitOption;
+import org.alignspark.cli.TrainerOptions;
+import org.alignspark.cli.WarehouseOption;
 import org.alignspark.common.lm.CausalLM;
 import org.alignspark.common.lm.checkpoint.HfCheckpoint;
 import org.alignspark.common.lm.checkpoint.ModelFolder;
@@ -15,19 +20,17 @@ import org.alignspark.common.sft.LanguageModel;
 import org.alignspark.common.train.TensorBundle;
 import org.alignspark.executor.ExecutorModels;
 import org.alignspark.executor.ModelRows;
-import org.alignspark.warehouse.Warehouse;
-import org.alignspark.cli.WarehouseOption;
 import org.alignspark.train.Checkpoints;
+import org.alignspark.train.ExampleTable;
 import org.alignspark.train.ParameterAveraging;
-import org.alignspark.cli.TrainerOptions;
 import org.alignspark.train.TrainingConfig;
 import org.alignspark.train.TrainingMetricsTable;
+import org.alignspark.warehouse.Warehouse;
+
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.storage.StorageLevel;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,15 +56,6 @@ public final class TrainScoreJob implements Callable<Integer> {
 
     @Option(names = "--prompts", required = true, description = "Table with prompt_id, prompt and reference_answer.")
     String promptsTable;
-
-    @Option(names = "--dt", required = true, description = "Partition of the prompts table, YYYY-MM-DD.")
-    String dt;
-
-    @Option(names = "--split", defaultValue = "train", description = "Prompts of this split (train, test or all).")
-    String split;
-
-    @Option(names = "--base-model", required = true, description = "HF model folder: the initial policy and the KL reference.")
-    String baseModel;
 
     @Option(names = "--stage1-epochs", defaultValue = "1", description = "Passes over the prompts in Stage I (0 skips it); --epochs sets Stage II's.")
     int stage1Epochs;
@@ -91,11 +85,11 @@ public final class TrainScoreJob implements Callable<Integer> {
     @Option(names = "--verifier", defaultValue = "exact", description = "exact, numeric[:tolerance] or regex:<pattern>.")
     String verifier;
 
-    @Mixin
-    WarehouseOption warehouseOption;
-
-    @Mixin
-    TrainerOptions trainer;
+    @Mixin PartitionOption partition;
+    @Mixin SplitOption split = SplitOption.defaultingTo("train");
+    @Mixin ModelOption model;
+    @Mixin WarehouseOption warehouseOption;
+    @Mixin TrainerOptions trainer;
 
     @Override
     public Integer call() {
@@ -108,26 +102,29 @@ public final class TrainScoreJob implements Callable<Integer> {
         Warehouse warehouse = warehouseOption.open("alignspark train-score");
         SparkSession spark = warehouse.spark();
 
-        Dataset<Row> table = warehouse.partition(promptsTable, dt, split);
+        String dt = partition.dt();
+        Dataset<Row> table = warehouse.partition(promptsTable, dt, split.split());
         if (!List.of(table.columns()).contains("reference_answer")) {
             throw new IllegalArgumentException("table " + promptsTable + " has no reference_answer column");
         }
-        Dataset<Row> prompts = table.groupBy("prompt_id").agg(first("prompt").as("prompt"), first("reference_answer", true).as("reference_answer"));
-        JavaRDD<ScorePrompt> all = prompts.javaRDD()
-                .map(r -> ScorePrompt.of(r.getAs("prompt_id"), ModelRows.messages(r, "prompt"), r.getAs("reference_answer")))
-                .persist(StorageLevel.MEMORY_AND_DISK());
-        JavaRDD<ScorePrompt> usable = all.filter(p -> check.rejectReference(p.reference()) == null);
-        long total = all.count();
-        long kept = usable.count();
+        Dataset<Row> rows = table.groupBy("prompt_id").agg(first("prompt").as("prompt"), first("reference_answer", true).as("reference_answer"));
+        // Rollouts are generated inside the objective: no length to bound, only references the verifier must be able to check.
+        ExampleTable<ScorePrompt> prompts = ExampleTable.of(warehouse, "train-score", trainer.config(dt, 0).runId(), dt, rows, "prompt_id",
+                model.baseModel(), Integer.MAX_VALUE, (encoder, r) -> {
+                    String unusable = check.rejectReference(r.getAs("reference_answer"));
+                    if (unusable != null) {
+                        throw new ExampleTable.Rejected(unusable);
+                    }
+                    return ScorePrompt.of(r.getAs("prompt_id"), ModelRows.messages(r, "prompt"), r.getAs("reference_answer"));
+                }, p -> 0);
+        long kept = prompts.count();
         if (kept == 0) {
-            throw new IllegalArgumentException("no prompt of " + promptsTable + " (dt=" + dt + ", split " + split + ") has a checkable reference answer");
+            throw new IllegalArgumentException("no prompt of " + promptsTable + " (dt=" + dt + ", split " + split.split()
+                    + ") has a checkable reference answer");
         }
-        if (kept < total) {
-            LOG.warn("{} of {} prompts have no reference answer the verifier can check and are left out", total - kept, total);
-        }
-        LOG.info("train-score: {} prompts from {} (dt={}, split {}), base model {}", kept, promptsTable, dt, split, baseModel);
+        LOG.info("train-score: {} prompts from {} (dt={}, split {}), base model {}", kept, promptsTable, dt, split.split(), model.baseModel());
 
-        String base = baseModel;
+        String base = model.baseModel();
         CausalLM scratch = HfCheckpoint.load(ModelFolder.of(base), DataType.FLOAT);
         TensorBundle parameters = TensorBundle.of(scratch.parameters().values());
         int[] epochs = {stage1Epochs, trainer.epochs};
@@ -140,14 +137,14 @@ public final class TrainScoreJob implements Callable<Integer> {
             String name = "stage-" + (stage.ordinal() + 1);
             ScoreObjective objective = new ScoreObjective(new ScoreObjective.Settings(stage, coefficients, samplesPerPrompt,
                     maxNewTokens, temperature, trainer.seed + stage.ordinal(), correction, check),
-                    () -> TrainRmJob.encoder(base), () -> ExecutorModels.replica(base));
+                    () -> ExecutorModels.encoder(base), () -> ExecutorModels.replica(base));
             ParameterAveraging<ScorePrompt, LanguageModel> engine = new ParameterAveraging<>(spark, stageConfig(name, stageEpochs, kept),
                     () -> new LanguageModel(new CausalLM(HfCheckpoint.readConfig(ModelFolder.of(base), DataType.FLOAT))),
                     objective, Checkpoints.ModelWriter.causalLm(scratch, base),
                     new TrainingMetricsTable(spark, warehouse, "score-" + name, dt));
-            parameters = engine.fit(usable, parameters);
+            parameters = engine.fit(prompts.examples(), parameters);
         }
-        all.unpersist();
+        prompts.release();
         System.out.println("SCoRe checkpoints under " + trainer.output + " (stage-1, stage-2)");
         return 0;
     }
@@ -156,7 +153,7 @@ public final class TrainScoreJob implements Callable<Integer> {
     private TrainingConfig stageConfig(String stage, int epochs, long prompts) {
         int saved = trainer.epochs;
         trainer.epochs = epochs;
-        TrainingConfig c = trainer.config(dt, prompts);
+        TrainingConfig c = trainer.config(partition.dt(), prompts);
         trainer.epochs = saved;
         return new TrainingConfig(c.runId() + "-" + stage, new Path(c.output(), stage).toString(), c.workers(), c.epochs(),
                 c.batchSizePerWorker(), c.averagingFrequency(), c.checkpointEvery(), c.seed(), c.optimizer(), c.dt(),

@@ -1,33 +1,35 @@
 package org.alignspark.jobs;
 
-import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.Callable;
 
+import org.alignspark.cli.PartitionOption;
+import org.alignspark.cli.SplitOption;
+import org.alignspark.cli.TokenLimitOption;
+import org.alignspark.cli.TrainerOptions;
+import org.alignspark.cli.WarehouseOption;
 import org.alignspark.common.lm.CausalLM;
 import org.alignspark.common.lm.checkpoint.HfCheckpoint;
+import org.alignspark.common.lm.checkpoint.InitialModel;
 import org.alignspark.common.lm.checkpoint.ModelFolder;
 import org.alignspark.common.sft.CompletionOnlyLoss;
 import org.alignspark.common.sft.LanguageModel;
 import org.alignspark.common.sft.SftExample;
-import org.alignspark.common.tokenizer.ChatEncoder;
+import org.alignspark.common.tokenizer.Message;
 import org.alignspark.common.train.TensorBundle;
+import org.alignspark.executor.ExecutorModels;
 import org.alignspark.executor.ModelRows;
-import org.alignspark.cli.WarehouseOption;
-import org.alignspark.warehouse.Warehouse;
 import org.alignspark.train.Checkpoints;
+import org.alignspark.train.ExampleTable;
 import org.alignspark.train.ParameterAveraging;
-import org.alignspark.cli.TrainerOptions;
 import org.alignspark.train.TrainingConfig;
 import org.alignspark.train.TrainingMetricsTable;
+import org.alignspark.warehouse.Warehouse;
+
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.storage.StorageLevel;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,15 +53,6 @@ public final class TrainSftJob implements Callable<Integer> {
             description = "PreferencePair (chosen is the target), BinaryFeedback (label true) or Dialogue (last assistant turn) table.")
     String dataTable;
 
-    @Option(names = "--dt", required = true, description = "Partition of the data table, YYYY-MM-DD.")
-    String dt;
-
-    @Option(names = "--split", defaultValue = "train", description = "Split to train on (train, test or all).")
-    String split;
-
-    @Option(names = "--base-model", description = "HF model folder to fine-tune.")
-    String baseModel;
-
     @Option(names = "--from-scratch", description = "Train a new model of this family instead: gpt2 or llama.")
     String fromScratch;
 
@@ -78,14 +71,14 @@ public final class TrainSftJob implements Callable<Integer> {
     @Option(names = "--max-positions", defaultValue = "512", description = "Context length of a model trained from scratch.")
     int maxPositions;
 
-    @Option(names = "--max-length", defaultValue = "512", description = "Longest prompt + completion in tokens.")
-    int maxLength;
+    @Option(names = "--base-model", description = "HF model folder to fine-tune.")
+    String baseModel;
 
-    @Mixin
-    WarehouseOption warehouseOption;
-
-    @Mixin
-    TrainerOptions trainer;
+    @Mixin PartitionOption partition;
+    @Mixin SplitOption split = SplitOption.defaultingTo("train");
+    @Mixin TokenLimitOption limit;
+    @Mixin WarehouseOption warehouseOption;
+    @Mixin TrainerOptions trainer;
 
     @Override
     public Integer call() {
@@ -99,7 +92,8 @@ public final class TrainSftJob implements Callable<Integer> {
         SparkSession spark = warehouse.spark();
         String base = baseModel != null ? baseModel : initialFolder();
 
-        Dataset<Row> table = warehouse.partition(dataTable, dt, split);
+        String dt = partition.dt();
+        Dataset<Row> table = warehouse.partition(dataTable, dt, split.split());
         List<String> columns = List.of(table.columns());
         Dataset<Row> rows;
         if (columns.contains("chosen")) {
@@ -111,26 +105,22 @@ public final class TrainSftJob implements Callable<Integer> {
         } else {
             throw new IllegalArgumentException("table " + dataTable + " is not a pair, feedback or dialogue table");
         }
-        JavaRDD<SftExample> all = rows.javaRDD().mapPartitions(tokenize(base)).persist(StorageLevel.MEMORY_AND_DISK());
-        int limit = maxLength;
-        JavaRDD<SftExample> examples = all.filter(e -> e.prompt().length + e.completion().length <= limit);
-        long total = all.count();
-        long kept = examples.count();
-        if (kept < total) {
-            LOG.warn("{} of {} examples are longer than --max-length {} and are left out", total - kept, total, maxLength);
-        }
-        LOG.info("train-sft: {} examples from {} (dt={}, split {}), model {}", kept, dataTable, dt, split, base);
+        TrainingConfig config = trainer.config(dt, 0);
+        ExampleTable<SftExample> examples = ExampleTable.of(warehouse, "train-sft", config.runId(), dt, rows, "id", base,
+                limit.maxLength(), (encoder, row) -> {
+                    List<Message> prompt = ModelRows.messages(row, "prompt");
+                    return new SftExample(row.getAs("id"), encoder.prompt(prompt), encoder.completion(prompt, row.getAs("target")));
+                }, e -> e.prompt().length + e.completion().length);
+        LOG.info("train-sft: {} examples from {} (dt={}, split {}), model {}", examples.count(), dataTable, dt, split.split(), base);
 
-        TrainingConfig config = trainer.config(dt, kept);
         CausalLM initial = HfCheckpoint.load(ModelFolder.of(base), DataType.FLOAT);
-        int padId = TrainRmJob.tokenizer(base).padId();
-        ParameterAveraging<SftExample, LanguageModel> engine = new ParameterAveraging<>(spark, config,
+        ParameterAveraging<SftExample, LanguageModel> engine = new ParameterAveraging<>(spark, trainer.config(dt, examples.count()),
                 () -> new LanguageModel(new CausalLM(HfCheckpoint.readConfig(ModelFolder.of(base), DataType.FLOAT))),
-                new CompletionOnlyLoss(padId),
+                new CompletionOnlyLoss(ExecutorModels.encoder(base).tokenizer().padId()),
                 Checkpoints.ModelWriter.causalLm(initial, base),
                 new TrainingMetricsTable(spark, warehouse, "sft", dt));
-        engine.fit(examples, TensorBundle.of(initial.parameters().values()));
-        all.unpersist();
+        engine.fit(examples.examples(), TensorBundle.of(initial.parameters().values()));
+        examples.release();
         System.out.println("model checkpoints under " + trainer.output);
         return 0;
     }
@@ -138,22 +128,9 @@ public final class TrainSftJob implements Callable<Integer> {
     /** Writes a freshly initialised model into {@code <output>/initial} (once) and returns that folder. */
     private String initialFolder() {
         String location = new Path(trainer.output, "initial").toString();
-        if (!InitModelJob.exists(location)) {
-            InitModelJob.write(location, fromScratch, dModel, layers, heads, maxPositions, trainer.seed, tokenizer);
+        if (!InitialModel.exists(location)) {
+            InitialModel.write(location, fromScratch, dModel, layers, heads, maxPositions, trainer.seed, tokenizer);
         }
         return location;
-    }
-
-    private static FlatMapFunction<Iterator<Row>, SftExample> tokenize(String modelFolder) {
-        return rows -> {
-            ChatEncoder encoder = TrainRmJob.encoder(modelFolder);
-            List<SftExample> out = new ArrayList<>();
-            while (rows.hasNext()) {
-                Row row = rows.next();
-                var prompt = ModelRows.messages(row, "prompt");
-                out.add(new SftExample(row.getAs("id"), encoder.prompt(prompt), encoder.completion(prompt, row.getAs("target"))));
-            }
-            return out.iterator();
-        };
     }
 }

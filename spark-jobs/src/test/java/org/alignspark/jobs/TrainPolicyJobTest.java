@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
 
+import org.alignspark.executor.ExecutorModels;
 import org.alignspark.Main;
 import org.alignspark.common.lm.CausalLM;
 import org.alignspark.common.lm.checkpoint.HfCheckpoint;
@@ -60,7 +61,7 @@ class TrainPolicyJobTest {
             last = folders.filter(p -> p.getFileName().toString().startsWith("checkpoint-")).max(Path::compareTo).orElseThrow();
         }
         CausalLM policy = HfCheckpoint.load(last.toString());
-        ChatEncoder encoder = TrainRmJob.encoder(last.toString());
+        ChatEncoder encoder = ExecutorModels.encoder(last.toString());
         List<Row> held = spark.sql("SELECT prompt, chosen, rejected, ref_logp_chosen, ref_logp_rejected FROM prefs_ref "
                 + "WHERE split = 'test'").collectAsList();
         long correct = held.stream().filter(r -> {

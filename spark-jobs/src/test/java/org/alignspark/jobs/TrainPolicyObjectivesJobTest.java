@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
+import org.alignspark.executor.ExecutorModels;
 import org.alignspark.Main;
 import org.alignspark.common.lm.CausalLM;
 import org.alignspark.common.lm.checkpoint.HfCheckpoint;
@@ -60,7 +61,7 @@ class TrainPolicyObjectivesJobTest {
     /** Share of held-out (desirable, undesirable) pairs whose implicit rewards log π_θ − log π_ref are in order. */
     private static double heldOutSeparation(SparkSession spark, String table, Path policyFolder) {
         CausalLM policy = HfCheckpoint.load(policyFolder.toString());
-        ChatEncoder encoder = TrainRmJob.encoder(policyFolder.toString());
+        ChatEncoder encoder = ExecutorModels.encoder(policyFolder.toString());
         List<Double> good = new ArrayList<>();
         List<Double> bad = new ArrayList<>();
         for (Row r : spark.sql("SELECT prompt, completion, label, ref_logp FROM " + table + " WHERE split = 'test'").collectAsList()) {
@@ -184,7 +185,7 @@ class TrainPolicyObjectivesJobTest {
                 "--epochs", "3", "--learning-rate", "3e-3", "--checkpoint-every", "0", "--warehouse", warehouse));
         Path last = lastCheckpoint(output);
         CausalLM policy = HfCheckpoint.load(last.toString());
-        ChatEncoder encoder = TrainRmJob.encoder(last.toString());
+        ChatEncoder encoder = ExecutorModels.encoder(last.toString());
         long pairs = 0;
         long ordered = 0;
         for (Row r : spark.sql("SELECT prompt, responses, ref_logps FROM lists_ref WHERE split = 'test'").collectAsList()) {

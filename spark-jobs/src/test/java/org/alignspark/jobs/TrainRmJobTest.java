@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
+import org.alignspark.executor.ExecutorModels;
 import org.alignspark.Main;
 import org.alignspark.common.lm.Batch;
 import org.alignspark.common.lm.CausalLM;
@@ -148,7 +149,7 @@ class TrainRmJobTest {
         assertEquals(0, Main.run("eval-rm", "--pairs", "smiles3", "--dt", DT, "--reward-model", checkpoint.toString(),
                 "--output", "probe_rewards", "--warehouse", warehouse));
         Row row = spark.sql("SELECT p.prompt, p.chosen, r.reward_chosen FROM probe_rewards r JOIN smiles3 p USING (pair_id) LIMIT 1").first();
-        int[] tokens = layout.encode(TrainRmJob.encoder(checkpoint.toString()), ModelRows.messages(row, "prompt"), row.getString(1));
+        int[] tokens = layout.encode(ExecutorModels.encoder(checkpoint.toString()), ModelRows.messages(row, "prompt"), row.getString(1));
         assertEquals(row.getDouble(2), trained.rewards(Batch.of(tokens))[0], 1e-4);
 
         // a run that would read another layout than its starting head was trained in is refused

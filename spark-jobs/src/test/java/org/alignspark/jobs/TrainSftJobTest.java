@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
+import org.alignspark.executor.ExecutorModels;
 import org.alignspark.Main;
 import org.alignspark.common.lm.CausalLM;
 import org.alignspark.common.lm.checkpoint.HfCheckpoint;
@@ -53,7 +54,7 @@ class TrainSftJobTest {
             last = folders.filter(p -> p.getFileName().toString().startsWith("checkpoint-")).max(Path::compareTo).orElseThrow();
         }
         CausalLM model = HfCheckpoint.load(last.toString());
-        ChatEncoder encoder = TrainRmJob.encoder(last.toString());
+        ChatEncoder encoder = ExecutorModels.encoder(last.toString());
         List<Row> held = spark.sql("SELECT prompt, chosen, rejected FROM animals WHERE split = 'test'").collectAsList();
         long preferred = held.stream().filter(r -> {
             List<Message> prompt = ModelRows.messages(r, "prompt");
