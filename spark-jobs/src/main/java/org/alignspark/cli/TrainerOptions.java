@@ -2,11 +2,12 @@ package org.alignspark.cli;
 
 import org.alignspark.common.train.LearningRateSchedule;
 import org.alignspark.common.train.OptimizerConfig;
+import org.alignspark.train.TrainerSettings;
 import org.alignspark.train.TrainingConfig;
 import picocli.CommandLine.Option;
 
 /** The options every training job shares (a picocli mixin). */
-public final class TrainerOptions {
+public final class TrainerOptions implements TrainerSettings {
     @Option(names = "--output", required = true, description = "Run folder for checkpoints (any Hadoop path); a run started again with it resumes.")
     public String output;
 
@@ -54,6 +55,7 @@ public final class TrainerOptions {
     public int failAfterRound;
 
     /** The run's config; {@code examples} sizes the decay schedules' step count. */
+    @Override
     public TrainingConfig config(String dt, long examples) {
         long perRound = (long) workers * batchSizePerWorker * averagingFrequency;
         long rounds = Math.max(1, (examples + perRound - 1) / perRound) * epochs;

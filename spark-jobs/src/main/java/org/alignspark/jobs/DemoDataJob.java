@@ -3,17 +3,19 @@ package org.alignspark.jobs;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-import org.alignspark.data.DatasetKind;
+import org.alignspark.cli.PartitionOption;
+import org.alignspark.cli.WarehouseOption;
+import org.alignspark.common.lm.checkpoint.ModelFolder;
+import org.alignspark.common.rewards.FollowUpLikelihoodReward;
 import org.alignspark.common.selfcorrect.CorrectionInstruction;
+import org.alignspark.common.tokenizer.WordLevelTokenizerWriter;
+import org.alignspark.data.DatasetKind;
 import org.alignspark.data.demo.ArithmeticWorld;
 import org.alignspark.data.demo.DemoWorld;
 import org.alignspark.flr.FollowUps;
-import org.alignspark.common.lm.checkpoint.ModelFolder;
-import org.alignspark.common.rewards.FollowUpLikelihoodReward;
-import org.alignspark.common.tokenizer.WordLevelTokenizerWriter;
 import org.alignspark.warehouse.AvroColumns;
 import org.alignspark.warehouse.Warehouse;
-import org.alignspark.cli.WarehouseOption;
+
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -33,9 +35,6 @@ import picocli.CommandLine.Option;
 public final class DemoDataJob implements Callable<Integer> {
     /** Shorter than the FLR code's request: every scorer dialogue starts with it, and a tiny scorer trains on them. */
     static final String DEMO_FEEDBACK_REQUEST = "Quiz me and judge my answer.";
-
-    @Option(names = "--dt", required = true, description = "Partition date of the tables, YYYY-MM-DD.")
-    String dt;
 
     @Option(names = "--prefix", defaultValue = "demo", description = "Table name prefix.")
     String prefix;
@@ -111,11 +110,12 @@ public final class DemoDataJob implements Callable<Integer> {
                     + "for init-model / train-sft --tokenizer: one token per word keeps tiny models' sequences short.")
     String tokenizerOutput;
 
-    @Mixin
-    WarehouseOption warehouseOption;
+    @Mixin PartitionOption partition;
+    @Mixin WarehouseOption warehouseOption;
 
     @Override
     public Integer call() {
+        String dt = partition.dt();
         Warehouse.checkTableName(prefix + "_scorer_dialogues");
         List<DemoWorld.FollowUp> followUps = FollowUps.read(followUpsFile).stream()
                 .map(f -> new DemoWorld.FollowUp(f.text(), f.positive())).toList();

@@ -5,11 +5,14 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
+import org.alignspark.cli.PartitionOption;
+import org.alignspark.cli.SplitOption;
+import org.alignspark.cli.WarehouseOption;
 import org.alignspark.common.metrics.PairwiseAccuracy;
 import org.alignspark.common.metrics.PearsonCorrelation;
 import org.alignspark.common.metrics.Proportion;
 import org.alignspark.warehouse.Warehouse;
-import org.alignspark.cli.WarehouseOption;
+
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -45,27 +48,23 @@ public final class FlrEvalJob implements Callable<Integer> {
     @Option(names = "--scores", required = true, description = "flr-score's output table (scored from the labels table).")
     String scoresTable;
 
-    @Option(names = "--dt", required = true, description = "Partition of the tables, YYYY-MM-DD.")
-    String dt;
-
     @Option(names = "--pairs", description = "PreferencePair table with human labels (chosen preferred).")
     String pairsTable;
 
     @Option(names = "--ratings", description = "RatedResponse table with human ratings.")
     String ratingsTable;
 
-    @Option(names = "--split", defaultValue = "all",
-            description = "Labels of this split only (train, test or all): test for questions held out of the scorer's training.")
-    String split;
-
     @Option(names = "--attribute", defaultValue = "helpfulness", description = "Rating correlated with the scores.")
     String attribute;
 
-    @Mixin
-    WarehouseOption warehouseOption;
+    @Mixin PartitionOption partition;
+    @Mixin SplitOption splitOption = SplitOption.defaultingTo("all");
+    @Mixin WarehouseOption warehouseOption;
 
     @Override
     public Integer call() {
+        String dt = partition.dt();
+        String split = splitOption.split();
         if (pairsTable == null && ratingsTable == null) {
             throw new IllegalArgumentException("give --pairs, --ratings or both");
         }

@@ -7,6 +7,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
+import org.alignspark.cli.OutputTableOption;
+import org.alignspark.cli.PartitionOption;
+import org.alignspark.cli.WarehouseOption;
 import org.alignspark.common.rewards.BestWorstPair;
 import org.alignspark.common.rewards.WordEdit;
 import org.alignspark.data.AvroBytes;
@@ -18,8 +21,8 @@ import org.alignspark.data.formats.ReaderOptions;
 import org.alignspark.data.formats.Records;
 import org.alignspark.warehouse.AvroColumns;
 import org.alignspark.warehouse.RunRecord;
-import org.alignspark.cli.WarehouseOption;
 import org.alignspark.warehouse.Warehouse;
+
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
@@ -64,12 +67,6 @@ public final class FlrMineJob implements Callable<Integer> {
     @Option(names = "--input", required = true, description = "Table of FLR scores (the output of flr-score).")
     String input;
 
-    @Option(names = "--output", required = true, description = "Output table of PreferencePair rows (source 'flr').")
-    String output;
-
-    @Option(names = "--dt", required = true, description = "Partition date of input and output, YYYY-MM-DD.")
-    String dt;
-
     @Option(names = "--min-margin", defaultValue = "0.0", description = "Least FLR gap between chosen and rejected.")
     double minMargin;
 
@@ -88,13 +85,15 @@ public final class FlrMineJob implements Callable<Integer> {
             description = "Column to mine on: flr, direct, or any numeric column of the input.")
     String scoreColumn;
 
-    @Mixin
-    WarehouseOption warehouseOption;
+    @Mixin PartitionOption partition;
+    @Mixin OutputTableOption outputTable;
+    @Mixin WarehouseOption warehouseOption;
 
     @Override
     public Integer call() {
+        String dt = partition.dt();
+        String output = outputTable.table();
         Instant started = Instant.now();
-        Warehouse.checkTableName(output);
         if (!(minMargin >= 0)) {
             throw new IllegalArgumentException("--min-margin must be >= 0");
         }

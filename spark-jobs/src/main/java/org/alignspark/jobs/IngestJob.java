@@ -1,13 +1,14 @@
 package org.alignspark.jobs;
 
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
+import org.alignspark.cli.PartitionOption;
+import org.alignspark.cli.WarehouseOption;
 import org.alignspark.data.AvroBytes;
 import org.alignspark.data.DatasetKind;
 import org.alignspark.data.Quarantine;
@@ -21,8 +22,8 @@ import org.alignspark.warehouse.AvroColumns;
 import org.alignspark.warehouse.InputLines;
 import org.alignspark.warehouse.RunRecord;
 import org.alignspark.warehouse.TaskFaultInjection;
-import org.alignspark.cli.WarehouseOption;
 import org.alignspark.warehouse.Warehouse;
+
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Dataset;
@@ -71,11 +72,8 @@ public final class IngestJob implements Callable<Integer> {
     @Option(names = "--dataset", required = true, description = "Output table name ([a-z][a-z0-9_]*).")
     String dataset;
 
-    @Option(names = "--dt", required = true, description = "Partition date, YYYY-MM-DD.")
-    String dt;
-
-    @Mixin
-    WarehouseOption warehouseOption;
+    @Mixin PartitionOption partition;
+    @Mixin WarehouseOption warehouseOption;
 
     @Option(names = "--test-fraction", defaultValue = "0.05", description = "Share of prompts (by prompt_id) in the test split.")
     double testFraction;
@@ -95,6 +93,7 @@ public final class IngestJob implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        String dt = partition.dt();
         Instant started = Instant.now();
         Warehouse.checkTableName(dataset);
         Warehouse.checkDate(dt);

@@ -4,10 +4,13 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
 
+import org.alignspark.cli.OutputTableOption;
+import org.alignspark.cli.PartitionOption;
+import org.alignspark.cli.WarehouseOption;
 import org.alignspark.common.rewards.LscRewardTransform;
 import org.alignspark.warehouse.RunRecord;
-import org.alignspark.cli.WarehouseOption;
 import org.alignspark.warehouse.Warehouse;
+
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -49,19 +52,14 @@ public final class RewardTransformJob implements Callable<Integer> {
             description = "Table of (prompt_id, reward_model, reward) for the reference policy's samples.")
     String referenceTable;
 
-    @Option(names = "--output", required = true, description = "Output table name.")
-    String output;
-
-    @Option(names = "--dt", required = true, description = "Partition date of the inputs and the output, YYYY-MM-DD.")
-    String dt;
-
     @Option(names = "--reference-rule", defaultValue = "gaussian-85",
             description = "How r_ref(x) comes from the reference rewards: gaussian-85 (mean + 1.0364·std, PAR's reading) "
                     + "or quantile=Q (empirical Q-quantile). Both are stated readings: the paper's rule was not found.")
     String referenceRule;
 
-    @Mixin
-    WarehouseOption warehouseOption;
+    @Mixin PartitionOption partition;
+    @Mixin OutputTableOption outputTable;
+    @Mixin WarehouseOption warehouseOption;
 
     static LscRewardTransform.ReferenceRule parseRule(String rule) {
         if (rule.equals("gaussian-85")) {
@@ -75,8 +73,9 @@ public final class RewardTransformJob implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        String dt = partition.dt();
+        String output = outputTable.table();
         Instant started = Instant.now();
-        Warehouse.checkTableName(output);
         LscRewardTransform.ReferenceRule rule = parseRule(referenceRule);
         Warehouse warehouse = warehouseOption.open("alignspark reward-transform " + output);
         SparkSession spark = warehouse.spark();

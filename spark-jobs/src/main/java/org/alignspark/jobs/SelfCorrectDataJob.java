@@ -5,6 +5,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
+import org.alignspark.cli.OutputTableOption;
+import org.alignspark.cli.PartitionOption;
+import org.alignspark.cli.WarehouseOption;
 import org.alignspark.common.selfcorrect.CorrectionInstruction;
 import org.alignspark.common.tokenizer.Message;
 import org.alignspark.data.AvroBytes;
@@ -12,11 +15,11 @@ import org.alignspark.data.DatasetKind;
 import org.alignspark.data.PromptIds;
 import org.alignspark.data.avro.Dialogue;
 import org.alignspark.data.avro.Turn;
-import org.alignspark.warehouse.AvroColumns;
 import org.alignspark.executor.ModelRows;
+import org.alignspark.warehouse.AvroColumns;
 import org.alignspark.warehouse.RunRecord;
 import org.alignspark.warehouse.Warehouse;
-import org.alignspark.cli.WarehouseOption;
+
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
@@ -59,12 +62,6 @@ public final class SelfCorrectDataJob implements Callable<Integer> {
     @Option(names = "--traces", required = true, description = "SelfCorrectionTrace table.")
     String tracesTable;
 
-    @Option(names = "--dt", required = true, description = "Partition of the traces and of the output, YYYY-MM-DD.")
-    String dt;
-
-    @Option(names = "--output", required = true, description = "Output Dialogue table (train-sft --data reads it).")
-    String output;
-
     @Option(names = "--clt-fraction", defaultValue = "0.4", description = "Share of CLT examples in the mix (0: CST only, 1: CLT only).")
     double cltFraction;
 
@@ -78,13 +75,15 @@ public final class SelfCorrectDataJob implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "Which surplus examples are left out of the mix.")
     long seed;
 
-    @Mixin
-    WarehouseOption warehouseOption;
+    @Mixin PartitionOption partition;
+    @Mixin OutputTableOption outputTable;
+    @Mixin WarehouseOption warehouseOption;
 
     @Override
     public Integer call() {
+        String dt = partition.dt();
+        String output = outputTable.table();
         Instant started = Instant.now();
-        Warehouse.checkTableName(output);
         if (!(cltFraction >= 0 && cltFraction <= 1)) {
             throw new IllegalArgumentException("--clt-fraction must lie in [0, 1]");
         }

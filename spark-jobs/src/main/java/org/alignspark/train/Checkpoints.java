@@ -38,11 +38,6 @@ public final class Checkpoints {
     public interface ModelWriter extends java.io.Serializable {
         void write(TensorBundle parameters, FileSystem fs, Path folder) throws IOException;
 
-        /** Weights only, as model.safetensors. */
-        static ModelWriter weightsOnly() {
-            return (parameters, fs, folder) -> writeTensors(parameters, fs, new Path(folder, MODEL_FILE));
-        }
-
         /**
          * A causal LM as a Hugging Face folder (config.json, model.safetensors) with the tokenizer files of
          * {@code tokenizerFolder}; {@code scratch} (driver-side, same architecture) receives the parameters first.

@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.BiConsumer;
 
-import org.alignspark.cli.TrainerOptions;
 import org.alignspark.common.lm.CausalLM;
 import org.alignspark.common.lm.checkpoint.HfCheckpoint;
 import org.alignspark.common.lm.checkpoint.ModelFolder;
@@ -42,11 +41,11 @@ public final class PolicyTrainer {
     private final String dt;
     private final String baseModel;
     private final int maxLength;
-    private final TrainerOptions trainer;
+    private final TrainerSettings trainer;
     private final Dataset<Row> table;
 
     public PolicyTrainer(String job, Warehouse warehouse, String inputTable, String dt, String baseModel, int maxLength,
-                         TrainerOptions trainer) {
+                         TrainerSettings trainer) {
         this.job = job;
         this.warehouse = warehouse;
         this.inputTable = inputTable;
@@ -109,7 +108,7 @@ public final class PolicyTrainer {
     }
 
     public long seed() {
-        return trainer.seed;
+        return trainer.config(dt, 0).seed();
     }
 
     /**
@@ -148,6 +147,6 @@ public final class PolicyTrainer {
                 objective, Checkpoints.ModelWriter.causalLm(initial, base), listener);
         engine.fit(examples.examples(), TensorBundle.of(initial.parameters().values()));
         examples.release();
-        System.out.println("policy checkpoints under " + trainer.output);
+        System.out.println("policy checkpoints under " + trainer.config(dt, n).output());
     }
 }

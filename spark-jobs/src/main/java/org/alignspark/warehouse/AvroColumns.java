@@ -4,7 +4,6 @@ import org.apache.avro.Schema;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.avro.SchemaConverters;
 import org.apache.spark.sql.types.StructType;
 
 import static org.apache.spark.sql.avro.functions.from_avro;
@@ -30,9 +29,5 @@ public final class AvroColumns {
         }
         StructType binary = new StructType().add("payload", org.apache.spark.sql.types.DataTypes.BinaryType, false);
         return decode(spark.createDataFrame(rows, binary), "payload", schema);
-    }
-
-    public static StructType sqlType(Schema schema) {
-        return (StructType) SchemaConverters.toSqlType(schema).dataType();
     }
 }

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
+import org.alignspark.testing.SqlTypes;
 import org.alignspark.Main;
 import org.alignspark.data.avro.FlrScore;
 import org.alignspark.warehouse.AvroColumns;
@@ -51,7 +52,7 @@ class FlrEvalJobTest {
             rows.add(score(rated.getString(0), 2 * rated.getDouble(1) + 1, -rated.getDouble(1)));
         }
         new Warehouse(spark, warehouse).overwritePartition(
-                spark.createDataFrame(rows, AvroColumns.sqlType(FlrScore.getClassSchema())), "scores", DT, false);
+                spark.createDataFrame(rows, SqlTypes.of(FlrScore.getClassSchema())), "scores", DT, false);
 
         assertEquals(0, Main.run("flr-eval", "--scores", "scores", "--pairs", "hh", "--ratings", "rated", "--dt", DT,
                 "--warehouse", warehouse));

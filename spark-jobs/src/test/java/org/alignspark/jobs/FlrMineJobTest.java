@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
+import org.alignspark.testing.SqlTypes;
 import org.alignspark.Main;
 import org.alignspark.data.avro.FlrScore;
 import org.alignspark.warehouse.AvroColumns;
@@ -36,7 +37,7 @@ class FlrMineJobTest {
         SparkSession spark = TestSpark.session();
         String root = tmp.resolve("warehouse").toString();
         new Warehouse(spark, root).overwritePartition(
-                spark.createDataFrame(scores, AvroColumns.sqlType(FlrScore.getClassSchema())), "flr_scores", DT, false);
+                spark.createDataFrame(scores, SqlTypes.of(FlrScore.getClassSchema())), "flr_scores", DT, false);
         List<String> args = new ArrayList<>(List.of("flr-mine", "--input", "flr_scores", "--output", "flr_pairs", "--dt", DT,
                 "--warehouse", root));
         args.addAll(List.of(options));

@@ -17,6 +17,7 @@ import java.util.regex.Pattern;
 
 import javax.imageio.ImageIO;
 
+import org.alignspark.testing.SqlTypes;
 import org.alignspark.Main;
 import org.alignspark.data.avro.FlrScore;
 import org.alignspark.report.HtmlPage;
@@ -83,7 +84,7 @@ class ReportJobTest {
             }
         }
         scores.add(score("lonely", "only answer", 0.3));
-        warehouse.overwritePartition(spark.createDataFrame(scores, AvroColumns.sqlType(FlrScore.getClassSchema())),
+        warehouse.overwritePartition(spark.createDataFrame(scores, SqlTypes.of(FlrScore.getClassSchema())),
                 "flr_scores", DT, false);
         assertEquals(0, Main.run("flr-mine", "--input", "flr_scores", "--output", "flr_pairs", "--dt", DT, "--warehouse", root));
 

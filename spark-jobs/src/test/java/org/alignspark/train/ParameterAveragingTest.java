@@ -64,7 +64,7 @@ class ParameterAveragingTest {
     private ParameterAveraging<LogisticModel.Example, LogisticModel> trainer(TrainingConfig config, DataType dataType,
                                                                             ParameterAveraging.RoundListener listener) {
         return new ParameterAveraging<>(spark, config, () -> new LogisticModel(FEATURES, dataType), new LogisticModel.Loss(),
-                Checkpoints.ModelWriter.weightsOnly(), listener);
+                (parameters, fs, folder) -> Checkpoints.writeTensors(parameters, fs, new org.apache.hadoop.fs.Path(folder, Checkpoints.MODEL_FILE)), listener);
     }
 
     private TrainingConfig config(String run, Path output, int workers, int batch, int frequency, int epochs,
