@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
+import org.alignspark.report.ReportFolder;
 import org.alignspark.warehouse.Warehouse;
 import org.alignspark.cli.WarehouseOption;
 import org.apache.hadoop.fs.Path;
@@ -65,7 +66,7 @@ public final class DemoJob implements Callable<Integer> {
         if (code != 0) {
             return code;
         }
-        Path report = new Path(outcome.vars().get("report"), ReportJob.PAGE);
+        Path report = new Path(outcome.vars().get("report"), ReportFolder.PAGE);
         String where = "file".equals(report.toUri().getScheme()) ? report.toUri().getPath() : report.toString();
         List<String> queries = List.of(
                 "SELECT job, table_name, rows_in, rows_out, rows_quarantined, duplicates, ties FROM job_runs WHERE dt = '"

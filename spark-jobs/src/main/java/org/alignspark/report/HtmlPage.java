@@ -1,12 +1,18 @@
 package org.alignspark.report;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+import org.knowm.xchart.internal.chartpart.Chart;
 
 /**
  * One self-contained HTML page: inline CSS, no scripts, no external resources; charts are PNG files in the same
- * folder, referenced by relative name, so the folder can be copied, served or opened from disk as it is.
+ * folder, referenced by relative name, so the folder can be copied, served or opened from disk as it is; the page
+ * keeps their PNG bytes by file name until it is written ({@link ReportFolder}).
  * Every text that comes from data is escaped.
  */
 public final class HtmlPage {
@@ -27,6 +33,7 @@ public final class HtmlPage {
     private final String title;
     private final List<String> header = new ArrayList<>();
     private final List<Section> sections = new ArrayList<>();
+    private final Map<String, byte[]> charts = new TreeMap<>();
 
     public HtmlPage(String title) {
         this.title = title;
@@ -39,13 +46,18 @@ public final class HtmlPage {
     }
 
     public Section section(String id, String heading) {
-        Section section = new Section(id, heading);
+        Section section = new Section(id, heading, charts);
         sections.add(section);
         return section;
     }
 
     public List<Section> sections() {
         return sections;
+    }
+
+    /** The PNG files of the page's charts, by file name. */
+    public Map<String, byte[]> charts() {
+        return Collections.unmodifiableMap(charts);
     }
 
     public String render() {
@@ -69,11 +81,13 @@ public final class HtmlPage {
         private final String id;
         private final String heading;
         private final StringBuilder body = new StringBuilder();
+        private final Map<String, byte[]> charts;
         private boolean absent;
 
-        Section(String id, String heading) {
+        Section(String id, String heading, Map<String, byte[]> charts) {
             this.id = id;
             this.heading = heading;
+            this.charts = charts;
         }
 
         public String id() {
@@ -118,6 +132,12 @@ public final class HtmlPage {
             body.append("<img src=\"").append(escape(file)).append("\" alt=\"").append(escape(alt)).append("\" width=\"")
                     .append(Charts.WIDTH).append("\">\n");
             return this;
+        }
+
+        /** A chart, encoded as the PNG file {@code file} beside the page and shown with its title as the alt text. */
+        public Section chart(String file, Chart<?, ?> chart) {
+            charts.put(file, Charts.png(chart));
+            return image(file, chart.getTitle());
         }
 
         /** A table; cells are {@link Cell}s or plain values (numbers right-aligned and formatted by {@link #format}). */
