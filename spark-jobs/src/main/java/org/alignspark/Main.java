@@ -1,5 +1,11 @@
 package org.alignspark;
 
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
 import org.alignspark.jobs.FlrEvalJob;
 import org.alignspark.jobs.PipelineJob;
 import org.alignspark.jobs.FlrMineJob;
@@ -27,6 +33,7 @@ import org.alignspark.jobs.SqlJob;
 import org.alignspark.jobs.SelfCorrectDataJob;
 import org.alignspark.jobs.SelfCorrectEvalJob;
 import org.alignspark.jobs.TrainScoreJob;
+import org.alignspark.pipeline.JobLauncher;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -39,16 +46,31 @@ import picocli.CommandLine.Command;
                 DiversityJob.class, GuidanceSweepJob.class, SelfCorrectEvalJob.class, SelfCorrectDataJob.class, TrainScoreJob.class,
                 ReportJob.class})
 public final class Main implements Runnable {
+    private static final JobLauncher LAUNCHER = new Launcher();
+
+    /** Builds the jobs: those that launch other jobs (pipeline, demo) are given the launcher, the rest as picocli would. */
+    private static final CommandLine.IFactory JOBS = new CommandLine.IFactory() {
+        @Override
+        public <K> K create(Class<K> cls) throws Exception {
+            if (cls == PipelineJob.class) {
+                return cls.cast(new PipelineJob(LAUNCHER));
+            }
+            if (cls == DemoJob.class) {
+                return cls.cast(new DemoJob(LAUNCHER));
+            }
+            return CommandLine.defaultFactory().create(cls);
+        }
+    };
 
     @Override
     public void run() {
-        new CommandLine(this).usage(System.out);
+        new CommandLine(this, JOBS).usage(System.out);
     }
 
     /** Runs one job and returns its exit code; errors are reported on stderr with their cause, not a stack trace dump. */
     public static int run(String... args) {
         args = PolicyTrainerAlias.resolve(args);
-        CommandLine commandLine = new CommandLine(new Main());
+        CommandLine commandLine = new CommandLine(new Main(), JOBS);
         commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("alignspark " + cmd.getCommandName() + " failed: " + e);
             for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
@@ -57,6 +79,32 @@ public final class Main implements Runnable {
             return 1;
         });
         return commandLine.execute(args);
+    }
+
+    /**
+     * Launches each job on a fresh command line, as {@link #run} does: the launcher of pipeline steps. Installed as a
+     * service (META-INF/services) for jobs built without {@link #JOBS}.
+     */
+    public static final class Launcher implements JobLauncher {
+        private CommandLine jobs;
+
+        @Override
+        public int run(String... args) {
+            return Main.run(args);
+        }
+
+        @Override
+        public synchronized Optional<Set<String>> options(String job) {
+            if (jobs == null) {
+                jobs = new CommandLine(new Main(), JOBS);
+            }
+            List<String> commands = job.equals(PolicyTrainerAlias.ALIAS) ? PolicyTrainerAlias.TRAINERS : List.of(job);
+            if (!jobs.getSubcommands().keySet().containsAll(commands)) {
+                return Optional.empty();
+            }
+            return Optional.of(commands.stream().flatMap(c -> jobs.getSubcommands().get(c).getCommandSpec().options().stream())
+                    .flatMap(option -> Arrays.stream(option.names())).collect(Collectors.toUnmodifiableSet()));
+        }
     }
 
     public static void main(String[] args) {

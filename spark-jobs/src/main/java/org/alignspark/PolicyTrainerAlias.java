@@ -11,6 +11,8 @@ import java.util.Locale;
  */
 final class PolicyTrainerAlias {
     static final String ALIAS = "train-policy";
+    /** The trainers the alias may name; their options together are the alias's. */
+    static final List<String> TRAINERS = List.of("train-dpo", "train-kto", "train-bco", "train-list-ranking");
 
     private PolicyTrainerAlias() {}
 

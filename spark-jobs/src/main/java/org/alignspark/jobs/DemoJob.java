@@ -1,20 +1,23 @@
 package org.alignspark.jobs;
 
+import java.io.IOException;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
+import org.alignspark.pipeline.JobLauncher;
+import org.alignspark.pipeline.PipelineConfig;
+import org.alignspark.pipeline.PipelineRun;
+import org.alignspark.pipeline.StepSelection;
 import org.alignspark.report.ReportFolder;
 import org.alignspark.warehouse.Warehouse;
 import org.alignspark.cli.WarehouseOption;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -29,6 +32,9 @@ import picocli.CommandLine.Option;
 @Command(name = "demo", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = "Run the bundled demo pipeline (conf/demo.yaml) on the demo world, then print the report's path and queries to try.")
 public final class DemoJob implements Callable<Integer> {
+    /** The bundled config's name, as {@code pipeline --config} takes it. */
+    private static final String DEMO = "demo";
+
     @Option(names = "--dt", description = "The demo's date, YYYY-MM-DD (default: today, UTC).")
     String dt;
 
@@ -41,30 +47,35 @@ public final class DemoJob implements Callable<Integer> {
     @Mixin
     WarehouseOption warehouseOption;
 
-    private PipelineJob.Outcome outcome;
+    private final JobLauncher launcher;
+    private PipelineRun.Outcome outcome;
 
-    PipelineJob.Outcome outcome() {
+    /** The demo, its steps run by {@code launcher}. */
+    public DemoJob(JobLauncher launcher) {
+        this.launcher = launcher;
+    }
+
+    /** The demo, its steps run by the installed launcher. */
+    public DemoJob() {
+        this(JobLauncher.installed());
+    }
+
+    PipelineRun.Outcome outcome() {
         return outcome;
     }
 
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
         String date = dt != null ? dt : LocalDate.now(ZoneOffset.UTC).toString();
         Warehouse.checkDate(date);
-        List<String> args = new ArrayList<>(List.of("--config", "demo", "--dt", date, "--warehouse", warehouseOption.root(),
-                "--set", "samples=" + samples));
-        overrides.forEach((name, value) -> args.addAll(List.of("--set", name + "=" + value)));
-        PipelineJob pipeline = new PipelineJob();
-        new CommandLine(pipeline).parseArgs(args.toArray(String[]::new));
-        int code;
-        try {
-            code = pipeline.call();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        outcome = pipeline.outcome();
-        if (code != 0) {
-            return code;
+        Map<String, String> vars = new LinkedHashMap<>();
+        vars.put("samples", samples);
+        vars.putAll(overrides);
+        PipelineConfig pipeline = PipelineConfig.read(DEMO).withVars(vars);
+        Warehouse warehouse = warehouseOption.openCatalog("alignspark pipeline " + pipeline.name());
+        outcome = PipelineRun.of(pipeline, date, warehouse, null, null, launcher).run(StepSelection.of(pipeline, null, null));
+        if (outcome.failed()) {
+            return 1;
         }
         Path report = new Path(outcome.vars().get("report"), ReportFolder.PAGE);
         String where = "file".equals(report.toUri().getScheme()) ? report.toUri().getPath() : report.toString();

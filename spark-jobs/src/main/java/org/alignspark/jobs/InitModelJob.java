@@ -3,7 +3,7 @@ package org.alignspark.jobs;
 import java.util.concurrent.Callable;
 
 import org.alignspark.common.lm.CausalLM;
-import org.alignspark.common.lm.checkpoint.InitialModel;
+import org.alignspark.common.models.InitialModel;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

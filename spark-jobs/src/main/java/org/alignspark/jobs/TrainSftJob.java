@@ -10,7 +10,7 @@ import org.alignspark.cli.TrainerOptions;
 import org.alignspark.cli.WarehouseOption;
 import org.alignspark.common.lm.CausalLM;
 import org.alignspark.common.lm.checkpoint.HfCheckpoint;
-import org.alignspark.common.lm.checkpoint.InitialModel;
+import org.alignspark.common.models.InitialModel;
 import org.alignspark.common.lm.checkpoint.ModelFolder;
 import org.alignspark.common.sft.CompletionOnlyLoss;
 import org.alignspark.common.sft.LanguageModel;

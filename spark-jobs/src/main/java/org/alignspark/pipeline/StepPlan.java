@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiPredicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -26,8 +27,12 @@ public record StepPlan(PipelineConfig.Step step, List<String> args, List<String>
     private static final Pattern VARIABLE = Pattern.compile("\\$\\{([a-z][a-z0-9_-]*)}");
     private static final Pattern CHECKPOINT = Pattern.compile("\\$\\{checkpoint:([^}]+)}");
 
-    /** Plans every step in order; {@code builtins} are dt, warehouse and work. */
-    public static List<StepPlan> plan(PipelineConfig config, Map<String, String> builtins, java.util.function.Predicate<String> jobTakes) {
+    /**
+     * Plans every step in order; {@code builtins} are dt, warehouse and work, and {@code jobTakes} says whether a job
+     * takes an option ({@code init-model}, {@code --dt}): a step is given {@code --dt} and {@code --warehouse} when its
+     * job takes them.
+     */
+    public static List<StepPlan> plan(PipelineConfig config, Map<String, String> builtins, BiPredicate<String, String> jobTakes) {
         Map<String, String> vars = vars(config, builtins);
         List<StepPlan> plans = new ArrayList<>();
         String previous = "";
@@ -51,7 +56,7 @@ public record StepPlan(PipelineConfig.Step step, List<String> args, List<String>
                 }
             }
             for (String builtin : new String[]{"dt", "warehouse"}) {
-                if (!step.args().containsKey(builtin) && jobTakes.test(step.job() + " --" + builtin)) {
+                if (!step.args().containsKey(builtin) && jobTakes.test(step.job(), "--" + builtin)) {
                     args.add("--" + builtin);
                     args.add(vars.get(builtin));
                 }

@@ -1,4 +1,7 @@
-package org.alignspark.common.lm.checkpoint;
+package org.alignspark.common.models;
+
+import org.alignspark.common.lm.checkpoint.HfCheckpoint;
+import org.alignspark.common.lm.checkpoint.ModelFolder;
 
 import java.io.IOException;
 import java.io.InputStream;
