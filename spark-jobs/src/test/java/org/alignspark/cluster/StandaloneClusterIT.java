@@ -111,8 +111,7 @@ class StandaloneClusterIT {
         assertEquals(1, failedTasks.size(), "failed task attempts: " + failedTasks);
         assertEquals(TaskFaultInjection.InjectedTaskFailure.class.getName(), failedTasks.get(0).path("Class Name").asText());
         assertEquals(sortedRows("pairs", localWarehouse), sortedRows("pairs", clusterWarehouse));
-        assertEquals(sortedRows("job_runs", localWarehouse, "rows_in", "rows_out", "rows_quarantined", "duplicates", "ties"),
-                sortedRows("job_runs", clusterWarehouse, "rows_in", "rows_out", "rows_quarantined", "duplicates", "ties"));
+        assertEquals(ingestRuns(localWarehouse), ingestRuns(clusterWarehouse));
     }
 
     @Test
@@ -216,6 +215,13 @@ class StandaloneClusterIT {
             rows = rows.selectExpr(columns);
         }
         return rows.collectAsList().stream().map(Row::toString).sorted().toList();
+    }
+
+    /** The ingest runs' accounting in job_runs (the local warehouse also holds the reference train-rm's run by now). */
+    private List<String> ingestRuns(Path warehouse) {
+        return local.read().parquet(warehouse.resolve("job_runs").resolve("dt=" + DT).toString()).filter("job = 'ingest'")
+                .selectExpr("rows_in", "rows_out", "rows_quarantined", "duplicates", "ties")
+                .collectAsList().stream().map(Row::toString).sorted().toList();
     }
 
     /** One run's training_metrics rows in round order, without its run id and wall-clock columns. */
