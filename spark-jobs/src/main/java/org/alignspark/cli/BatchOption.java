@@ -7,18 +7,13 @@ public final class BatchOption {
     @Option(names = "--batch-size", description = "Items per forward pass (pairs count as one).")
     private int batchSize;
 
-    private BatchOption(int defaultSize) {
+    /** @param defaultSize the job's default */
+    public BatchOption(int defaultSize) {
         this.batchSize = defaultSize;
     }
 
-    public static BatchOption defaultingTo(int size) {
-        return new BatchOption(size);
-    }
-
     public int batchSize() {
-        if (batchSize < 1) {
-            throw new IllegalArgumentException("--batch-size must be at least 1, got " + batchSize);
-        }
+        OptionChecks.require(batchSize >= 1, "--batch-size must be at least 1, got " + batchSize);
         return batchSize;
     }
 }

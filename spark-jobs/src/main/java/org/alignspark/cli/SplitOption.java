@@ -1,5 +1,7 @@
 package org.alignspark.cli;
 
+import java.util.List;
+
 import picocli.CommandLine.Option;
 
 /**
@@ -7,18 +9,19 @@ import picocli.CommandLine.Option;
  * job's: trainers read train, evaluations test, samplers all.
  */
 public final class SplitOption {
+    private static final List<String> SPLITS = List.of("train", "test", "all");
+
     @Option(names = "--split", description = "Rows of this split only: train, test or all.")
     private String split;
 
-    private SplitOption(String defaultSplit) {
+    /** @param defaultSplit the job's default */
+    public SplitOption(String defaultSplit) {
         this.split = defaultSplit;
     }
 
-    public static SplitOption defaultingTo(String split) {
-        return new SplitOption(split);
-    }
-
+    /** The split, checked: a job fails on an unknown one before it reads anything. */
     public String split() {
+        OptionChecks.require(SPLITS.contains(split), "--split must be train, test or all, got '" + split + "'");
         return split;
     }
 }

@@ -11,7 +11,6 @@ import org.alignspark.common.metrics.Proportion;
 import org.alignspark.common.metrics.SelfCorrectionMetrics;
 
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -28,32 +27,17 @@ public final class SelfCorrectionMetricsTable {
     public record Run(String policy, String promptsTable, String tracesTable, String split, int k, double temperature,
                       String verifier, String instruction) {}
 
-    public static final StructType SCHEMA = new StructType()
-            .add("policy", DataTypes.StringType, false)
-            .add("prompts_table", DataTypes.StringType, false)
-            .add("traces_table", DataTypes.StringType, false)
-            .add("split", DataTypes.StringType, false)
-            .add("k", DataTypes.IntegerType, false)
-            .add("temperature", DataTypes.DoubleType, false)
-            .add("verifier", DataTypes.StringType, false)
-            .add("instruction", DataTypes.StringType, false)
-            .add("problems", DataTypes.LongType, false)
-            .add("correct_to_correct", DataTypes.LongType, false)
-            .add("correct_to_incorrect", DataTypes.LongType, false)
-            .add("incorrect_to_correct", DataTypes.LongType, false)
-            .add("incorrect_to_incorrect", DataTypes.LongType, false)
-            .add("acc_t1", DataTypes.DoubleType, true).add("acc_t1_low", DataTypes.DoubleType, true).add("acc_t1_high", DataTypes.DoubleType, true)
-            .add("acc_t2", DataTypes.DoubleType, true).add("acc_t2_low", DataTypes.DoubleType, true).add("acc_t2_high", DataTypes.DoubleType, true)
-            .add("delta", DataTypes.DoubleType, true)
-            .add("delta_i2c", DataTypes.DoubleType, true).add("delta_i2c_low", DataTypes.DoubleType, true).add("delta_i2c_high", DataTypes.DoubleType, true)
-            .add("delta_c2i", DataTypes.DoubleType, true).add("delta_c2i_low", DataTypes.DoubleType, true).add("delta_c2i_high", DataTypes.DoubleType, true)
-            .add("cl", DataTypes.DoubleType, true).add("cl_low", DataTypes.DoubleType, true).add("cl_high", DataTypes.DoubleType, true)
-            .add("cs", DataTypes.DoubleType, true).add("cs_low", DataTypes.DoubleType, true).add("cs_high", DataTypes.DoubleType, true)
-            .add("rss", DataTypes.DoubleType, true)
-            .add("sampled_acc_t1", DataTypes.DoubleType, true).add("sampled_acc_t2", DataTypes.DoubleType, true)
-            .add("sampled_cl", DataTypes.DoubleType, true).add("sampled_cs", DataTypes.DoubleType, true)
-            .add("sampled_rss", DataTypes.DoubleType, true)
-            .add("evaluated_at", DataTypes.TimestampType, false);
+    public static final StructType SCHEMA = StructType.fromDDL("""
+            policy STRING NOT NULL, prompts_table STRING NOT NULL, traces_table STRING NOT NULL,
+            split STRING NOT NULL, k INT NOT NULL, temperature DOUBLE NOT NULL, verifier STRING NOT NULL,
+            instruction STRING NOT NULL, problems BIGINT NOT NULL, correct_to_correct BIGINT NOT NULL,
+            correct_to_incorrect BIGINT NOT NULL, incorrect_to_correct BIGINT NOT NULL,
+            incorrect_to_incorrect BIGINT NOT NULL, acc_t1 DOUBLE, acc_t1_low DOUBLE, acc_t1_high DOUBLE,
+            acc_t2 DOUBLE, acc_t2_low DOUBLE, acc_t2_high DOUBLE, delta DOUBLE, delta_i2c DOUBLE,
+            delta_i2c_low DOUBLE, delta_i2c_high DOUBLE, delta_c2i DOUBLE, delta_c2i_low DOUBLE,
+            delta_c2i_high DOUBLE, cl DOUBLE, cl_low DOUBLE, cl_high DOUBLE, cs DOUBLE, cs_low DOUBLE, cs_high DOUBLE,
+            rss DOUBLE, sampled_acc_t1 DOUBLE, sampled_acc_t2 DOUBLE, sampled_cl DOUBLE, sampled_cs DOUBLE,
+            sampled_rss DOUBLE, evaluated_at TIMESTAMP NOT NULL""");
 
     /** The metrics row of verdict rows (prompt_id, correct₁, correct₂), one per trace, for the run that {@code run} describes. */
     public static Row row(Run run, List<Row> verdicts) {

@@ -11,19 +11,15 @@ import org.alignspark.data.DatasetKind;
 import org.alignspark.data.PromptIds;
 import org.alignspark.data.avro.RankedResponse;
 import org.alignspark.data.avro.RankedResponses;
-import org.alignspark.data.avro.Turn;
 import org.alignspark.executor.ExecutorModels;
 import org.alignspark.executor.LengthSortedBatches;
 import org.alignspark.executor.ModelRows;
 import org.alignspark.warehouse.AvroColumns;
-import org.alignspark.warehouse.Warehouse;
+
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 
 import static org.apache.spark.sql.functions.first;
 import static org.apache.spark.sql.functions.lit;
@@ -34,17 +30,17 @@ import static org.apache.spark.sql.functions.lit;
  * batching, sample k of a prompt seeded by {@link Sampling#sampleSeed}).
  */
 public final class GenerationPlan {
-    private static final StructType PAYLOAD = new StructType().add("payload", DataTypes.BinaryType, false);
-
     private GenerationPlan() {}
 
-    /** One row per prompt (prompt_id, prompt, split, reference_answer) of any table with prompt_id and prompt. */
-    public static Dataset<Row> prompts(Warehouse warehouse, String promptsTable, String dt, String split) {
-        Dataset<Row> table = warehouse.partition(promptsTable, dt, split);
+    /**
+     * One row per prompt (prompt_id, prompt, split, reference_answer: the first one given) of any table with prompt_id
+     * and prompt.
+     */
+    public static Dataset<Row> prompts(Dataset<Row> table) {
         List<String> columns = List.of(table.columns());
         return table.groupBy("prompt_id").agg(first("prompt").as("prompt"),
                 columns.contains("split") ? first("split").as("split") : first(lit("train")).as("split"),
-                columns.contains("reference_answer") ? first("reference_answer").as("reference_answer")
+                columns.contains("reference_answer") ? first("reference_answer", true).as("reference_answer")
                         : first(lit(null).cast("string")).as("reference_answer"));
     }
 
@@ -59,8 +55,8 @@ public final class GenerationPlan {
         }
         String settings = transforms.describe();
         String source = "generate:" + policy + (settings.isEmpty() ? "" : " " + settings);
-        return AvroColumns.decode(prompts.mapPartitions(sample(policy, k, sampling, transforms, seed, batchSize, source),
-                Encoders.row(PAYLOAD)), "payload", DatasetKind.RANKED_RESPONSES.schema());
+        return AvroColumns.mapPartitions(prompts, sample(policy, k, sampling, transforms, seed, batchSize, source),
+                DatasetKind.RANKED_RESPONSES.schema());
     }
 
     private static MapPartitionsFunction<Row, Row> sample(String policy, int k, Sampling sampling, LogitTransforms transforms, long seed,

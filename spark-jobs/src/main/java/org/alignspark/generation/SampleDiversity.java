@@ -12,7 +12,6 @@ import org.apache.spark.api.java.function.MapFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 import static org.apache.spark.sql.functions.avg;
@@ -28,16 +27,9 @@ import static org.apache.spark.sql.functions.when;
  * {@code guidance-sweep}. A metric with nothing to measure (no word bigram in any response) is null, never NaN.
  */
 public final class SampleDiversity {
-    public static final StructType SCHEMA = new StructType()
-            .add("scope", DataTypes.StringType, false)
-            .add("prompt_id", DataTypes.StringType, true)
-            .add("samples", DataTypes.LongType, false)
-            .add("distinct_1", DataTypes.DoubleType, true)
-            .add("distinct_2", DataTypes.DoubleType, true)
-            .add("self_bleu", DataTypes.DoubleType, true)
-            .add("distinct_answers", DataTypes.DoubleType, true)
-            .add("answer_collapse", DataTypes.DoubleType, true)
-            .add("reference_accuracy", DataTypes.DoubleType, true);
+    public static final StructType SCHEMA = StructType.fromDDL("""
+            scope STRING NOT NULL, prompt_id STRING, samples BIGINT NOT NULL, distinct_1 DOUBLE, distinct_2 DOUBLE,
+            self_bleu DOUBLE, distinct_answers DOUBLE, answer_collapse DOUBLE, reference_accuracy DOUBLE""");
 
     private SampleDiversity() {}
 

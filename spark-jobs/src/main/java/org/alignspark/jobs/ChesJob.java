@@ -1,21 +1,18 @@
 package org.alignspark.jobs;
 
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
 import org.alignspark.cli.BatchOption;
+import org.alignspark.cli.JobOptions;
 import org.alignspark.cli.OutputTableOption;
-import org.alignspark.cli.PartitionOption;
-import org.alignspark.cli.WarehouseOption;
 import org.alignspark.common.lm.Batch;
 import org.alignspark.common.rewards.ChesScore;
 import org.alignspark.executor.EncodedPair;
 import org.alignspark.executor.ExecutorModels;
 import org.alignspark.executor.LengthSortedBatches;
-import org.alignspark.warehouse.RunRecord;
-import org.alignspark.warehouse.Warehouse;
+import org.alignspark.warehouse.JobRun;
 
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Column;
@@ -24,13 +21,13 @@ import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.expressions.Window;
-import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import static org.alignspark.cli.OptionChecks.require;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.row_number;
 
@@ -43,10 +40,7 @@ import static org.apache.spark.sql.functions.row_number;
 @Command(name = "ches", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = "Score pairs by CHES / LN-CHES (hidden-embedding similarity) and filter out the most similar.")
 public final class ChesJob implements Callable<Integer> {
-    private static final StructType SCORES = new StructType()
-            .add("pair_id", DataTypes.StringType, false)
-            .add("ches", DataTypes.DoubleType, false)
-            .add("ln_ches", DataTypes.DoubleType, false);
+    private static final StructType SCORES = StructType.fromDDL("pair_id STRING NOT NULL, ches DOUBLE NOT NULL, ln_ches DOUBLE NOT NULL");
 
     @Option(names = "--pairs", required = true, description = "PreferencePair table.")
     String pairsTable;
@@ -66,10 +60,9 @@ public final class ChesJob implements Callable<Integer> {
     @Option(names = "--max-score", description = "Keep pairs whose score is at most this.")
     Double maxScore;
 
-    @Mixin PartitionOption partition;
+    @Mixin JobOptions job;
     @Mixin OutputTableOption output;
-    @Mixin BatchOption batch = BatchOption.defaultingTo(8);
-    @Mixin WarehouseOption warehouseOption;
+    @Mixin BatchOption batch = new BatchOption(8);
 
     /** How many of the n pairs, ranked by ascending score, are kept. */
     static long keptCount(long n, String keep, String drop) {
@@ -80,30 +73,20 @@ public final class ChesJob implements Callable<Integer> {
     }
 
     private static double fraction(String option, String prefix) {
-        if (!option.startsWith(prefix)) {
-            throw new IllegalArgumentException("expected " + prefix + "Q, got '" + option + "'");
-        }
+        require(option.startsWith(prefix), "expected " + prefix + "Q, got '" + option + "'");
         double q = Double.parseDouble(option.substring(prefix.length()));
-        if (!(q >= 0 && q <= 1)) {
-            throw new IllegalArgumentException(prefix + " must lie in [0, 1], got " + q);
-        }
+        require(q >= 0 && q <= 1, prefix + " must lie in [0, 1], got " + q);
         return q;
     }
 
     @Override
     public Integer call() {
-        Instant started = Instant.now();
-        String table = output.table();
         String removedTable = output.beside("ches_removed");
-        String dt = partition.dt();
-        if (!score.equals("ches") && !score.equals("ln_ches")) {
-            throw new IllegalArgumentException("--score must be ches or ln_ches");
-        }
-        if ((keep != null ? 1 : 0) + (drop != null ? 1 : 0) + (maxScore != null ? 1 : 0) > 1) {
-            throw new IllegalArgumentException("give at most one of --keep, --drop and --max-score");
-        }
-        Warehouse warehouse = warehouseOption.open("alignspark ches " + table);
-        Dataset<Row> pairs = warehouse.partition(pairsTable, dt);
+        require(score.equals("ches") || score.equals("ln_ches"), "--score must be ches or ln_ches");
+        require((keep != null ? 1 : 0) + (drop != null ? 1 : 0) + (maxScore != null ? 1 : 0) <= 1,
+                "give at most one of --keep, --drop and --max-score");
+        JobRun run = job.start(output.table());
+        Dataset<Row> pairs = run.read(pairsTable);
         Dataset<Row> scored = pairs.join(pairs.select("pair_id", "prompt", "chosen", "rejected")
                         .mapPartitions(scores(model, batch.batchSize()), Encoders.row(SCORES)), "pair_id")
                 .cache();
@@ -120,12 +103,10 @@ public final class ChesJob implements Callable<Integer> {
         Dataset<Row> keptPairs = scored.filter(kept).drop("ches_rank");
         Dataset<Row> removed = scored.filter(kept.unary_$bang()).drop("ches_rank");
         long keptRows = keptPairs.count();
-        warehouse.overwritePartition(keptPairs, table, dt, keptRows == 0);
-        warehouse.overwritePartition(removed, removedTable, dt, keptRows == n);
+        run.overwrite(keptPairs, run.table(), keptRows == 0);
+        run.overwrite(removed, removedTable, keptRows == n);
         scored.unpersist();
-        RunRecord run = RunRecord.of("ches", table, dt, n, keptRows, n - keptRows, started);
-        run.append(warehouse);
-        System.out.println(run.summary().replace("rows_quarantined", "ches_removed    "));
+        System.out.println(run.record(n, keptRows, n - keptRows).summary().replace("rows_quarantined", "ches_removed    "));
         return 0;
     }
 

@@ -3,8 +3,7 @@ package org.alignspark.jobs;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-import org.alignspark.cli.PartitionOption;
-import org.alignspark.cli.WarehouseOption;
+import org.alignspark.cli.JobOptions;
 import org.alignspark.common.lm.checkpoint.ModelFolder;
 import org.alignspark.common.rewards.FollowUpLikelihoodReward;
 import org.alignspark.common.selfcorrect.CorrectionInstruction;
@@ -110,17 +109,16 @@ public final class DemoDataJob implements Callable<Integer> {
                     + "for init-model / train-sft --tokenizer: one token per word keeps tiny models' sequences short.")
     String tokenizerOutput;
 
-    @Mixin PartitionOption partition;
-    @Mixin WarehouseOption warehouseOption;
+    @Mixin JobOptions job;
 
     @Override
     public Integer call() {
-        String dt = partition.dt();
+        String dt = job.dt();
         Warehouse.checkTableName(prefix + "_scorer_dialogues");
         List<DemoWorld.FollowUp> followUps = FollowUps.read(followUpsFile).stream()
                 .map(f -> new DemoWorld.FollowUp(f.text(), f.positive())).toList();
         DemoWorld world = new DemoWorld(seed, followUps, feedbackRequest);
-        Warehouse warehouse = warehouseOption.open("alignspark demo-data");
+        Warehouse warehouse = job.open();
         SparkSession spark = warehouse.spark();
         WordLevelTokenizerWriter vocabulary = new WordLevelTokenizerWriter();
         var scorerDialogues = world.scorerDialogues(dialogues, scorerHoldsOut ? pairsTestFraction : 0);

@@ -8,13 +8,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
+import org.alignspark.cli.WarehouseOption;
 import org.alignspark.pipeline.JobLauncher;
 import org.alignspark.pipeline.PipelineConfig;
 import org.alignspark.pipeline.PipelineRun;
 import org.alignspark.pipeline.StepSelection;
 import org.alignspark.report.ReportFolder;
 import org.alignspark.warehouse.Warehouse;
-import org.alignspark.cli.WarehouseOption;
+
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;

@@ -1,14 +1,12 @@
 package org.alignspark.jobs;
 
-import java.time.Instant;
 import java.util.concurrent.Callable;
 
-import org.alignspark.cli.PartitionOption;
-import org.alignspark.cli.WarehouseOption;
+import org.alignspark.cli.JobOptions;
 import org.alignspark.common.metrics.AnswerCollapse;
 import org.alignspark.common.metrics.TextDiversity;
 import org.alignspark.generation.SampleDiversity;
-import org.alignspark.warehouse.RunRecord;
+import org.alignspark.warehouse.JobRun;
 import org.alignspark.warehouse.Warehouse;
 
 import org.apache.spark.sql.Dataset;
@@ -18,11 +16,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import static org.apache.spark.sql.functions.avg;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
-import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
 /**
@@ -53,31 +48,24 @@ public final class DiversityJob implements Callable<Integer> {
     @Option(names = "--answer-pattern", description = "Regex whose last match in a response is its answer (group 1 if it has one; default: the last number, else the normalized last line).")
     String answerPattern;
 
-    @Mixin PartitionOption partition;
-    @Mixin WarehouseOption warehouseOption;
+    @Mixin JobOptions job;
 
     @Override
     public Integer call() {
-        Instant started = Instant.now();
-        String dt = partition.dt();
-        String table = Warehouse.checkTableName(output == null ? input + "_diversity" : output);
         AnswerCollapse.AnswerExtractor extractor = SampleDiversity.extractor(answerPattern);
-        Warehouse warehouse = warehouseOption.open("alignspark diversity " + table);
-        Dataset<Row> perPrompt = warehouse.partition(input, dt).select("prompt_id", "responses", "reference_answer")
+        JobRun run = job.start(Warehouse.checkTableName(output == null ? input + "_diversity" : output));
+        Dataset<Row> perPrompt = run.read(input).select("prompt_id", "responses", "reference_answer")
                 .map(SampleDiversity.perPrompt(extractor), Encoders.row(SampleDiversity.SCHEMA)).cache();
         long n = perPrompt.count();
         Dataset<Row> all = perPrompt.unionByName(SampleDiversity.overall(perPrompt));
-        warehouse.overwritePartition(all, table, dt, false);
-        Row total = warehouse.partition(table, dt).filter(col("scope").equalTo("overall")).first();
+        run.overwrite(all, run.table(), false);
+        Row total = run.read(run.table()).filter(col("scope").equalTo("overall")).first();
         perPrompt.unpersist();
         System.out.printf(java.util.Locale.ROOT, "%d prompts, %d samples: distinct-1 %.4f, distinct-2 %.4f, self-BLEU %.4f, "
                         + "answer collapse rate %.4f, reference accuracy %s%n", n, total.<Long>getAs("samples"),
                 total.<Double>getAs("distinct_1"), total.<Double>getAs("distinct_2"), total.<Double>getAs("self_bleu"),
                 total.<Double>getAs("answer_collapse"), total.<Double>getAs("reference_accuracy"));
-        RunRecord run = RunRecord.of("diversity", table, dt, n, n, 0, started);
-        run.append(warehouse);
-        System.out.println(run.summary());
+        System.out.println(run.record(n, n, 0).summary());
         return 0;
     }
-
 }

@@ -1,16 +1,14 @@
 package org.alignspark.jobs;
 
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
 import org.alignspark.cli.BatchOption;
+import org.alignspark.cli.JobOptions;
 import org.alignspark.cli.OutputTableOption;
-import org.alignspark.cli.PartitionOption;
 import org.alignspark.cli.SplitOption;
-import org.alignspark.cli.WarehouseOption;
 import org.alignspark.common.lm.Batch;
 import org.alignspark.common.metrics.PairwiseAccuracy;
 import org.alignspark.common.rm.RewardLayout;
@@ -21,15 +19,13 @@ import org.alignspark.common.tokenizer.Message;
 import org.alignspark.executor.ExecutorModels;
 import org.alignspark.executor.LengthSortedBatches;
 import org.alignspark.executor.ModelRows;
-import org.alignspark.warehouse.RunRecord;
-import org.alignspark.warehouse.Warehouse;
+import org.alignspark.warehouse.JobRun;
 
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -48,13 +44,9 @@ import static org.apache.spark.sql.functions.lit;
 @Command(name = "eval-rm", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = "Score held-out pairs with a reward model: pairwise accuracy, margins, and reward tables.")
 public final class EvalRmJob implements Callable<Integer> {
-    private static final StructType REWARDS = new StructType()
-            .add("pair_id", DataTypes.StringType, false)
-            .add("prompt_id", DataTypes.StringType, false)
-            .add("reward_chosen", DataTypes.DoubleType, false)
-            .add("reward_rejected", DataTypes.DoubleType, false)
-            .add("reward_margin", DataTypes.DoubleType, false)
-            .add("correct", DataTypes.BooleanType, false);
+    private static final StructType REWARDS = StructType.fromDDL("""
+            pair_id STRING NOT NULL, prompt_id STRING NOT NULL, reward_chosen DOUBLE NOT NULL,
+            reward_rejected DOUBLE NOT NULL, reward_margin DOUBLE NOT NULL, correct BOOLEAN NOT NULL""");
 
     @Option(names = "--pairs", required = true, description = "PreferencePair table.")
     String pairsTable;
@@ -65,32 +57,28 @@ public final class EvalRmJob implements Callable<Integer> {
     @Option(names = "--model-id", description = "Value of the reward_model column (default: the folder's name).")
     String modelId;
 
-    @Mixin PartitionOption partition;
-    @Mixin SplitOption split = SplitOption.defaultingTo("test");
+    @Mixin JobOptions job;
+    @Mixin SplitOption split = new SplitOption("test");
     @Mixin OutputTableOption output;
-    @Mixin BatchOption batch = BatchOption.defaultingTo(16);
-    @Mixin WarehouseOption warehouseOption;
+    @Mixin BatchOption batch = new BatchOption(16);
 
     @Override
     public Integer call() {
-        Instant started = Instant.now();
-        String table = output.table();
-        String dt = partition.dt();
-        Warehouse warehouse = warehouseOption.open("alignspark eval-rm " + table);
+        JobRun run = job.start(output.table());
         String model = modelId == null ? new org.apache.hadoop.fs.Path(rewardModel).getName() : modelId;
         RewardLayout layout = RewardModelFolder.layout(rewardModel);   // read once here: a broken file fails before any task
 
-        Dataset<Row> pairs = warehouse.partition(pairsTable, dt, split.split());
+        Dataset<Row> pairs = run.read(pairsTable, split.split());
         Dataset<Row> rewards = pairs.select("pair_id", "prompt_id", "prompt", "chosen", "rejected")
                 .mapPartitions(score(rewardModel, layout, batch.batchSize()), Encoders.row(REWARDS))
                 .withColumn("reward_model", lit(model)).cache();
         long n = rewards.count();
-        warehouse.overwritePartition(rewards, table, dt, n == 0);
+        run.overwrite(rewards, run.table(), n == 0);
         Dataset<Row> responses = rewards.select(col("prompt_id"), concat(col("pair_id"), lit(":chosen")).as("response_id"),
                         col("reward_model"), col("reward_chosen").as("reward"))
                 .union(rewards.select(col("prompt_id"), concat(col("pair_id"), lit(":rejected")).as("response_id"),
                         col("reward_model"), col("reward_rejected").as("reward")));
-        warehouse.overwritePartition(responses, output.beside("responses"), dt, n == 0);
+        run.overwrite(responses, output.beside("responses"), n == 0);
 
         List<Row> all = rewards.select("reward_chosen", "reward_rejected").collectAsList();
         double[] chosen = all.stream().mapToDouble(r -> r.getDouble(0)).toArray();
@@ -100,10 +88,9 @@ public final class EvalRmJob implements Callable<Integer> {
         rewards.unpersist();
         System.out.printf(Locale.ROOT, "%nreward model      %s (%s layout)%npairs             %d (%s split of %s, dt=%s)%n"
                         + "accuracy          %.4f (ties count as wrong)%nmargin quartiles  %.4f / %.4f / %.4f%n",
-                model, layout.name(), n, split.split(), pairsTable, dt, n == 0 ? Double.NaN : PairwiseAccuracy.of(chosen, rejected).value(),
+                model, layout.name(), n, split.split(), pairsTable, run.dt(), n == 0 ? Double.NaN : PairwiseAccuracy.of(chosen, rejected).value(),
                 quartiles[0], quartiles[1], quartiles[2]);
-        RunRecord run = RunRecord.of("eval-rm", table, dt, n, n, 0, started);
-        run.append(warehouse);
+        run.record(n, n, 0);
         return 0;
     }
 

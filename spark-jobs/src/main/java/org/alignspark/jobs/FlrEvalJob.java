@@ -5,24 +5,22 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
-import org.alignspark.cli.PartitionOption;
+import org.alignspark.cli.JobOptions;
 import org.alignspark.cli.SplitOption;
-import org.alignspark.cli.WarehouseOption;
 import org.alignspark.common.metrics.PairwiseAccuracy;
 import org.alignspark.common.metrics.PearsonCorrelation;
 import org.alignspark.common.metrics.Proportion;
-import org.alignspark.warehouse.Warehouse;
+import org.alignspark.warehouse.JobRun;
 
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import static org.alignspark.cli.OptionChecks.require;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.lit;
@@ -36,14 +34,9 @@ import static org.apache.spark.sql.functions.lit;
         description = "Pairwise accuracy (pairs) and Pearson correlation (ratings) of FLR and Direct against human labels.")
 public final class FlrEvalJob implements Callable<Integer> {
     static final String TABLE = "flr_eval";
-    private static final StructType RESULTS = new StructType()
-            .add("scores_table", DataTypes.StringType, false)
-            .add("labels_table", DataTypes.StringType, false)
-            .add("split", DataTypes.StringType, false)
-            .add("metric", DataTypes.StringType, false)
-            .add("method", DataTypes.StringType, false)
-            .add("value", DataTypes.DoubleType, false)
-            .add("n", DataTypes.LongType, false);
+    private static final StructType RESULTS = StructType.fromDDL("""
+            scores_table STRING NOT NULL, labels_table STRING NOT NULL, split STRING NOT NULL, metric STRING NOT NULL,
+            method STRING NOT NULL, value DOUBLE NOT NULL, n BIGINT NOT NULL""");
 
     @Option(names = "--scores", required = true, description = "flr-score's output table (scored from the labels table).")
     String scoresTable;
@@ -57,26 +50,18 @@ public final class FlrEvalJob implements Callable<Integer> {
     @Option(names = "--attribute", defaultValue = "helpfulness", description = "Rating correlated with the scores.")
     String attribute;
 
-    @Mixin PartitionOption partition;
-    @Mixin SplitOption splitOption = SplitOption.defaultingTo("all");
-    @Mixin WarehouseOption warehouseOption;
+    @Mixin JobOptions job;
+    @Mixin SplitOption splitOption = new SplitOption("all");
 
     @Override
     public Integer call() {
-        String dt = partition.dt();
         String split = splitOption.split();
-        if (pairsTable == null && ratingsTable == null) {
-            throw new IllegalArgumentException("give --pairs, --ratings or both");
-        }
-        if (!List.of("train", "test", "all").contains(split)) {
-            throw new IllegalArgumentException("--split must be train, test or all, got '" + split + "'");
-        }
-        Warehouse warehouse = warehouseOption.open("alignspark flr-eval");
-        SparkSession spark = warehouse.spark();
-        Dataset<Row> scores = warehouse.partition(scoresTable, dt).select("response_id", "flr", "direct");
+        require(pairsTable != null || ratingsTable != null, "give --pairs, --ratings or both");
+        JobRun run = job.start(TABLE);
+        Dataset<Row> scores = run.read(scoresTable).select("response_id", "flr", "direct");
         List<Row> results = new ArrayList<>();
         if (pairsTable != null) {
-            Dataset<Row> pairs = warehouse.partition(pairsTable, dt, split).select("pair_id");
+            Dataset<Row> pairs = run.read(pairsTable, split).select("pair_id");
             List<Row> joined = pairs
                     .join(scores.withColumnRenamed("flr", "flr_chosen").withColumnRenamed("direct", "direct_chosen"),
                             concat(col("pair_id"), lit(":chosen")).equalTo(col("response_id"))).drop("response_id")
@@ -98,7 +83,7 @@ public final class FlrEvalJob implements Callable<Integer> {
             }
         }
         if (ratingsTable != null) {
-            List<Row> joined = warehouse.partition(ratingsTable, dt, split)
+            List<Row> joined = run.read(ratingsTable, split)
                     .select(col("rating_id"), col("ratings").getItem(attribute).as("rating"))
                     .filter(col("rating").isNotNull())
                     .join(scores, col("rating_id").equalTo(col("response_id")))
@@ -111,7 +96,7 @@ public final class FlrEvalJob implements Callable<Integer> {
                 System.out.printf(Locale.ROOT, "Pearson r of %-6s with %s: %.4f on %d responses%n", method, attribute, r, joined.size());
             }
         }
-        warehouse.appendPartition(spark.createDataFrame(results, RESULTS), TABLE, dt);
+        run.append(run.spark().createDataFrame(results, RESULTS), TABLE);
         return 0;
     }
 }

@@ -1,15 +1,13 @@
 package org.alignspark.jobs;
 
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
+import org.alignspark.cli.JobOptions;
 import org.alignspark.cli.OutputTableOption;
-import org.alignspark.cli.PartitionOption;
-import org.alignspark.cli.WarehouseOption;
 import org.alignspark.common.rewards.BestWorstPair;
 import org.alignspark.common.rewards.WordEdit;
 import org.alignspark.data.AvroBytes;
@@ -20,22 +18,21 @@ import org.alignspark.data.formats.InvalidRowException;
 import org.alignspark.data.formats.ReaderOptions;
 import org.alignspark.data.formats.Records;
 import org.alignspark.warehouse.AvroColumns;
+import org.alignspark.warehouse.JobRun;
 import org.alignspark.warehouse.RunRecord;
-import org.alignspark.warehouse.Warehouse;
 
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import static org.alignspark.cli.OptionChecks.require;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_list;
 import static org.apache.spark.sql.functions.count;
@@ -57,12 +54,8 @@ public final class FlrMineJob implements Callable<Integer> {
     static final String PAIR = "pair";
     static final String TIE = "tie";
     static final String UNMINED = "unmined";
-    private static final StructType OUTCOMES = new StructType()
-            .add("outcome", DataTypes.StringType, false)
-            .add("payload", DataTypes.BinaryType, true)
-            .add("prompt_id", DataTypes.StringType, false)
-            .add("responses", DataTypes.IntegerType, false)
-            .add("reason", DataTypes.StringType, true);
+    private static final StructType OUTCOMES = StructType.fromDDL("""
+            outcome STRING NOT NULL, payload BINARY, prompt_id STRING NOT NULL, responses INT NOT NULL, reason STRING""");
 
     @Option(names = "--input", required = true, description = "Table of FLR scores (the output of flr-score).")
     String input;
@@ -85,28 +78,17 @@ public final class FlrMineJob implements Callable<Integer> {
             description = "Column to mine on: flr, direct, or any numeric column of the input.")
     String scoreColumn;
 
-    @Mixin PartitionOption partition;
+    @Mixin JobOptions job;
     @Mixin OutputTableOption outputTable;
-    @Mixin WarehouseOption warehouseOption;
 
     @Override
     public Integer call() {
-        String dt = partition.dt();
-        String output = outputTable.table();
-        Instant started = Instant.now();
-        if (!(minMargin >= 0)) {
-            throw new IllegalArgumentException("--min-margin must be >= 0");
-        }
-        if (pairsPerPrompt < 1) {
-            throw new IllegalArgumentException("--pairs-per-prompt must be at least 1, got " + pairsPerPrompt);
-        }
-        if (maxEditWords < 0) {
-            throw new IllegalArgumentException("--max-edit-words must be >= 0 (0: any pair), got " + maxEditWords);
-        }
-        Warehouse warehouse = warehouseOption.open("alignspark flr-mine " + output);
-        SparkSession spark = warehouse.spark();
+        require(minMargin >= 0, "--min-margin must be >= 0");
+        require(pairsPerPrompt >= 1, "--pairs-per-prompt must be at least 1, got " + pairsPerPrompt);
+        require(maxEditWords >= 0, "--max-edit-words must be >= 0 (0: any pair), got " + maxEditWords);
+        JobRun run = job.start(outputTable.table());
 
-        Dataset<Row> prompts = warehouse.partition(input, dt)
+        Dataset<Row> prompts = run.read(input)
                 .groupBy("prompt_id")
                 .agg(first("prompt").as("prompt"), first("split").as("split"),
                         collect_list(struct(col("response_id"), col("response"), col(scoreColumn).cast("double").as("score")))
@@ -124,18 +106,16 @@ public final class FlrMineJob implements Callable<Integer> {
         long pairs = rowCounts.getOrDefault(PAIR, 0L);
         long ties = counts.getOrDefault(TIE, 0L);
         long unmined = counts.getOrDefault(UNMINED, 0L);
-        warehouse.overwritePartition(AvroColumns.decode(outcomes.filter(col("outcome").equalTo(PAIR)), "payload",
-                DatasetKind.PREFERENCE_PAIR.schema()), output, dt, pairs == 0);
-        warehouse.overwritePartition(outcomes.filter(col("outcome").notEqual(PAIR)).select("prompt_id", "responses", "reason"),
-                output + "_quarantine", dt, ties + unmined == 0);
+        run.overwrite(AvroColumns.decode(outcomes.filter(col("outcome").equalTo(PAIR)), "payload",
+                DatasetKind.PREFERENCE_PAIR.schema()), run.table(), pairs == 0);
+        run.overwrite(outcomes.filter(col("outcome").notEqual(PAIR)).select("prompt_id", "responses", "reason"),
+                outputTable.beside("quarantine"), ties + unmined == 0);
         outcomes.unpersist();
 
-        RunRecord run = new RunRecord(RunRecord.newRunId("flr-mine"), "flr-mine", output, dt, minedPrompts + ties + unmined,
-                minedPrompts, unmined, 0, ties, started, Instant.now());
-        run.append(warehouse);
-        System.out.println(run.summary());
+        RunRecord record = run.record(minedPrompts + ties + unmined, minedPrompts, unmined, 0, ties);
+        System.out.println(record.summary());
         System.out.printf("%d pairs from %d prompts%n", pairs, minedPrompts);
-        return run.balanced() ? 0 : 1;
+        return record.balanced() ? 0 : 1;
     }
 
     /** Outcome rows of one prompt: its mined pairs (Avro), or one row with the reason there is none. */

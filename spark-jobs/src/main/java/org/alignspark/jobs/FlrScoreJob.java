@@ -1,36 +1,31 @@
 package org.alignspark.jobs;
 
-import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
 
+import org.alignspark.cli.JobOptions;
 import org.alignspark.cli.OutputTableOption;
-import org.alignspark.cli.PartitionOption;
-import org.alignspark.cli.WarehouseOption;
 import org.alignspark.common.rewards.FollowUpLikelihoodReward;
 import org.alignspark.data.avro.FlrScore;
 import org.alignspark.flr.FollowUpScoring;
-import org.alignspark.flr.FollowUps;
 import org.alignspark.flr.FollowUps.FollowUp;
+import org.alignspark.flr.FollowUps;
 import org.alignspark.warehouse.AvroColumns;
-import org.alignspark.warehouse.RunRecord;
-import org.alignspark.warehouse.Warehouse;
+import org.alignspark.warehouse.JobRun;
 
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.functions;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
+import static org.alignspark.cli.OptionChecks.require;
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.explode;
+import static org.apache.spark.sql.functions.lit;
 
 /**
  * {@code flr-score}: Follow-up Likelihood as Reward (Zhang et al., arXiv 2409.13948; docs/spec-data-side.md §1). For each
@@ -44,8 +39,6 @@ import static org.apache.spark.sql.functions.explode;
 @Command(name = "flr-score", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = "Score responses by the likelihood of positive vs negative user follow-ups (FLR), and the Direct baseline.")
 public final class FlrScoreJob implements Callable<Integer> {
-    private static final StructType PAYLOAD = new StructType().add("payload", DataTypes.BinaryType, false);
-
     @Option(names = "--responses", required = true,
             description = "Table of responses: RankedResponses (generate, candidates), PreferencePair (both sides) or RatedResponse.")
     String responsesTable;
@@ -78,36 +71,26 @@ public final class FlrScoreJob implements Callable<Integer> {
     @Option(names = "--aggregation", defaultValue = "pooled", description = "pooled: means over all follow-ups; category-mean: mean of per-category FLR.")
     String aggregation;
 
-    @Mixin PartitionOption partition;
+    @Mixin JobOptions job;
     @Mixin OutputTableOption output;
-    @Mixin WarehouseOption warehouseOption;
 
     @Override
     public Integer call() {
-        Instant started = Instant.now();
-        String table = output.table();
-        String dt = partition.dt();
-        if (!template.equals("standard") && !template.equals("role-swapped")) {
-            throw new IllegalArgumentException("--template must be standard or role-swapped");
-        }
+        require(template.equals("standard") || template.equals("role-swapped"), "--template must be standard or role-swapped");
         FollowUpLikelihoodReward.Aggregation agg = FollowUpLikelihoodReward.Aggregation.valueOf(aggregation.toUpperCase().replace('-', '_'));
         List<FollowUp> followUps = FollowUps.read(followUpsFile);
-        Warehouse warehouse = warehouseOption.open("alignspark flr-score " + table);
+        JobRun run = job.start(output.table());
         // A RankedResponses row carries K responses, all scored in the task that reads it: spread the responses over
         // several tasks per core, so no core idles while another works through the longest file, and the last tasks
         // (one core busy, the other done) are short.
-        int tasks = 8 * warehouse.spark().sparkContext().defaultParallelism();
-        Dataset<Row> responses = responses(warehouse.partition(responsesTable, dt)).repartition(tasks);
-        Dataset<Row> scores = AvroColumns.decode(responses.mapPartitions(
-                        FollowUpScoring.score(scorer, followUps, template.equals("role-swapped") ? feedbackRequest : null, includeEndOfTurn, agg, followUpBatch),
-                        Encoders.row(PAYLOAD)),
-                "payload", FlrScore.getClassSchema()).cache();
+        int tasks = 8 * run.spark().sparkContext().defaultParallelism();
+        Dataset<Row> responses = responses(run.read(responsesTable)).repartition(tasks);
+        Dataset<Row> scores = AvroColumns.mapPartitions(responses, FollowUpScoring.score(scorer, followUps,
+                template.equals("role-swapped") ? feedbackRequest : null, includeEndOfTurn, agg, followUpBatch), FlrScore.getClassSchema()).cache();
         long n = scores.count();
-        warehouse.overwritePartition(scores, table, dt, n == 0);
+        run.overwrite(scores, run.table(), n == 0);
         scores.unpersist();
-        RunRecord run = RunRecord.of("flr-score", table, dt, n, n, 0, started);
-        run.append(warehouse);
-        System.out.println(run.summary());
+        System.out.println(run.record(n, n, 0).summary());
         return 0;
     }
 
@@ -141,5 +124,4 @@ public final class FlrScoreJob implements Callable<Integer> {
         all[keys.length + 1] = response.as("response");
         return all;
     }
-
 }

@@ -1,18 +1,15 @@
 package org.alignspark.jobs;
 
-import java.time.Instant;
 import java.util.concurrent.Callable;
 
 import org.alignspark.cli.BatchOption;
+import org.alignspark.cli.JobOptions;
 import org.alignspark.cli.OutputTableOption;
-import org.alignspark.cli.PartitionOption;
 import org.alignspark.cli.SamplingOptions;
 import org.alignspark.cli.SplitOption;
-import org.alignspark.cli.WarehouseOption;
 import org.alignspark.generation.GenerationPlan;
 import org.alignspark.generation.LogitTransformOptions;
-import org.alignspark.warehouse.RunRecord;
-import org.alignspark.warehouse.Warehouse;
+import org.alignspark.warehouse.JobRun;
 
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -39,29 +36,23 @@ public final class GenerateJob implements Callable<Integer> {
     @Option(names = "--k", defaultValue = "4", description = "Samples per prompt.")
     int k;
 
-    @Mixin PartitionOption partition;
-    @Mixin SplitOption split = SplitOption.defaultingTo("all");
+    @Mixin JobOptions job;
+    @Mixin SplitOption split = new SplitOption("all");
     @Mixin OutputTableOption output;
     @Mixin SamplingOptions sampling = SamplingOptions.withTemperature(1.0);
-    @Mixin BatchOption batch = BatchOption.defaultingTo(16);
+    @Mixin BatchOption batch = new BatchOption(16);
     @Mixin LogitTransformOptions transforms;
-    @Mixin WarehouseOption warehouseOption;
 
     @Override
     public Integer call() {
-        Instant started = Instant.now();
-        String table = output.table();
-        String dt = partition.dt();
-        Warehouse warehouse = warehouseOption.open("alignspark generate " + table);
-        Dataset<Row> prompts = GenerationPlan.prompts(warehouse, promptsTable, dt, split.split());
+        JobRun run = job.start(output.table());
+        Dataset<Row> prompts = GenerationPlan.prompts(run.read(promptsTable, split.split()));
         Dataset<Row> generated = GenerationPlan.generate(prompts, policy, k, sampling.sampling(),
-                transforms.settings(warehouse.spark()), sampling.seed(), batch.batchSize()).cache();
+                transforms.settings(run.spark()), sampling.seed(), batch.batchSize()).cache();
         long n = generated.count();
-        warehouse.overwritePartition(generated, table, dt, n == 0);
+        run.overwrite(generated, run.table(), n == 0);
         generated.unpersist();
-        RunRecord run = RunRecord.of("generate", table, dt, n, n, 0, started);
-        run.append(warehouse);
-        System.out.println(run.summary());
+        System.out.println(run.record(n, n, 0).summary());
         return 0;
     }
 }

@@ -5,12 +5,13 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
+import org.alignspark.cli.WarehouseOption;
 import org.alignspark.pipeline.JobLauncher;
 import org.alignspark.pipeline.PipelineConfig;
 import org.alignspark.pipeline.PipelineRun;
 import org.alignspark.pipeline.StepSelection;
 import org.alignspark.warehouse.Warehouse;
-import org.alignspark.cli.WarehouseOption;
+
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

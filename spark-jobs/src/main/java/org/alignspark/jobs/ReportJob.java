@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
+import org.alignspark.cli.WarehouseOption;
 import org.alignspark.report.ChesFilterSection;
 import org.alignspark.report.DiversitySection;
 import org.alignspark.report.FlrSection;
@@ -20,7 +21,7 @@ import org.alignspark.report.RowAccountingSection;
 import org.alignspark.report.SelfCorrectionSection;
 import org.alignspark.report.TrainingCurvesSection;
 import org.alignspark.warehouse.Warehouse;
-import org.alignspark.cli.WarehouseOption;
+
 import org.apache.hadoop.fs.Path;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -1,15 +1,13 @@
 package org.alignspark.jobs;
 
-import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
 
+import org.alignspark.cli.JobOptions;
 import org.alignspark.cli.OutputTableOption;
-import org.alignspark.cli.PartitionOption;
-import org.alignspark.cli.WarehouseOption;
 import org.alignspark.common.rewards.LscRewardTransform;
+import org.alignspark.warehouse.JobRun;
 import org.alignspark.warehouse.RunRecord;
-import org.alignspark.warehouse.Warehouse;
 
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -57,9 +55,8 @@ public final class RewardTransformJob implements Callable<Integer> {
                     + "or quantile=Q (empirical Q-quantile). Both are stated readings: the paper's rule was not found.")
     String referenceRule;
 
-    @Mixin PartitionOption partition;
+    @Mixin JobOptions job;
     @Mixin OutputTableOption outputTable;
-    @Mixin WarehouseOption warehouseOption;
 
     static LscRewardTransform.ReferenceRule parseRule(String rule) {
         if (rule.equals("gaussian-85")) {
@@ -73,19 +70,17 @@ public final class RewardTransformJob implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        String dt = partition.dt();
-        String output = outputTable.table();
-        Instant started = Instant.now();
         LscRewardTransform.ReferenceRule rule = parseRule(referenceRule);
-        Warehouse warehouse = warehouseOption.open("alignspark reward-transform " + output);
-        SparkSession spark = warehouse.spark();
+        JobRun run = job.start(outputTable.table());
+        String output = run.table();
+        SparkSession spark = run.spark();
         spark.udf().register("lsc_reference", (UDF1<scala.collection.Seq<Double>, Double>) rewards ->
                 rule.referenceValue(scala.collection.JavaConverters.seqAsJavaList(rewards).stream().mapToDouble(Double::doubleValue).toArray()),
                 DataTypes.DoubleType);
         spark.udf().register("lsc_transform", (UDF2<Double, Double, Double>) LscRewardTransform::transform, DataTypes.DoubleType);
 
-        Dataset<Row> rewards = warehouse.partition(rewardsTable, dt).select("prompt_id", "response_id", "reward_model", "reward");
-        Dataset<Row> references = warehouse.partition(referenceTable, dt)
+        Dataset<Row> rewards = run.read(rewardsTable).select("prompt_id", "response_id", "reward_model", "reward");
+        Dataset<Row> references = run.read(referenceTable)
                 .groupBy("prompt_id", "reward_model")
                 .agg(callUDF("lsc_reference", collect_list(col("reward"))).as("r_ref"), count(lit(1)).as("reference_samples"));
         Dataset<Row> joined = rewards.join(references, scala.collection.JavaConverters.asScalaBuffer(List.of("prompt_id", "reward_model")).toSeq(), "left").cache();
@@ -108,22 +103,20 @@ public final class RewardTransformJob implements Callable<Integer> {
 
         long rowsIn = rewards.count();
         long rowsQuarantined = quarantined.count();
-        warehouse.overwritePartition(transformed, output, dt, rowsIn == rowsQuarantined);
-        warehouse.overwritePartition(quarantined.select("prompt_id", "response_id", "reward_model", "reward", "reason"),
-                output + "_quarantine", dt, rowsQuarantined == 0);
+        run.overwrite(transformed, output, rowsIn == rowsQuarantined);
+        run.overwrite(quarantined.select("prompt_id", "response_id", "reward_model", "reward", "reason"),
+                outputTable.beside("quarantine"), rowsQuarantined == 0);
         long combinedRows = combined.count();
-        warehouse.overwritePartition(combined, output + "_combined", dt, combinedRows == 0);
+        run.overwrite(combined, outputTable.beside("combined"), combinedRows == 0);
         long incompleteRows = incomplete.count();
         if (incompleteRows > 0) {
             System.out.println(incompleteRows + " responses lack a usable reward from some model and are not in "
                     + output + "_combined; see " + output + "_quarantine and " + output);
         }
         joined.unpersist();
-        RunRecord run = new RunRecord(RunRecord.newRunId("reward-transform"), "reward-transform", output, dt, rowsIn,
-                rowsIn - rowsQuarantined, rowsQuarantined, 0, 0, started, Instant.now());
-        run.append(warehouse);
-        System.out.println(run.summary());
+        RunRecord record = run.record(rowsIn, rowsIn - rowsQuarantined, rowsQuarantined);
+        System.out.println(record.summary());
         System.out.println("combined utilities: " + combinedRows + " responses scored by all " + models + " reward models");
-        return run.balanced() ? 0 : 1;
+        return record.balanced() ? 0 : 1;
     }
 }

@@ -1,13 +1,11 @@
 package org.alignspark.jobs;
 
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
+import org.alignspark.cli.JobOptions;
 import org.alignspark.cli.OutputTableOption;
-import org.alignspark.cli.PartitionOption;
-import org.alignspark.cli.WarehouseOption;
 import org.alignspark.common.selfcorrect.CorrectionInstruction;
 import org.alignspark.common.tokenizer.Message;
 import org.alignspark.data.AvroBytes;
@@ -17,21 +15,19 @@ import org.alignspark.data.avro.Dialogue;
 import org.alignspark.data.avro.Turn;
 import org.alignspark.executor.ModelRows;
 import org.alignspark.warehouse.AvroColumns;
-import org.alignspark.warehouse.RunRecord;
-import org.alignspark.warehouse.Warehouse;
+import org.alignspark.warehouse.JobRun;
 
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import static org.alignspark.cli.OptionChecks.require;
 import static org.apache.spark.sql.functions.col;
 
 /**
@@ -52,12 +48,8 @@ import static org.apache.spark.sql.functions.col;
 public final class SelfCorrectDataJob implements Callable<Integer> {
     static final String CLT = "clt";
     static final String CST = "cst";
-    private static final StructType OUTCOMES = new StructType()
-            .add("trace_id", DataTypes.StringType, false)
-            .add("kind", DataTypes.StringType, true)
-            .add("rank", DataTypes.StringType, false)
-            .add("payload", DataTypes.BinaryType, true)
-            .add("reason", DataTypes.StringType, true);
+    private static final StructType OUTCOMES = StructType.fromDDL("""
+            trace_id STRING NOT NULL, kind STRING, rank STRING NOT NULL, payload BINARY, reason STRING""");
 
     @Option(names = "--traces", required = true, description = "SelfCorrectionTrace table.")
     String tracesTable;
@@ -75,27 +67,18 @@ public final class SelfCorrectDataJob implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "Which surplus examples are left out of the mix.")
     long seed;
 
-    @Mixin PartitionOption partition;
+    @Mixin JobOptions job;
     @Mixin OutputTableOption outputTable;
-    @Mixin WarehouseOption warehouseOption;
 
     @Override
     public Integer call() {
-        String dt = partition.dt();
-        String output = outputTable.table();
-        Instant started = Instant.now();
-        if (!(cltFraction >= 0 && cltFraction <= 1)) {
-            throw new IllegalArgumentException("--clt-fraction must lie in [0, 1]");
-        }
-        if (!answerTemplate.contains("{answer}")) {
-            throw new IllegalArgumentException("--answer-template needs {answer}");
-        }
-        Warehouse warehouse = warehouseOption.open("alignspark self-correct-data " + output);
-        SparkSession spark = warehouse.spark();
+        require(cltFraction >= 0 && cltFraction <= 1, "--clt-fraction must lie in [0, 1]");
+        require(answerTemplate.contains("{answer}"), "--answer-template needs {answer}");
+        JobRun run = job.start(outputTable.table());
         String instructionOption = instruction;
         String template = answerTemplate;
         long mixSeed = seed;
-        Dataset<Row> outcomes = warehouse.partition(tracesTable, dt)
+        Dataset<Row> outcomes = run.read(tracesTable)
                 .map((org.apache.spark.api.java.function.MapFunction<Row, Row>) r -> convert(r, instructionOption, template, mixSeed),
                         Encoders.row(OUTCOMES))
                 .persist(StorageLevel.MEMORY_AND_DISK());
@@ -106,19 +89,15 @@ public final class SelfCorrectDataJob implements Callable<Integer> {
         Dataset<Row> chosen = outcomes.filter(col("kind").equalTo(CLT)).orderBy("rank").limit((int) kept[0])
                 .union(outcomes.filter(col("kind").equalTo(CST)).orderBy("rank").limit((int) kept[1]));
         Dataset<Row> dialogues = AvroColumns.decode(chosen.select("payload"), "payload", DatasetKind.DIALOGUE.schema());
-        warehouse.overwritePartition(dialogues, output, dt, kept[0] + kept[1] == 0);
-        warehouse.overwritePartition(outcomes.filter(col("kind").isNull()).select("trace_id", "reason"), output + "_quarantine", dt,
-                rejected == 0);
+        run.overwrite(dialogues, run.table(), kept[0] + kept[1] == 0);
+        run.overwrite(outcomes.filter(col("kind").isNull()).select("trace_id", "reason"), outputTable.beside("quarantine"), rejected == 0);
         outcomes.unpersist();
         System.out.printf("self-correct-data: %d CLT and %d CST candidates; kept %d CLT + %d CST (CLT share %.3f), "
                         + "left out %d surplus, %d traces quarantined%n", clt, cst, kept[0], kept[1],
                 kept[0] + kept[1] == 0 ? Double.NaN : kept[0] / (double) (kept[0] + kept[1]),
                 clt + cst - kept[0] - kept[1], rejected);
         // job_runs has no column for a mix's surplus: it is counted with the duplicates so that the row accounting balances
-        RunRecord run = new RunRecord(RunRecord.newRunId("self-correct-data"), "self-correct-data", output, dt, clt + cst + rejected,
-                kept[0] + kept[1], rejected, clt + cst - kept[0] - kept[1], 0, started, Instant.now());
-        run.append(warehouse);
-        System.out.println(run.summary());
+        System.out.println(run.record(clt + cst + rejected, kept[0] + kept[1], rejected, clt + cst - kept[0] - kept[1], 0).summary());
         return 0;
     }
 

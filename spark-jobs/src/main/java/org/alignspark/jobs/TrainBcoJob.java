@@ -4,16 +4,14 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-import org.alignspark.cli.ModelOption;
-import org.alignspark.cli.PartitionOption;
-import org.alignspark.cli.TokenLimitOption;
-import org.alignspark.cli.TrainerOptions;
-import org.alignspark.cli.WarehouseOption;
+import org.alignspark.cli.JobOptions;
+import org.alignspark.cli.PolicyTrainerOptions;
 import org.alignspark.common.objectives.BcoLoss;
 import org.alignspark.common.objectives.DensityRatioClassifier;
 import org.alignspark.common.objectives.RunningMoments;
 import org.alignspark.common.policy.BcoObjective;
 import org.alignspark.train.PolicyTrainer;
+
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.slf4j.Logger;
@@ -55,16 +53,12 @@ public final class TrainBcoJob implements Callable<Integer> {
     @Option(names = "--prompt-sample-size", defaultValue = "1024", description = "Prompts of each label the classifier is fitted on.")
     int promptSampleSize;
 
-    @Mixin PartitionOption partition;
-    @Mixin ModelOption model;
-    @Mixin TokenLimitOption limit;
-    @Mixin WarehouseOption warehouseOption;
-    @Mixin TrainerOptions trainer;
+    @Mixin JobOptions job;
+    @Mixin PolicyTrainerOptions training;
 
     @Override
     public Integer call() {
-        PolicyTrainer policy = new PolicyTrainer("train-bco", warehouseOption.open("alignspark train-bco"), inputTable, partition.dt(),
-                model.baseModel(), limit.maxLength(), trainer);
+        PolicyTrainer policy = training.trainer(job, inputTable);
         BcoLoss.Config config = new BcoLoss.Config(beta, minDensityRatio, maxDensityRatio);
         DensityRatioClassifier classifier = densityRatio ? classifier(policy) : null;
         BcoObjective objective = new BcoObjective(config, policy.padId(), new RunningMoments());

@@ -4,11 +4,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
-import org.alignspark.cli.ModelOption;
-import org.alignspark.cli.PartitionOption;
-import org.alignspark.cli.TokenLimitOption;
-import org.alignspark.cli.TrainerOptions;
-import org.alignspark.cli.WarehouseOption;
+import org.alignspark.cli.JobOptions;
+import org.alignspark.cli.PolicyTrainerOptions;
 import org.alignspark.common.objectives.DpoLoss;
 import org.alignspark.common.policy.DpoObjective;
 import org.alignspark.common.policy.PolicyPair;
@@ -16,6 +13,7 @@ import org.alignspark.common.tokenizer.Message;
 import org.alignspark.executor.ModelRows;
 import org.alignspark.train.ExampleTable;
 import org.alignspark.train.PolicyTrainer;
+
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -43,17 +41,13 @@ public final class TrainDpoJob implements Callable<Integer> {
     @Option(names = "--rpo-alpha", defaultValue = "0.0", description = "Weight of RPO's NLL term on chosen (0: none).")
     double rpoAlpha;
 
-    @Mixin PartitionOption partition;
-    @Mixin ModelOption model;
-    @Mixin TokenLimitOption limit;
-    @Mixin WarehouseOption warehouseOption;
-    @Mixin TrainerOptions trainer;
+    @Mixin JobOptions job;
+    @Mixin PolicyTrainerOptions training;
 
     @Override
     public Integer call() {
         DpoLoss.Config config = new DpoLoss.Config(beta, DpoLoss.Type.valueOf(loss.toUpperCase(Locale.ROOT)), labelSmoothing, false, rpoAlpha);
-        PolicyTrainer policy = new PolicyTrainer("train-dpo", warehouseOption.open("alignspark train-dpo"), inputTable, partition.dt(),
-                model.baseModel(), limit.maxLength(), trainer);
+        PolicyTrainer policy = training.trainer(job, inputTable);
         ExampleTable<PolicyPair> pairs = policy.examples(
                 policy.train(List.of("pair_id", "prompt", "chosen", "rejected", "ref_logp_chosen", "ref_logp_rejected"))
                         .select("pair_id", "prompt", "chosen", "rejected", "ref_logp_chosen", "ref_logp_rejected"),

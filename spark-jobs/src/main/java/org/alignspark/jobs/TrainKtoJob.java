@@ -3,14 +3,12 @@ package org.alignspark.jobs;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-import org.alignspark.cli.ModelOption;
-import org.alignspark.cli.PartitionOption;
-import org.alignspark.cli.TokenLimitOption;
-import org.alignspark.cli.TrainerOptions;
-import org.alignspark.cli.WarehouseOption;
+import org.alignspark.cli.JobOptions;
+import org.alignspark.cli.PolicyTrainerOptions;
 import org.alignspark.common.objectives.KtoLoss;
 import org.alignspark.common.policy.KtoObjective;
 import org.alignspark.train.PolicyTrainer;
+
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -34,16 +32,12 @@ public final class TrainKtoJob implements Callable<Integer> {
     @Option(names = "--undesirable-weight", defaultValue = "1.0", description = "Weight w_U of undesirable examples.")
     double undesirableWeight;
 
-    @Mixin PartitionOption partition;
-    @Mixin ModelOption model;
-    @Mixin TokenLimitOption limit;
-    @Mixin WarehouseOption warehouseOption;
-    @Mixin TrainerOptions trainer;
+    @Mixin JobOptions job;
+    @Mixin PolicyTrainerOptions training;
 
     @Override
     public Integer call() {
-        PolicyTrainer policy = new PolicyTrainer("train-kto", warehouseOption.open("alignspark train-kto"), inputTable, partition.dt(),
-                model.baseModel(), limit.maxLength(), trainer);
+        PolicyTrainer policy = training.trainer(job, inputTable);
         KtoLoss.Config config = new KtoLoss.Config(beta, desirableWeight, undesirableWeight, KtoLoss.Type.KTO);
         policy.fit(policy.feedback(List.of("ref_logp", "kl_completion", "ref_logp_kl"), null),
                 new KtoObjective(config, policy.padId()), "kto", null);

@@ -5,11 +5,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
-import org.alignspark.cli.ModelOption;
-import org.alignspark.cli.PartitionOption;
-import org.alignspark.cli.TokenLimitOption;
-import org.alignspark.cli.TrainerOptions;
-import org.alignspark.cli.WarehouseOption;
+import org.alignspark.cli.JobOptions;
+import org.alignspark.cli.PolicyTrainerOptions;
 import org.alignspark.common.objectives.ListRankingLoss;
 import org.alignspark.common.policy.ListRankingObjective;
 import org.alignspark.common.policy.RankedList;
@@ -17,6 +14,7 @@ import org.alignspark.common.tokenizer.Message;
 import org.alignspark.executor.ModelRows;
 import org.alignspark.train.ExampleTable;
 import org.alignspark.train.PolicyTrainer;
+
 import org.apache.spark.sql.Row;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -39,18 +37,14 @@ public final class TrainListRankingJob implements Callable<Integer> {
     @Option(names = "--ranking-weighting", defaultValue = "uniform", description = "uniform (mean over ordered pairs) or lambda (LiPO-λ weights).")
     String rankingWeighting;
 
-    @Mixin PartitionOption partition;
-    @Mixin ModelOption model;
-    @Mixin TokenLimitOption limit;
-    @Mixin WarehouseOption warehouseOption;
-    @Mixin TrainerOptions trainer;
+    @Mixin JobOptions job;
+    @Mixin PolicyTrainerOptions training;
 
     @Override
     public Integer call() {
         ListRankingLoss.Config config = new ListRankingLoss.Config(beta,
                 ListRankingLoss.Weighting.valueOf(rankingWeighting.toUpperCase(Locale.ROOT)));
-        PolicyTrainer policy = new PolicyTrainer("train-list-ranking", warehouseOption.open("alignspark train-list-ranking"), inputTable,
-                partition.dt(), model.baseModel(), limit.maxLength(), trainer);
+        PolicyTrainer policy = training.trainer(job, inputTable);
         ExampleTable<RankedList> lists = policy.examples(
                 policy.train(List.of("list_id", "prompt", "responses", "ref_logps")).select("list_id", "prompt", "responses", "ref_logps"),
                 "list_id", (encoder, r) -> {

@@ -5,11 +5,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
+import org.alignspark.cli.JobOptions;
 import org.alignspark.cli.ModelOption;
-import org.alignspark.cli.PartitionOption;
 import org.alignspark.cli.TokenLimitOption;
 import org.alignspark.cli.TrainerOptions;
-import org.alignspark.cli.WarehouseOption;
 import org.alignspark.common.lm.CausalLM;
 import org.alignspark.common.lm.checkpoint.HfCheckpoint;
 import org.alignspark.common.lm.checkpoint.ModelFolder;
@@ -44,7 +43,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import static org.apache.spark.sql.functions.col;
+import static org.alignspark.cli.OptionChecks.require;
+
 
 /**
  * {@code train-rm}: a reward model — the base LM plus a scalar head on its last hidden state — trained on the train
@@ -96,30 +96,20 @@ public final class TrainRmJob implements Callable<Integer> {
             description = "Opening user turn of the role-swapped layout; use the one the scorer was fine-tuned with.")
     String feedbackRequest;
 
-    @Mixin PartitionOption partition;
+    @Mixin JobOptions job;
     @Mixin ModelOption model;
     @Mixin TokenLimitOption limit;
-    @Mixin WarehouseOption warehouseOption;
     @Mixin TrainerOptions trainer;
-
-    static BradleyTerryLoss.Form form(String name) {
-        return switch (name) {
-            case "bt" -> BradleyTerryLoss.Form.STANDARD;
-            case "margin-bt" -> BradleyTerryLoss.Form.MARGIN;
-            case "scaled-bt" -> BradleyTerryLoss.Form.SCALED;
-            default -> throw new IllegalArgumentException("--loss must be bt, margin-bt or scaled-bt, got '" + name + "'");
-        };
-    }
 
     @Override
     public Integer call() {
         boolean regression = loss.equals("regression");
-        if (regression ? ratingsTable == null : pairsTable == null) {
-            throw new IllegalArgumentException(regression ? "--loss regression needs --ratings" : "--loss " + loss + " needs --pairs");
-        }
-        String dt = partition.dt();
-        Warehouse warehouse = warehouseOption.open("alignspark train-rm");
-        RewardLayout layout = layout();
+        require(regression ? ratingsTable != null : pairsTable != null,
+                regression ? "--loss regression needs --ratings" : "--loss " + loss + " needs --pairs");
+        String dt = job.dt();
+        Warehouse warehouse = job.open();
+        // --template's layout, or the one --init-reward-model was trained in (a head only means something in its own layout)
+        RewardLayout layout = RewardModelFolder.layout(initRewardModel, template == null ? null : RewardLayout.of(template, feedbackRequest));
         String run = trainer.config(dt, 0).runId();
         int padId = ExecutorModels.encoder(model.baseModel()).tokenizer().padId();
         if (regression) {
@@ -141,7 +131,7 @@ public final class TrainRmJob implements Callable<Integer> {
                     }, r -> r.tokens().length);
             fit(warehouse, layout, rated, names.size(), new RegressionRewardObjective(padId));
         } else {
-            BradleyTerryLoss.Config lossConfig = new BradleyTerryLoss.Config(form(loss), centerRewardsCoefficient);
+            BradleyTerryLoss.Config lossConfig = new BradleyTerryLoss.Config(BradleyTerryLoss.Form.parse(loss), centerRewardsCoefficient);
             double margin = defaultMargin;
             Dataset<Row> rows = warehouse.partition(pairsTable, dt, "train").select("pair_id", "prompt", "chosen", "rejected", "margin");
             ExampleTable<RewardPair> pairs = ExampleTable.of(warehouse, "train-rm", run, dt, rows, "pair_id", model.baseModel(),
@@ -160,7 +150,7 @@ public final class TrainRmJob implements Callable<Integer> {
                                               Objective<E, RewardModel> objective) {
         SparkSession spark = warehouse.spark();
         long count = examples.count();
-        String dt = partition.dt();
+        String dt = job.dt();
         String base = model.baseModel();
         TrainingConfig config = trainer.config(dt, count);
         RewardModel initial = initialModel(outputs);
@@ -186,28 +176,11 @@ public final class TrainRmJob implements Callable<Integer> {
         System.out.println("reward model checkpoints under " + trainer.output);
     }
 
-    /** --template's layout, or the one --init-reward-model was trained in (a head only means something in its own layout). */
-    RewardLayout layout() {
-        RewardLayout asked = template == null ? null : RewardLayout.of(template, feedbackRequest);
-        if (initRewardModel == null) {
-            return asked == null ? RewardLayout.STANDARD : asked;
-        }
-        RewardLayout initial = RewardModelFolder.layout(initRewardModel);
-        if (asked != null && !asked.equals(initial)) {
-            throw new IllegalArgumentException(initRewardModel + " reads the " + initial.name() + " layout"
-                    + (initial.feedbackRequest() == null ? "" : " (feedback request '" + initial.feedbackRequest() + "')")
-                    + "; --template " + template + " would show its head other features");
-        }
-        return initial;
-    }
-
     /** The base LM with a new head, or an existing reward model (e.g. a helpfulness regression RM to start BT from). */
     private RewardModel initialModel(int outputs) {
         if (initRewardModel != null) {
             RewardModel model = RewardModelFolder.load(initRewardModel, DataType.FLOAT);
-            if (model.outputs() != outputs) {
-                throw new IllegalArgumentException(initRewardModel + " has " + model.outputs() + " outputs; this run needs " + outputs);
-            }
+            require(model.outputs() == outputs, initRewardModel + " has " + model.outputs() + " outputs; this run needs " + outputs);
             return new RewardModel(model.lm(), model.parameters().get(RewardModel.HEAD), headOnly);
         }
         CausalLM lm = HfCheckpoint.load(ModelFolder.of(model.baseModel()), DataType.FLOAT);

@@ -3,11 +3,11 @@ package org.alignspark.jobs;
 import java.util.List;
 import java.util.concurrent.Callable;
 
+import org.alignspark.cli.JobOptions;
 import org.alignspark.cli.ModelOption;
-import org.alignspark.cli.PartitionOption;
+import org.alignspark.cli.SelfCorrectionOptions;
 import org.alignspark.cli.SplitOption;
 import org.alignspark.cli.TrainerOptions;
-import org.alignspark.cli.WarehouseOption;
 import org.alignspark.common.lm.CausalLM;
 import org.alignspark.common.lm.checkpoint.HfCheckpoint;
 import org.alignspark.common.lm.checkpoint.ModelFolder;
@@ -38,6 +38,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import static org.alignspark.cli.OptionChecks.require;
 import static org.apache.spark.sql.functions.first;
 
 /**
@@ -78,35 +79,24 @@ public final class TrainScoreJob implements Callable<Integer> {
     @Option(names = "--temperature", defaultValue = "1.0", description = "Rollout sampling temperature.")
     double temperature;
 
-    @Option(names = "--instruction", defaultValue = "score",
-            description = "User turn before attempt 2; 'score': SCoRe's; 'reask' repeats the question; or a text.")
-    String instruction;
-
-    @Option(names = "--verifier", defaultValue = "exact", description = "exact, numeric[:tolerance] or regex:<pattern>.")
-    String verifier;
-
-    @Mixin PartitionOption partition;
-    @Mixin SplitOption split = SplitOption.defaultingTo("train");
+    @Mixin JobOptions job;
+    @Mixin SelfCorrectionOptions selfCorrection;
+    @Mixin SplitOption split = new SplitOption("train");
     @Mixin ModelOption model;
-    @Mixin WarehouseOption warehouseOption;
     @Mixin TrainerOptions trainer;
 
     @Override
     public Integer call() {
-        if (stage1Epochs < 0 || trainer.epochs < 0) {
-            throw new IllegalArgumentException("epochs must be ≥ 0");
-        }
-        Verifier check = Verifier.parse(verifier);
-        CorrectionInstruction correction = CorrectionInstruction.parse(instruction);
+        require(stage1Epochs >= 0 && trainer.epochs >= 0, "epochs must be ≥ 0");
+        Verifier check = selfCorrection.verifier();
+        CorrectionInstruction correction = selfCorrection.instruction();
         ScoreRewards.Coefficients coefficients = new ScoreRewards.Coefficients(alpha, beta1, beta2);
-        Warehouse warehouse = warehouseOption.open("alignspark train-score");
+        Warehouse warehouse = job.open();
         SparkSession spark = warehouse.spark();
 
-        String dt = partition.dt();
+        String dt = job.dt();
         Dataset<Row> table = warehouse.partition(promptsTable, dt, split.split());
-        if (!List.of(table.columns()).contains("reference_answer")) {
-            throw new IllegalArgumentException("table " + promptsTable + " has no reference_answer column");
-        }
+        require(List.of(table.columns()).contains("reference_answer"), "table " + promptsTable + " has no reference_answer column");
         Dataset<Row> rows = table.groupBy("prompt_id").agg(first("prompt").as("prompt"), first("reference_answer", true).as("reference_answer"));
         // Rollouts are generated inside the objective: no length to bound, only references the verifier must be able to check.
         ExampleTable<ScorePrompt> prompts = ExampleTable.of(warehouse, "train-score", trainer.config(dt, 0).runId(), dt, rows, "prompt_id",
@@ -118,10 +108,7 @@ public final class TrainScoreJob implements Callable<Integer> {
                     return ScorePrompt.of(r.getAs("prompt_id"), ModelRows.messages(r, "prompt"), r.getAs("reference_answer"));
                 }, p -> 0);
         long kept = prompts.count();
-        if (kept == 0) {
-            throw new IllegalArgumentException("no prompt of " + promptsTable + " (dt=" + dt + ", split " + split.split()
-                    + ") has a checkable reference answer");
-        }
+        require(kept > 0, "no prompt of " + promptsTable + " (dt=" + dt + ", split " + split.split() + ") has a checkable reference answer");
         LOG.info("train-score: {} prompts from {} (dt={}, split {}), base model {}", kept, promptsTable, dt, split.split(), model.baseModel());
 
         String base = model.baseModel();
@@ -153,7 +140,7 @@ public final class TrainScoreJob implements Callable<Integer> {
     private TrainingConfig stageConfig(String stage, int epochs, long prompts) {
         int saved = trainer.epochs;
         trainer.epochs = epochs;
-        TrainingConfig c = trainer.config(partition.dt(), prompts);
+        TrainingConfig c = trainer.config(job.dt(), prompts);
         trainer.epochs = saved;
         return new TrainingConfig(c.runId() + "-" + stage, new Path(c.output(), stage).toString(), c.workers(), c.epochs(),
                 c.batchSizePerWorker(), c.averagingFrequency(), c.checkpointEvery(), c.seed(), c.optimizer(), c.dt(),

@@ -3,15 +3,14 @@ package org.alignspark.jobs;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-import org.alignspark.cli.PartitionOption;
+import org.alignspark.cli.JobOptions;
 import org.alignspark.cli.SplitOption;
 import org.alignspark.cli.TokenLimitOption;
 import org.alignspark.cli.TrainerOptions;
-import org.alignspark.cli.WarehouseOption;
 import org.alignspark.common.lm.CausalLM;
 import org.alignspark.common.lm.checkpoint.HfCheckpoint;
-import org.alignspark.common.models.InitialModel;
 import org.alignspark.common.lm.checkpoint.ModelFolder;
+import org.alignspark.common.models.InitialModel;
 import org.alignspark.common.sft.CompletionOnlyLoss;
 import org.alignspark.common.sft.LanguageModel;
 import org.alignspark.common.sft.SftExample;
@@ -37,6 +36,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import static org.alignspark.cli.OptionChecks.require;
 import static org.apache.spark.sql.functions.col;
 
 /**
@@ -74,25 +74,20 @@ public final class TrainSftJob implements Callable<Integer> {
     @Option(names = "--base-model", description = "HF model folder to fine-tune.")
     String baseModel;
 
-    @Mixin PartitionOption partition;
-    @Mixin SplitOption split = SplitOption.defaultingTo("train");
+    @Mixin JobOptions job;
+    @Mixin SplitOption split = new SplitOption("train");
     @Mixin TokenLimitOption limit;
-    @Mixin WarehouseOption warehouseOption;
     @Mixin TrainerOptions trainer;
 
     @Override
     public Integer call() {
-        if ((baseModel == null) == (fromScratch == null)) {
-            throw new IllegalArgumentException("give exactly one of --base-model and --from-scratch");
-        }
-        if (tokenizer != null && fromScratch == null) {
-            throw new IllegalArgumentException("--tokenizer is for a model trained --from-scratch; a --base-model has its own");
-        }
-        Warehouse warehouse = warehouseOption.open("alignspark train-sft");
+        require((baseModel == null) != (fromScratch == null), "give exactly one of --base-model and --from-scratch");
+        require(tokenizer == null || fromScratch != null, "--tokenizer is for a model trained --from-scratch; a --base-model has its own");
+        Warehouse warehouse = job.open();
         SparkSession spark = warehouse.spark();
         String base = baseModel != null ? baseModel : initialFolder();
 
-        String dt = partition.dt();
+        String dt = job.dt();
         Dataset<Row> table = warehouse.partition(dataTable, dt, split.split());
         List<String> columns = List.of(table.columns());
         Dataset<Row> rows;

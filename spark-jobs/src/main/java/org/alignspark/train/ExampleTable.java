@@ -9,11 +9,11 @@ import org.alignspark.common.tokenizer.ChatEncoder;
 import org.alignspark.executor.ExecutorModels;
 import org.alignspark.warehouse.RunRecord;
 import org.alignspark.warehouse.Warehouse;
+
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
@@ -27,10 +27,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ExampleTable<E extends Serializable> {
     private static final Logger LOG = LoggerFactory.getLogger(ExampleTable.class);
-    private static final StructType QUARANTINE = new StructType()
-            .add("run", DataTypes.StringType, false)
-            .add("example_id", DataTypes.StringType, false)
-            .add("reason", DataTypes.StringType, false);
+    private static final StructType QUARANTINE = StructType.fromDDL("""
+            run STRING NOT NULL, example_id STRING NOT NULL, reason STRING NOT NULL""");
 
     /** A row as one training example, tokenized by the model's encoder; throws {@link Rejected} for a row it cannot train on. */
     @FunctionalInterface

@@ -5,10 +5,10 @@ import java.util.List;
 import java.util.Map;
 
 import org.alignspark.warehouse.Warehouse;
+
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -20,23 +20,12 @@ import org.apache.spark.sql.types.StructType;
  */
 public final class TrainingMetricsTable implements ParameterAveraging.RoundListener {
     public static final String TABLE = "training_metrics";
-    private static final StructType SCHEMA = new StructType()
-            .add("run_id", DataTypes.StringType, false)
-            .add("objective", DataTypes.StringType, false)
-            .add("round", DataTypes.IntegerType, false)
-            .add("epoch", DataTypes.IntegerType, false)
-            .add("iteration", DataTypes.LongType, false)
-            .add("examples", DataTypes.LongType, false)
-            .add("tokens", DataTypes.LongType, false)
-            .add("loss", DataTypes.DoubleType, false)
-            .add("learning_rate", DataTypes.DoubleType, false)
-            .add("grad_norm", DataTypes.DoubleType, false)
-            .add("seconds", DataTypes.DoubleType, false)
-            .add("examples_per_second", DataTypes.DoubleType, false)
-            .add("tokens_per_second", DataTypes.DoubleType, false)
-            .add("worker_seconds", DataTypes.DoubleType, false)
-            .add("overhead_fraction", DataTypes.DoubleType, false)
-            .add("metrics", DataTypes.createMapType(DataTypes.StringType, DataTypes.DoubleType), false);
+    private static final StructType SCHEMA = StructType.fromDDL("""
+            run_id STRING NOT NULL, objective STRING NOT NULL, round INT NOT NULL, epoch INT NOT NULL,
+            iteration BIGINT NOT NULL, examples BIGINT NOT NULL, tokens BIGINT NOT NULL, loss DOUBLE NOT NULL,
+            learning_rate DOUBLE NOT NULL, grad_norm DOUBLE NOT NULL, seconds DOUBLE NOT NULL,
+            examples_per_second DOUBLE NOT NULL, tokens_per_second DOUBLE NOT NULL, worker_seconds DOUBLE NOT NULL,
+            overhead_fraction DOUBLE NOT NULL, metrics MAP<STRING, DOUBLE> NOT NULL""");
 
     private final SparkSession spark;
     private final Warehouse warehouse;

@@ -1,9 +1,19 @@
 package org.alignspark.warehouse;
 
+import java.util.ArrayList;
+import java.util.List;
+
+import org.alignspark.data.AvroBytes;
+
 import org.apache.avro.Schema;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
 
 import static org.apache.spark.sql.avro.functions.from_avro;
@@ -11,6 +21,9 @@ import static org.apache.spark.sql.functions.col;
 
 /** Avro schemas as Spark columns: the .avsc files are the contract, the Spark types are derived from them. */
 public final class AvroColumns {
+    /** One Avro-binary record per row, as a task writes it before {@link #decode} gives it its columns. */
+    public static final StructType PAYLOAD = StructType.fromDDL("payload BINARY NOT NULL");
+
     private AvroColumns() {}
 
     /** Decodes an Avro-binary column into the record's top-level columns. */
@@ -19,15 +32,18 @@ public final class AvroColumns {
         return rows.select(record).select("record.*");
     }
 
+    /** Runs {@code task} over each partition of {@code rows}; it emits Avro-binary records of {@code schema}, decoded here into columns. */
+    public static Dataset<Row> mapPartitions(Dataset<Row> rows, MapPartitionsFunction<Row, Row> task, Schema schema) {
+        return decode(rows.mapPartitions(task, Encoders.row(PAYLOAD)), "payload", schema);
+    }
+
     /** A driver-side list of records as a DataFrame with the schema's columns. */
-    public static Dataset<Row> fromRecords(org.apache.spark.sql.SparkSession spark, java.util.List<? extends org.apache.avro.specific.SpecificRecord> records,
-                                           Schema schema) {
-        org.alignspark.data.AvroBytes avro = new org.alignspark.data.AvroBytes();
-        java.util.List<Row> rows = new java.util.ArrayList<>(records.size());
-        for (org.apache.avro.specific.SpecificRecord record : records) {
-            rows.add(org.apache.spark.sql.RowFactory.create((Object) avro.encode(record)));
+    public static Dataset<Row> fromRecords(SparkSession spark, List<? extends SpecificRecord> records, Schema schema) {
+        AvroBytes avro = new AvroBytes();
+        List<Row> rows = new ArrayList<>(records.size());
+        for (SpecificRecord record : records) {
+            rows.add(RowFactory.create((Object) avro.encode(record)));
         }
-        StructType binary = new StructType().add("payload", org.apache.spark.sql.types.DataTypes.BinaryType, false);
-        return decode(spark.createDataFrame(rows, binary), "payload", schema);
+        return decode(spark.createDataFrame(rows, PAYLOAD), "payload", schema);
     }
 }

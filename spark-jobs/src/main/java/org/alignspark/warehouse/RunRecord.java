@@ -6,7 +6,6 @@ import java.util.UUID;
 
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -18,17 +17,10 @@ public record RunRecord(String runId, String job, String table, String dt, long 
 
     public static final String TABLE = "job_runs";
 
-    private static final StructType SCHEMA = new StructType()
-            .add("run_id", DataTypes.StringType, false)
-            .add("job", DataTypes.StringType, false)
-            .add("table_name", DataTypes.StringType, false)
-            .add("rows_in", DataTypes.LongType, false)
-            .add("rows_out", DataTypes.LongType, false)
-            .add("rows_quarantined", DataTypes.LongType, false)
-            .add("duplicates", DataTypes.LongType, false)
-            .add("ties", DataTypes.LongType, false)
-            .add("started_at", DataTypes.TimestampType, false)
-            .add("finished_at", DataTypes.TimestampType, false);
+    private static final StructType SCHEMA = StructType.fromDDL("""
+            run_id STRING NOT NULL, job STRING NOT NULL, table_name STRING NOT NULL, rows_in BIGINT NOT NULL,
+            rows_out BIGINT NOT NULL, rows_quarantined BIGINT NOT NULL, duplicates BIGINT NOT NULL,
+            ties BIGINT NOT NULL, started_at TIMESTAMP NOT NULL, finished_at TIMESTAMP NOT NULL""");
 
     public static String newRunId(String job) {
         return job + "-" + UUID.randomUUID();

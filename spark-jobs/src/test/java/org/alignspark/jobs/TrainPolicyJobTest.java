@@ -13,6 +13,7 @@ import org.alignspark.common.lm.checkpoint.HfCheckpoint;
 import org.alignspark.common.sft.CompletionLogProbs;
 import org.alignspark.common.tokenizer.ChatEncoder;
 import org.alignspark.common.tokenizer.Message;
+import org.alignspark.evaluation.PolicyComparison;
 import org.alignspark.executor.ModelRows;
 import org.alignspark.testing.TestSpark;
 import org.alignspark.testing.TinyModels;
@@ -105,9 +106,9 @@ class TrainPolicyJobTest {
 
     @Test
     void aDuelBetweenTheSameTextIsATieWhateverTheRewardsLastBits() {
-        assertEquals(0.5, EvalPolicyJob.duelScore("It is Rome.", "It is Rome.", -1.3368760, -1.3368752));
-        assertEquals(1, EvalPolicyJob.duelScore("It is Rome.", "It is blue.", -1.3, -2.8));
-        assertEquals(0, EvalPolicyJob.duelScore("It is blue.", "It is Rome.", -2.8, -1.3));
-        assertEquals(0.5, EvalPolicyJob.duelScore("It is Rome.", "Rome.", 0.25, 0.25));
+        assertEquals(0.5, PolicyComparison.duelScore("It is Rome.", "It is Rome.", -1.3368760, -1.3368752));
+        assertEquals(1, PolicyComparison.duelScore("It is Rome.", "It is blue.", -1.3, -2.8));
+        assertEquals(0, PolicyComparison.duelScore("It is blue.", "It is Rome.", -2.8, -1.3));
+        assertEquals(0.5, PolicyComparison.duelScore("It is Rome.", "Rome.", 0.25, 0.25));
     }
 }

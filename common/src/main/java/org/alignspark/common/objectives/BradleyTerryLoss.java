@@ -18,7 +18,19 @@ public final class BradleyTerryLoss {
     private BradleyTerryLoss() {
     }
 
-    public enum Form { STANDARD, MARGIN, SCALED }
+    public enum Form {
+        STANDARD, MARGIN, SCALED;
+
+        /** The form by its command-line name: bt, margin-bt or scaled-bt. */
+        public static Form parse(String name) {
+            return switch (name) {
+                case "bt" -> STANDARD;
+                case "margin-bt" -> MARGIN;
+                case "scaled-bt" -> SCALED;
+                default -> throw new IllegalArgumentException("--loss must be bt, margin-bt or scaled-bt, got '" + name + "'");
+            };
+        }
+    }
 
     /**
      * @param form                      which BT form

@@ -17,15 +17,7 @@ import org.alignspark.common.train.Objective;
  * through the model. Besides TRL's metrics it records the likelihood-displacement signal of "Unintentional
  * Unalignment" (Razin et al.): the share of pairs whose chosen log-prob is below its reference value.
  */
-public final class DpoObjective implements Objective<PolicyPair, LanguageModel> {
-    private final DpoLoss.Config loss;
-    private final int padId;
-
-    public DpoObjective(DpoLoss.Config loss, int padId) {
-        this.loss = loss;
-        this.padId = padId;
-    }
-
+public record DpoObjective(DpoLoss.Config loss, int padId) implements Objective<PolicyPair, LanguageModel> {
     @Override
     public BatchResult lossAndGradients(LanguageModel model, List<PolicyPair> batch) {
         int n = batch.size();

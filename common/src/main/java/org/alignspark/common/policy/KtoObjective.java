@@ -25,16 +25,11 @@ import org.alignspark.common.train.Objective;
  * KL(π_θ ‖ π_ref) over prompts and completions drawn independently, which any fixed mismatched pairing estimates as
  * well. Logs TRL's {@code kl} (z₀), per-label rewards and logps, margins, and the likelihood-displacement share.
  */
-public final class KtoObjective implements Objective<FeedbackExample, LanguageModel> {
-    private final KtoLoss.Config loss;
-    private final int padId;
-
-    public KtoObjective(KtoLoss.Config loss, int padId) {
+public record KtoObjective(KtoLoss.Config loss, int padId) implements Objective<FeedbackExample, LanguageModel> {
+    public KtoObjective {
         if (loss.type() != KtoLoss.Type.KTO) {
             throw new IllegalArgumentException("KtoObjective computes TRL's loss_type 'kto', not " + loss.type());
         }
-        this.loss = loss;
-        this.padId = padId;
     }
 
     @Override

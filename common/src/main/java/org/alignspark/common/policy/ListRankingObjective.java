@@ -19,15 +19,7 @@ import org.alignspark.common.train.Objective;
  * rewards/accuracies (share of ordered pairs scored strictly in order, over all pairs of the round), ndcg,
  * logps/chosen|rejected (summed logps of those responses) and the likelihood-displacement share of the best response.
  */
-public final class ListRankingObjective implements Objective<RankedList, LanguageModel> {
-    private final ListRankingLoss.Config loss;
-    private final int padId;
-
-    public ListRankingObjective(ListRankingLoss.Config loss, int padId) {
-        this.loss = loss;
-        this.padId = padId;
-    }
-
+public record ListRankingObjective(ListRankingLoss.Config loss, int padId) implements Objective<RankedList, LanguageModel> {
     @Override
     public BatchResult lossAndGradients(LanguageModel model, List<RankedList> batch) {
         List<int[]> prompts = new ArrayList<>();

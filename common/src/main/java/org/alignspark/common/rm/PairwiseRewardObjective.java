@@ -14,15 +14,7 @@ import org.alignspark.common.train.Objective;
  * Reward-model training on pairs with a Bradley–Terry loss (standard, margin or scaled; docs/spec-objectives.md §7): chosen
  * and rejected sequences of a minibatch go through the model as one right-padded batch.
  */
-public final class PairwiseRewardObjective implements Objective<RewardPair, RewardModel> {
-    private final BradleyTerryLoss.Config loss;
-    private final int padId;
-
-    public PairwiseRewardObjective(BradleyTerryLoss.Config loss, int padId) {
-        this.loss = loss;
-        this.padId = padId;
-    }
-
+public record PairwiseRewardObjective(BradleyTerryLoss.Config loss, int padId) implements Objective<RewardPair, RewardModel> {
     @Override
     public BatchResult lossAndGradients(RewardModel model, List<RewardPair> batch) {
         int n = batch.size();

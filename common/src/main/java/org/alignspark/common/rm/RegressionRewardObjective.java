@@ -15,13 +15,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * SteerLM / HelpSteer2 regression reward modelling (docs/spec-data-side.md §5a): a K-output head regressed onto K attribute
  * ratings with mean squared error. With K = 1 (helpfulness only) the result initialises a Bradley–Terry model.
  */
-public final class RegressionRewardObjective implements Objective<RatedSequence, RewardModel> {
-    private final int padId;
-
-    public RegressionRewardObjective(int padId) {
-        this.padId = padId;
-    }
-
+public record RegressionRewardObjective(int padId) implements Objective<RatedSequence, RewardModel> {
     @Override
     public BatchResult lossAndGradients(RewardModel model, List<RatedSequence> batch) {
         List<int[]> sequences = new ArrayList<>(batch.size());

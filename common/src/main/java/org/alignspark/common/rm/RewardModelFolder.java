@@ -93,6 +93,23 @@ public final class RewardModelFolder {
         }
     }
 
+    /**
+     * The layout a reward model trained on from {@code initFolder} reads: that folder's own, since its head only means
+     * something in it; {@code asked} (null: not given) must agree. With no folder to start from, {@code asked} or standard.
+     */
+    public static RewardLayout layout(String initFolder, RewardLayout asked) {
+        if (initFolder == null) {
+            return asked == null ? RewardLayout.STANDARD : asked;
+        }
+        RewardLayout initial = layout(initFolder);
+        if (asked != null && !asked.equals(initial)) {
+            throw new IllegalArgumentException(initFolder + " reads the " + initial.name() + " layout"
+                    + (initial.feedbackRequest() == null ? "" : " (feedback request '" + initial.feedbackRequest() + "')")
+                    + "; --template " + asked.name() + " would show its head other features");
+        }
+        return initial;
+    }
+
     /** Copies tokenizer.json and tokenizer_config.json (where present) so the folder is self-contained. */
     public static void copyTokenizer(ModelFolder from, ModelFolder to) throws IOException {
         for (String file : new String[]{Tokenizers.TOKENIZER, Tokenizers.TOKENIZER_CONFIG}) {

@@ -1,0 +1,118 @@
+package org.alignspark.train;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import org.alignspark.common.sft.CompletionLogProbs;
+import org.alignspark.common.tokenizer.Message;
+import org.alignspark.executor.EncodedPair;
+import org.alignspark.executor.EncodedResponses;
+import org.alignspark.executor.ExecutorModels;
+import org.alignspark.executor.LengthSortedBatches;
+import org.alignspark.executor.ModelRows;
+
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The frozen reference model's summed log-probs as tasks over partitions (ref-logprobs; docs/design.md decision 5):
+ * per pair, per binary-feedback row (with its mismatched KL completion and, for BCO, the prompt embedding) and per
+ * ranked list. Each task loads the model once per executor and runs sorted, padded batches.
+ */
+public final class ReferenceLogProbs {
+    public static final StructType SCORES = StructType.fromDDL("""
+            pair_id STRING NOT NULL, ref_logp_chosen DOUBLE NOT NULL, ref_logp_rejected DOUBLE NOT NULL,
+            chosen_tokens INT NOT NULL, rejected_tokens INT NOT NULL""");
+    public static final StructType FEEDBACK_SCORES = StructType.fromDDL("""
+            example_id STRING NOT NULL, ref_logp DOUBLE NOT NULL, completion_tokens INT NOT NULL,
+            ref_logp_kl DOUBLE NOT NULL""")
+            .add("prompt_embedding", DataTypes.createArrayType(DataTypes.DoubleType, false), true);
+    public static final StructType LIST_SCORES = new StructType()
+            .add("list_id", DataTypes.StringType, false)
+            .add("ref_logps", DataTypes.createArrayType(DataTypes.DoubleType, false), false)
+            .add("response_tokens", DataTypes.createArrayType(DataTypes.IntegerType, false), false);
+    private ReferenceLogProbs() {}
+
+    /** Reference log-probs of binary-feedback rows and of their mismatched rows, a batch of rows (2 × batch sequences) per pass. */
+    public static MapPartitionsFunction<Row, Row> scoreFeedback(String model, int batchSize, boolean embeddings) {
+        record Example(Row row, int[] prompt, int[] completion, int[] klCompletion) {}
+        return rows -> {
+            ExecutorModels.TaskModel lm = ExecutorModels.taskModel(model);
+            return LengthSortedBatches.map(rows, r -> {
+                List<Message> prompt = ModelRows.messages(r, "prompt");
+                return new Example(r, lm.encoder().prompt(prompt), lm.encoder().completion(prompt, r.getAs("completion")),
+                        lm.encoder().completion(prompt, r.getAs("kl_completion")));
+            }, e -> e.prompt().length + Math.max(e.completion().length, e.klCompletion().length), batchSize, batch -> {
+                int n = batch.size();
+                List<int[]> prompts = new ArrayList<>(2 * n);
+                List<int[]> completions = new ArrayList<>(2 * n);
+                batch.forEach(e -> { prompts.add(e.prompt()); completions.add(e.completion()); });
+                batch.forEach(e -> { prompts.add(e.prompt()); completions.add(e.klCompletion()); });
+                CompletionLogProbs scored = CompletionLogProbs.forward(lm.lm(), prompts, completions, lm.padId());
+                INDArray hidden = embeddings ? lm.lm().hiddenStates() : null;                     // [2n, T, d]
+                List<Row> out = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    out.add(RowFactory.create(batch.get(i).row().getAs("example_id"), scored.sums()[i], scored.lengths()[i],
+                            scored.sums()[n + i], embeddings ? promptEmbedding(hidden, i, prompts.get(i).length) : null));
+                }
+                return out;
+            });
+        };
+    }
+
+    /**
+     * The mean final hidden state over a row's prompt tokens, [d]: BCO's prompt embedding (TRL's docs example pools the
+     * last hidden state). Causal attention makes the prompt positions independent of the completion after them.
+     */
+    static double[] promptEmbedding(INDArray hidden, int row, int promptLength) {
+        int d = (int) hidden.size(2);
+        double[] mean = new double[d];
+        for (int t = 0; t < promptLength; t++) {
+            for (int j = 0; j < d; j++) {
+                mean[j] += hidden.getDouble(row, t, j) / promptLength;
+            }
+        }
+        return mean;
+    }
+
+    /** Reference log-probs of every response of a batch of lists, in one forward pass per batch. */
+    public static MapPartitionsFunction<Row, Row> scoreLists(String model, int batchSize) {
+        return rows -> {
+            ExecutorModels.TaskModel lm = ExecutorModels.taskModel(model);
+            return LengthSortedBatches.map(rows, r -> EncodedResponses.of(lm, r), EncodedResponses::length, batchSize, batch -> {
+                CompletionLogProbs scored = EncodedResponses.score(lm, batch);
+                List<Row> out = new ArrayList<>(batch.size());
+                int at = 0;
+                for (EncodedResponses l : batch) {
+                    int k = l.responses().size();
+                    out.add(RowFactory.create(l.row().getAs("list_id"), Arrays.copyOfRange(scored.sums(), at, at + k),
+                            Arrays.copyOfRange(scored.lengths(), at, at + k)));
+                    at += k;
+                }
+                return out;
+            });
+        };
+    }
+
+    /** Reference log-probs of a partition's pairs, a batch of pairs (2 × batch rows) per forward pass. */
+    public static MapPartitionsFunction<Row, Row> score(String model, int batchSize) {
+        return rows -> {
+            ExecutorModels.TaskModel lm = ExecutorModels.taskModel(model);
+            return LengthSortedBatches.map(rows, r -> EncodedPair.of(lm, r), EncodedPair::length, batchSize, batch -> {
+                CompletionLogProbs scored = EncodedPair.score(lm, batch);
+                int n = batch.size();
+                List<Row> out = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    out.add(RowFactory.create(batch.get(i).row().getAs("pair_id"), scored.sums()[i], scored.sums()[n + i],
+                            scored.lengths()[i], scored.lengths()[n + i]));
+                }
+                return out;
+            });
+        };
+    }
+}
