@@ -9,17 +9,8 @@ import java.util.List;
  */
 public record DiversitySection(String diversityTable, int bins) implements ReportSection {
     @Override
-    public String id() {
-        return "diversity";
-    }
-
-    @Override
-    public String heading() {
-        return "Generation diversity";
-    }
-
-    @Override
-    public void write(HtmlPage.Section out, Night night) {
+    public void write(HtmlPage page, Night night) {
+        HtmlPage.Section out = page.section("diversity", "Generation diversity");
         String sql = """
                 SELECT samples, distinct_1, distinct_2, self_bleu, distinct_answers, answer_collapse, reference_accuracy
                 FROM %s WHERE dt = '%s' AND scope = 'overall'""".formatted(diversityTable, night.dt());

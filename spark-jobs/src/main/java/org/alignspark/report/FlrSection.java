@@ -8,17 +8,8 @@ import java.util.List;
  */
 public record FlrSection(String pairsTable, String flrTable, int bins) implements ReportSection {
     @Override
-    public String id() {
-        return "flr";
-    }
-
-    @Override
-    public String heading() {
-        return "FLR scores: chosen vs rejected";
-    }
-
-    @Override
-    public void write(HtmlPage.Section out, Night night) {
+    public void write(HtmlPage page, Night night) {
+        HtmlPage.Section out = page.section("flr", "FLR scores: chosen vs rejected");
         String dt = night.dt();
         String sql = """
                 SELECT side, count(*) AS pairs, avg(score) AS mean, percentile_approx(score, 0.5) AS median,

@@ -19,17 +19,8 @@ public record GuidanceSweepSection(String guidanceSweepTable) implements ReportS
     private static final String LOGPROB = "mean_logprob";
 
     @Override
-    public String id() {
-        return "guidance-sweep";
-    }
-
-    @Override
-    public String heading() {
-        return "Guidance-weight sweep";
-    }
-
-    @Override
-    public void write(HtmlPage.Section out, Night night) {
+    public void write(HtmlPage page, Night night) {
+        HtmlPage.Section out = page.section("guidance-sweep", "Guidance-weight sweep");
         String sql = """
                 SELECT run_id, sweep, weight, prompts, samples, reference_accuracy, mean_logprob, distinct_1, distinct_2,
                        self_bleu, answer_collapse_rate

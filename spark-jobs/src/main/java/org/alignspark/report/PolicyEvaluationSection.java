@@ -12,17 +12,8 @@ import org.apache.spark.sql.Row;
  */
 public record PolicyEvaluationSection(String policyEvalTable) implements ReportSection {
     @Override
-    public String id() {
-        return "policy";
-    }
-
-    @Override
-    public String heading() {
-        return "Policy evaluation";
-    }
-
-    @Override
-    public void write(HtmlPage.Section out, Night night) {
+    public void write(HtmlPage page, Night night) {
+        HtmlPage.Section out = page.section("policy", "Policy evaluation");
         String sql = """
                 SELECT policy, metric, value, n FROM %s WHERE dt = '%s' ORDER BY policy, metric""".formatted(policyEvalTable, night.dt());
         if (!night.has(policyEvalTable)) {

@@ -8,17 +8,8 @@ import java.util.List;
  */
 public record RewardModelSection(String rmEvalTable, int bins) implements ReportSection {
     @Override
-    public String id() {
-        return "reward-model";
-    }
-
-    @Override
-    public String heading() {
-        return "Reward-model accuracy";
-    }
-
-    @Override
-    public void write(HtmlPage.Section out, Night night) {
+    public void write(HtmlPage page, Night night) {
+        HtmlPage.Section out = page.section("reward-model", "Reward-model accuracy");
         String dt = night.dt();
         String sql = """
                 SELECT reward_model, count(*) AS pairs, avg(CASE WHEN correct THEN 1.0D ELSE 0.0D END) AS accuracy,

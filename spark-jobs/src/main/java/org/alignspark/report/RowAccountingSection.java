@@ -14,17 +14,8 @@ import org.apache.spark.sql.Row;
  */
 public record RowAccountingSection() implements ReportSection {
     @Override
-    public String id() {
-        return "jobs";
-    }
-
-    @Override
-    public String heading() {
-        return "Jobs and row counts";
-    }
-
-    @Override
-    public void write(HtmlPage.Section out, Night night) {
+    public void write(HtmlPage page, Night night) {
+        HtmlPage.Section out = page.section("jobs", "Jobs and row counts");
         String sql = """
                 SELECT job, table_name, run_id, rows_in, rows_out, rows_quarantined, duplicates, ties,
                        rows_in = rows_out + rows_quarantined + duplicates + ties AS balanced,

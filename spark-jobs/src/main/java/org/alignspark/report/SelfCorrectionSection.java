@@ -14,17 +14,8 @@ import org.apache.spark.sql.Row;
  */
 public record SelfCorrectionSection(String selfCorrectTable) implements ReportSection {
     @Override
-    public String id() {
-        return "self-correction";
-    }
-
-    @Override
-    public String heading() {
-        return "Self-correction";
-    }
-
-    @Override
-    public void write(HtmlPage.Section out, Night night) {
+    public void write(HtmlPage page, Night night) {
+        HtmlPage.Section out = page.section("self-correction", "Self-correction");
         String sql = """
                 SELECT policy, split, problems, acc_t1, acc_t1_low, acc_t1_high, acc_t2, acc_t2_low, acc_t2_high, delta,
                        delta_i2c, delta_c2i, correct_to_correct, correct_to_incorrect, incorrect_to_correct, incorrect_to_incorrect,

@@ -23,17 +23,8 @@ public record TrainingCurvesSection(String rmRun, String policyRun) implements R
             new MetricChart("margins", "Margins", Set.of(TrlMetricNames.MARGIN, TrlMetricNames.REWARDS_MARGINS)));
 
     @Override
-    public String id() {
-        return "training";
-    }
-
-    @Override
-    public String heading() {
-        return "Training curves";
-    }
-
-    @Override
-    public void write(HtmlPage.Section out, Night night) {
+    public void write(HtmlPage page, Night night) {
+        HtmlPage.Section out = page.section("training", "Training curves");
         String sql = """
                 SELECT run_id, objective, count(*) AS rounds, max(examples) AS last_round_examples,
                        max_by(loss, round) AS final_loss, sum(seconds) AS seconds
