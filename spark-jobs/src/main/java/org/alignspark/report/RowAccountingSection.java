@@ -21,47 +21,50 @@ public record RowAccountingSection() implements ReportSection {
                        rows_in = rows_out + rows_quarantined + duplicates + ties AS balanced,
                        unix_timestamp(finished_at) - unix_timestamp(started_at) AS seconds
                 FROM %s WHERE dt = '%s' ORDER BY started_at, job""".formatted(RunRecord.TABLE, night.dt());
-        night.show(out, RunRecord.TABLE, "no job recorded a run in", sql, runs -> {
-            List<List<Object>> rows = new ArrayList<>();
-            List<String> labels = new ArrayList<>();
-            List<Long> in = new ArrayList<>();
-            List<Long> written = new ArrayList<>();
-            List<Long> quarantined = new ArrayList<>();
-            List<Long> dropped = new ArrayList<>();
-            long unbalanced = 0;
-            for (Row r : runs) {
-                String job = r.getAs("job");
-                String table = r.getAs("table_name");
-                long rowsIn = r.getAs("rows_in");
-                long rowsOut = r.getAs("rows_out");
-                long rowsQuarantined = r.getAs("rows_quarantined");
-                long duplicates = r.getAs("duplicates");
-                long ties = r.getAs("ties");
-                boolean balanced = r.getAs("balanced");
-                long missing = rowsIn - rowsOut - rowsQuarantined - duplicates - ties;
-                unbalanced += balanced ? 0 : 1;
-                rows.add(List.of(job, table, r.<String>getAs("run_id"), rowsIn, rowsOut, rowsQuarantined, duplicates, ties,
-                        balanced ? new Cell("balanced", "good") : new Cell("UNBALANCED: " + missing + " rows missing", "bad"),
-                        r.<Long>getAs("seconds")));
-                labels.add((labels.size() + 1) + ". " + job + " " + table);
-                in.add(rowsIn);
-                written.add(rowsOut);
-                quarantined.add(rowsQuarantined);
-                dropped.add(duplicates + ties);
-            }
-            out.paragraph(runs.size() + " job runs on " + night.dt() + "; every run accounts for its input as "
-                    + "rows_in = rows_out + rows_quarantined + duplicates + ties (ches counts its removed pairs as quarantined).");
-            if (unbalanced > 0) {
-                out.note(unbalanced + " of " + runs.size() + " runs are UNBALANCED: rows went missing.");
-            }
-            out.table(List.of("job", "table", "run_id", "rows_in", "rows_out", "rows_quarantined", "duplicates", "ties",
-                    "balance", "seconds"), rows);
-            Map<String, List<? extends Number>> series = Charts.ordered();
-            series.put("rows_in", in);
-            series.put("rows_out", written);
-            series.put("rows_quarantined", quarantined);
-            series.put("duplicates + ties", dropped);
-            out.chart("row_counts.png", Charts.bars("Rows per job run, dt=" + night.dt(), "rows", labels, series));
-        });
+        night.show(out, RunRecord.TABLE, "no job recorded a run in", sql, runs -> draw(out, night, runs));
+    }
+
+    /** The runs' table, with each run's balance, and their row counts as bars. */
+    private static void draw(HtmlPage.Section out, Night night, List<Row> runs) {
+        List<List<Object>> rows = new ArrayList<>();
+        List<String> labels = new ArrayList<>();
+        List<Long> in = new ArrayList<>();
+        List<Long> written = new ArrayList<>();
+        List<Long> quarantined = new ArrayList<>();
+        List<Long> dropped = new ArrayList<>();
+        long unbalanced = 0;
+        for (Row r : runs) {
+            String job = r.getAs("job");
+            String table = r.getAs("table_name");
+            long rowsIn = r.getAs("rows_in");
+            long rowsOut = r.getAs("rows_out");
+            long rowsQuarantined = r.getAs("rows_quarantined");
+            long duplicates = r.getAs("duplicates");
+            long ties = r.getAs("ties");
+            boolean balanced = r.getAs("balanced");
+            long missing = rowsIn - rowsOut - rowsQuarantined - duplicates - ties;
+            unbalanced += balanced ? 0 : 1;
+            rows.add(List.of(job, table, r.<String>getAs("run_id"), rowsIn, rowsOut, rowsQuarantined, duplicates, ties,
+                    balanced ? new Cell("balanced", "good") : new Cell("UNBALANCED: " + missing + " rows missing", "bad"),
+                    r.<Long>getAs("seconds")));
+            labels.add((labels.size() + 1) + ". " + job + " " + table);
+            in.add(rowsIn);
+            written.add(rowsOut);
+            quarantined.add(rowsQuarantined);
+            dropped.add(duplicates + ties);
+        }
+        out.paragraph(runs.size() + " job runs on " + night.dt() + "; every run accounts for its input as "
+                + "rows_in = rows_out + rows_quarantined + duplicates + ties (ches counts its removed pairs as quarantined).");
+        if (unbalanced > 0) {
+            out.note(unbalanced + " of " + runs.size() + " runs are UNBALANCED: rows went missing.");
+        }
+        out.table(List.of("job", "table", "run_id", "rows_in", "rows_out", "rows_quarantined", "duplicates", "ties",
+                "balance", "seconds"), rows);
+        Map<String, List<? extends Number>> series = Charts.ordered();
+        series.put("rows_in", in);
+        series.put("rows_out", written);
+        series.put("rows_quarantined", quarantined);
+        series.put("duplicates + ties", dropped);
+        out.chart("row_counts.png", Charts.bars("Rows per job run, dt=" + night.dt(), "rows", labels, series));
     }
 }
