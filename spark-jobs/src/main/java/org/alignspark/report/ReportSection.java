@@ -26,4 +26,12 @@ public interface ReportSection {
         }
         return out;
     }
+
+    /**
+     * One column of every row, read by name, in the query's order; typed as Spark returns it (a {@code double}
+     * column's values are Doubles, a {@code bigint} column's Longs), e.g. a chart's series.
+     */
+    static <T> List<T> column(List<Row> rows, String name) {
+        return rows.stream().map(r -> r.<T>getAs(name)).toList();
+    }
 }

@@ -32,10 +32,6 @@ public record SelfCorrectionSection(String selfCorrectTable) implements ReportSe
         List<List<Object>> transitions = new ArrayList<>();
         List<List<Object>> confidence = new ArrayList<>();
         List<String> labels = new ArrayList<>();
-        List<Double> t1 = new ArrayList<>();
-        List<Double> t2 = new ArrayList<>();
-        List<Double> fixed = new ArrayList<>();
-        List<Double> broke = new ArrayList<>();
         for (Row r : evals) {
             String policy = r.getAs("policy");
             String split = r.getAs("split");
@@ -46,10 +42,6 @@ public record SelfCorrectionSection(String selfCorrectTable) implements ReportSe
                     r.<Long>getAs("incorrect_to_correct"), r.<Long>getAs("incorrect_to_incorrect")));
             confidence.add(Arrays.asList(traces, r.getAs("cl"), interval(r, "cl"), r.getAs("cs"), interval(r, "cs"), r.getAs("rss")));
             labels.add((labels.size() + 1) + ". " + traces + " (" + split + ")");
-            t1.add(r.getAs("acc_t1"));
-            t2.add(r.getAs("acc_t2"));
-            fixed.add(r.getAs("delta_i2c"));
-            broke.add(r.getAs("delta_c2i"));
         }
         out.table(List.of("policy", "split", "problems", "accuracy@t1", "95% interval", "accuracy@t2", "95% interval",
                 "Δ(t1,t2)", "Δi→c", "Δc→i"), accuracy);
@@ -59,10 +51,10 @@ public record SelfCorrectionSection(String selfCorrectTable) implements ReportSe
                 + "with 95% intervals, and RSS.");
         out.table(List.of("traces", "CL", "95% interval", "CS", "95% interval", "RSS"), confidence);
         Map<String, List<? extends Number>> series = Charts.ordered();
-        series.put("accuracy@t1", t1);
-        series.put("accuracy@t2", t2);
-        series.put("Δi→c", fixed);
-        series.put("Δc→i", broke);
+        series.put("accuracy@t1", ReportSection.column(evals, "acc_t1"));
+        series.put("accuracy@t2", ReportSection.column(evals, "acc_t2"));
+        series.put("Δi→c", ReportSection.column(evals, "delta_i2c"));
+        series.put("Δc→i", ReportSection.column(evals, "delta_c2i"));
         out.chart("self_correction.png", Charts.bars("Self-correction, dt=" + night.dt(), "share of problems", labels, series));
     }
 
