@@ -13,23 +13,7 @@ import org.apache.spark.sql.SparkSession;
  * asks {@link #has} before it queries (or lets {@link #show} ask), so a table the night's pipeline did not write reads
  * "not run for this date" instead of failing.
  */
-public final class Night {
-    private final Warehouse warehouse;
-    private final String dt;
-
-    public Night(Warehouse warehouse, String dt) {
-        this.warehouse = warehouse;
-        this.dt = dt;
-    }
-
-    public String dt() {
-        return dt;
-    }
-
-    public Warehouse warehouse() {
-        return warehouse;
-    }
-
+public record Night(Warehouse warehouse, String dt) {
     public SparkSession spark() {
         return warehouse.spark();
     }
