@@ -122,7 +122,7 @@ public final class ReportJob implements Callable<Integer> {
                 .meta("warehouse", warehouse.root().toString())
                 .meta("generated", started.toString());
         for (ReportSection section : sections) {
-            section.write(page.section(section.id(), section.heading()), night);
+            section.write(page, night);
         }
 
         Path index = ReportFolder.write(new Path(output), warehouse.spark().sparkContext().hadoopConfiguration(), page);

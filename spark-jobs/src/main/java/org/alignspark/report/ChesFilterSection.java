@@ -12,17 +12,8 @@ import org.apache.spark.sql.Row;
  */
 public record ChesFilterSection(String chesTable, String score, int bins) implements ReportSection {
     @Override
-    public String id() {
-        return "ches";
-    }
-
-    @Override
-    public String heading() {
-        return "CHES filter";
-    }
-
-    @Override
-    public void write(HtmlPage.Section out, Night night) {
+    public void write(HtmlPage page, Night night) {
+        HtmlPage.Section out = page.section("ches", "CHES filter");
         String dt = night.dt();
         String removed = chesTable + "_ches_removed";
         String sql = """

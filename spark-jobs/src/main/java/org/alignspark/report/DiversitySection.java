@@ -9,32 +9,20 @@ import java.util.List;
  */
 public record DiversitySection(String diversityTable, int bins) implements ReportSection {
     @Override
-    public String id() {
-        return "diversity";
-    }
-
-    @Override
-    public String heading() {
-        return "Generation diversity";
-    }
-
-    @Override
-    public void write(HtmlPage.Section out, Night night) {
+    public void write(HtmlPage page, Night night) {
+        HtmlPage.Section out = page.section("diversity", "Generation diversity");
         String sql = """
                 SELECT samples, distinct_1, distinct_2, self_bleu, distinct_answers, answer_collapse, reference_accuracy
                 FROM %s WHERE dt = '%s' AND scope = 'overall'""".formatted(diversityTable, night.dt());
-        if (!night.has(diversityTable)) {
-            out.notRun("the diversity job wrote nothing to " + diversityTable + " for dt=" + night.dt() + ".").sql(sql);
-            return;
-        }
-        out.paragraph("Diversity of the K samples of each prompt: distinct-1/2 (higher: more varied), self-BLEU (higher: "
-                + "more alike), answer collapse (K samples giving one answer). Overall: means over prompts; answer_collapse "
-                + "is the collapse rate.");
-        out.table(List.of("samples", "distinct-1", "distinct-2", "self-BLEU", "distinct answers", "answer collapse",
-                "reference accuracy"), ReportSection.cells(night.rows(sql)));
-        Histogram h = Histogram.of(night.sides(diversityTable, "scope = 'prompt'", "distinct_2", "self_bleu", "distinct-2",
-                "self-BLEU"), "side", "score", List.of("distinct-2", "self-BLEU"), bins);
-        out.chart("diversity.png", Charts.histogram("Per-prompt diversity, dt=" + night.dt(), "value", h, null, null));
-        out.sql(sql);
+        night.show(out, diversityTable, "the diversity job wrote nothing to", sql, overall -> {
+            out.paragraph("Diversity of the K samples of each prompt: distinct-1/2 (higher: more varied), self-BLEU (higher: "
+                    + "more alike), answer collapse (K samples giving one answer). Overall: means over prompts; answer_collapse "
+                    + "is the collapse rate.");
+            out.table(List.of("samples", "distinct-1", "distinct-2", "self-BLEU", "distinct answers", "answer collapse",
+                    "reference accuracy"), ReportSection.cells(overall));
+            Histogram h = Histogram.of(night.sides(diversityTable, "scope = 'prompt'", "distinct_2", "self_bleu", "distinct-2",
+                    "self-BLEU"), "side", "score", List.of("distinct-2", "self-BLEU"), bins);
+            out.chart("diversity.png", Charts.histogram("Per-prompt diversity, dt=" + night.dt(), "value", h, null, null));
+        });
     }
 }

@@ -19,26 +19,17 @@ public record GuidanceSweepSection(String guidanceSweepTable) implements ReportS
     private static final String LOGPROB = "mean_logprob";
 
     @Override
-    public String id() {
-        return "guidance-sweep";
-    }
-
-    @Override
-    public String heading() {
-        return "Guidance-weight sweep";
-    }
-
-    @Override
-    public void write(HtmlPage.Section out, Night night) {
+    public void write(HtmlPage page, Night night) {
+        HtmlPage.Section out = page.section("guidance-sweep", "Guidance-weight sweep");
         String sql = """
                 SELECT run_id, sweep, weight, prompts, samples, reference_accuracy, mean_logprob, distinct_1, distinct_2,
                        self_bleu, answer_collapse_rate
                 FROM %s WHERE dt = '%s' ORDER BY run_id, sweep, weight""".formatted(guidanceSweepTable, night.dt());
-        if (!night.has(guidanceSweepTable)) {
-            out.notRun("guidance-sweep wrote nothing to " + guidanceSweepTable + " for dt=" + night.dt() + ".").sql(sql);
-            return;
-        }
-        List<Row> points = night.rows(sql);
+        night.show(out, guidanceSweepTable, "guidance-sweep wrote nothing to", sql, points -> draw(out, night, points));
+    }
+
+    /** The points' table, and each sweep's curves over the weight. */
+    private static void draw(HtmlPage.Section out, Night night, List<Row> points) {
         out.paragraph("Coherence (reference accuracy, mean token log-prob under the coherence model) against diversity "
                 + "(distinct-n, self-BLEU, answer collapse) as the swept logit transform's weight grows.");
         out.table(List.of("run_id", "sweep", "weight", "prompts", "samples", "reference accuracy", "mean log-prob",
@@ -63,6 +54,5 @@ public record GuidanceSweepSection(String guidanceSweepTable) implements ReportS
                 "share", shares));
         out.chart("guidance_sweep_logprob.png", Charts.lines("Mean token log-prob against the weight, dt=" + night.dt(), "weight",
                 "log-prob", logprob));
-        out.sql(sql);
     }
 }

@@ -90,10 +90,6 @@ public final class HtmlPage {
             this.charts = charts;
         }
 
-        public String id() {
-            return id;
-        }
-
         /** Whether the section says its data was not there for this date. */
         public boolean absent() {
             return absent;

@@ -12,17 +12,8 @@ import org.apache.spark.sql.SparkSession;
  */
 public record QuarantineReasonsSection(int maxReasons) implements ReportSection {
     @Override
-    public String id() {
-        return "quarantine";
-    }
-
-    @Override
-    public String heading() {
-        return "Quarantine reasons";
-    }
-
-    @Override
-    public void write(HtmlPage.Section out, Night night) {
+    public void write(HtmlPage page, Night night) {
+        HtmlPage.Section out = page.section("quarantine", "Quarantine reasons");
         SparkSession spark = night.spark();
         List<String> tables = spark.catalog().listTables().collectAsList().stream().map(t -> t.name())
                 .filter(t -> t.endsWith("_quarantine") && Arrays.asList(spark.table(t).columns()).contains("reason"))

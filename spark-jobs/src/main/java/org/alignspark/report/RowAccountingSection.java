@@ -14,33 +14,20 @@ import org.apache.spark.sql.Row;
  */
 public record RowAccountingSection() implements ReportSection {
     @Override
-    public String id() {
-        return "jobs";
-    }
-
-    @Override
-    public String heading() {
-        return "Jobs and row counts";
-    }
-
-    @Override
-    public void write(HtmlPage.Section out, Night night) {
+    public void write(HtmlPage page, Night night) {
+        HtmlPage.Section out = page.section("jobs", "Jobs and row counts");
         String sql = """
                 SELECT job, table_name, run_id, rows_in, rows_out, rows_quarantined, duplicates, ties,
                        rows_in = rows_out + rows_quarantined + duplicates + ties AS balanced,
                        unix_timestamp(finished_at) - unix_timestamp(started_at) AS seconds
                 FROM %s WHERE dt = '%s' ORDER BY started_at, job""".formatted(RunRecord.TABLE, night.dt());
-        if (!night.has(RunRecord.TABLE)) {
-            out.notRun("no job recorded a run in " + RunRecord.TABLE + " for dt=" + night.dt() + ".").sql(sql);
-            return;
-        }
-        List<Row> runs = night.rows(sql);
+        night.show(out, RunRecord.TABLE, "no job recorded a run in", sql, runs -> draw(out, night, runs));
+    }
+
+    /** The runs' table, with each run's balance, and their row counts as bars. */
+    private static void draw(HtmlPage.Section out, Night night, List<Row> runs) {
         List<List<Object>> rows = new ArrayList<>();
         List<String> labels = new ArrayList<>();
-        List<Long> in = new ArrayList<>();
-        List<Long> written = new ArrayList<>();
-        List<Long> quarantined = new ArrayList<>();
-        List<Long> dropped = new ArrayList<>();
         long unbalanced = 0;
         for (Row r : runs) {
             String job = r.getAs("job");
@@ -57,10 +44,6 @@ public record RowAccountingSection() implements ReportSection {
                     balanced ? new Cell("balanced", "good") : new Cell("UNBALANCED: " + missing + " rows missing", "bad"),
                     r.<Long>getAs("seconds")));
             labels.add((labels.size() + 1) + ". " + job + " " + table);
-            in.add(rowsIn);
-            written.add(rowsOut);
-            quarantined.add(rowsQuarantined);
-            dropped.add(duplicates + ties);
         }
         out.paragraph(runs.size() + " job runs on " + night.dt() + "; every run accounts for its input as "
                 + "rows_in = rows_out + rows_quarantined + duplicates + ties (ches counts its removed pairs as quarantined).");
@@ -70,11 +53,10 @@ public record RowAccountingSection() implements ReportSection {
         out.table(List.of("job", "table", "run_id", "rows_in", "rows_out", "rows_quarantined", "duplicates", "ties",
                 "balance", "seconds"), rows);
         Map<String, List<? extends Number>> series = Charts.ordered();
-        series.put("rows_in", in);
-        series.put("rows_out", written);
-        series.put("rows_quarantined", quarantined);
-        series.put("duplicates + ties", dropped);
+        series.put("rows_in", ReportSection.column(runs, "rows_in"));
+        series.put("rows_out", ReportSection.column(runs, "rows_out"));
+        series.put("rows_quarantined", ReportSection.column(runs, "rows_quarantined"));
+        series.put("duplicates + ties", runs.stream().map(r -> r.<Long>getAs("duplicates") + r.<Long>getAs("ties")).toList());
         out.chart("row_counts.png", Charts.bars("Rows per job run, dt=" + night.dt(), "rows", labels, series));
-        out.sql(sql);
     }
 }

@@ -14,37 +14,24 @@ import org.apache.spark.sql.Row;
  */
 public record SelfCorrectionSection(String selfCorrectTable) implements ReportSection {
     @Override
-    public String id() {
-        return "self-correction";
-    }
-
-    @Override
-    public String heading() {
-        return "Self-correction";
-    }
-
-    @Override
-    public void write(HtmlPage.Section out, Night night) {
+    public void write(HtmlPage page, Night night) {
+        HtmlPage.Section out = page.section("self-correction", "Self-correction");
         String sql = """
                 SELECT policy, split, problems, acc_t1, acc_t1_low, acc_t1_high, acc_t2, acc_t2_low, acc_t2_high, delta,
                        delta_i2c, delta_c2i, correct_to_correct, correct_to_incorrect, incorrect_to_correct, incorrect_to_incorrect,
                        traces_table, cl, cl_low, cl_high, cs, cs_low, cs_high, rss
                 FROM %s WHERE dt = '%s' ORDER BY evaluated_at""".formatted(selfCorrectTable, night.dt());
-        if (!night.has(selfCorrectTable)) {
-            out.notRun("self-correct-eval wrote nothing to " + selfCorrectTable + " for dt=" + night.dt() + ".").sql(sql);
-            return;
-        }
-        List<Row> evals = night.rows(sql);
+        night.show(out, selfCorrectTable, "self-correct-eval wrote nothing to", sql, evals -> draw(out, night, evals));
+    }
+
+    /** Accuracy, transitions and confidence tables of every evaluation, and its shares as bars. */
+    private static void draw(HtmlPage.Section out, Night night, List<Row> evals) {
         out.paragraph("Two attempts per problem: accuracy at the first (t1) and the second (t2), with 95% intervals; "
                 + "Δ = t2 − t1, Δi→c the share of problems fixed by the second attempt, Δc→i the share it broke.");
         List<List<Object>> accuracy = new ArrayList<>();
         List<List<Object>> transitions = new ArrayList<>();
         List<List<Object>> confidence = new ArrayList<>();
         List<String> labels = new ArrayList<>();
-        List<Double> t1 = new ArrayList<>();
-        List<Double> t2 = new ArrayList<>();
-        List<Double> fixed = new ArrayList<>();
-        List<Double> broke = new ArrayList<>();
         for (Row r : evals) {
             String policy = r.getAs("policy");
             String split = r.getAs("split");
@@ -55,10 +42,6 @@ public record SelfCorrectionSection(String selfCorrectTable) implements ReportSe
                     r.<Long>getAs("incorrect_to_correct"), r.<Long>getAs("incorrect_to_incorrect")));
             confidence.add(Arrays.asList(traces, r.getAs("cl"), interval(r, "cl"), r.getAs("cs"), interval(r, "cs"), r.getAs("rss")));
             labels.add((labels.size() + 1) + ". " + traces + " (" + split + ")");
-            t1.add(r.getAs("acc_t1"));
-            t2.add(r.getAs("acc_t2"));
-            fixed.add(r.getAs("delta_i2c"));
-            broke.add(r.getAs("delta_c2i"));
         }
         out.table(List.of("policy", "split", "problems", "accuracy@t1", "95% interval", "accuracy@t2", "95% interval",
                 "Δ(t1,t2)", "Δi→c", "Δc→i"), accuracy);
@@ -68,12 +51,11 @@ public record SelfCorrectionSection(String selfCorrectTable) implements ReportSe
                 + "with 95% intervals, and RSS.");
         out.table(List.of("traces", "CL", "95% interval", "CS", "95% interval", "RSS"), confidence);
         Map<String, List<? extends Number>> series = Charts.ordered();
-        series.put("accuracy@t1", t1);
-        series.put("accuracy@t2", t2);
-        series.put("Δi→c", fixed);
-        series.put("Δc→i", broke);
+        series.put("accuracy@t1", ReportSection.column(evals, "acc_t1"));
+        series.put("accuracy@t2", ReportSection.column(evals, "acc_t2"));
+        series.put("Δi→c", ReportSection.column(evals, "delta_i2c"));
+        series.put("Δc→i", ReportSection.column(evals, "delta_c2i"));
         out.chart("self_correction.png", Charts.bars("Self-correction, dt=" + night.dt(), "share of problems", labels, series));
-        out.sql(sql);
     }
 
     /** The 95% interval of {@code column}, from its {@code _low} and {@code _high} columns. */

@@ -23,31 +23,21 @@ public record TrainingCurvesSection(String rmRun, String policyRun) implements R
             new MetricChart("margins", "Margins", Set.of(TrlMetricNames.MARGIN, TrlMetricNames.REWARDS_MARGINS)));
 
     @Override
-    public String id() {
-        return "training";
-    }
-
-    @Override
-    public String heading() {
-        return "Training curves";
-    }
-
-    @Override
-    public void write(HtmlPage.Section out, Night night) {
+    public void write(HtmlPage page, Night night) {
+        HtmlPage.Section out = page.section("training", "Training curves");
         String sql = """
                 SELECT run_id, objective, count(*) AS rounds, max(examples) AS last_round_examples,
                        max_by(loss, round) AS final_loss, sum(seconds) AS seconds
                 FROM %s WHERE dt = '%s' GROUP BY run_id, objective ORDER BY run_id""".formatted(TrainingMetricsTable.TABLE, night.dt());
-        if (!night.has(TrainingMetricsTable.TABLE)) {
-            out.notRun("no training job wrote rounds to " + TrainingMetricsTable.TABLE + " for dt=" + night.dt() + ".").sql(sql);
-            return;
+        boolean trained = night.show(out, TrainingMetricsTable.TABLE, "no training job wrote rounds to", sql, runs -> {
+            out.paragraph("Every training run of " + night.dt() + ":");
+            out.table(List.of("run_id", "objective", "rounds", "examples (largest round)", "final loss", "seconds"),
+                    ReportSection.cells(runs));
+        });
+        if (trained) {
+            run(out, night, "Reward model: run " + rmRun, rmRun, "rm");
+            run(out, night, "Policy: run " + policyRun, policyRun, "policy");
         }
-        out.paragraph("Every training run of " + night.dt() + ":");
-        out.table(List.of("run_id", "objective", "rounds", "examples (largest round)", "final loss", "seconds"),
-                ReportSection.cells(night.rows(sql)));
-        out.sql(sql);
-        run(out, night, "Reward model: run " + rmRun, rmRun, "rm");
-        run(out, night, "Policy: run " + policyRun, policyRun, "policy");
     }
 
     /** Loss, accuracies and margins per round of one run, and its last round's every metric. */
