@@ -51,7 +51,7 @@ public final class TrainerOptions implements TrainerSettings {
     public long seed;
 
     @Option(names = "--fail-after-round", defaultValue = "0", hidden = true,
-            description = "Fault injection for tests: the driver fails right after this round.")
+            description = "Fault injection, for the resume test (TrainRmJobTest) only: the driver fails right after this round.")
     public int failAfterRound;
 
     /** The run's config; {@code examples} sizes the decay schedules' step count. */

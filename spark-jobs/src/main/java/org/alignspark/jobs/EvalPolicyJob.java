@@ -8,6 +8,7 @@ import java.util.concurrent.Callable;
 import org.alignspark.cli.BatchOption;
 import org.alignspark.cli.JobOptions;
 import org.alignspark.cli.OutputTableOption;
+import org.alignspark.cli.PolicyOption;
 import org.alignspark.cli.SamplingOptions;
 import org.alignspark.cli.SplitOption;
 import org.alignspark.common.metrics.PairwiseAccuracy;
@@ -47,9 +48,6 @@ public final class EvalPolicyJob implements Callable<Integer> {
     @Option(names = "--pairs", required = true, description = "Pair table with reference log-probs (ref-logprobs' output).")
     String pairsTable;
 
-    @Option(names = "--policy", required = true, description = "HF model folder of the trained policy.")
-    String policy;
-
     @Option(names = "--reference", description = "HF model folder of the reference policy (for the win rate).")
     String reference;
 
@@ -61,6 +59,7 @@ public final class EvalPolicyJob implements Callable<Integer> {
     int samplesPerPrompt;
 
     @Mixin JobOptions job;
+    @Mixin PolicyOption policyOption;
     @Mixin SplitOption split = new SplitOption("test");
     @Mixin OutputTableOption output;
     @Mixin SamplingOptions sampling = SamplingOptions.withTemperature(0.7);
@@ -68,6 +67,7 @@ public final class EvalPolicyJob implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        String policy = policyOption.policy();
         String duelsTable = output.beside("duels");
         require((reference == null) == (rewardModel == null), "the win rate needs both --reference and --reward-model");
         require(samplesPerPrompt >= 1, "--samples-per-prompt must be at least 1, got " + samplesPerPrompt);

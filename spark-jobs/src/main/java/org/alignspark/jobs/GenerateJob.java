@@ -5,6 +5,7 @@ import java.util.concurrent.Callable;
 import org.alignspark.cli.BatchOption;
 import org.alignspark.cli.JobOptions;
 import org.alignspark.cli.OutputTableOption;
+import org.alignspark.cli.PolicyOption;
 import org.alignspark.cli.SamplingOptions;
 import org.alignspark.cli.SplitOption;
 import org.alignspark.generation.GenerationPlan;
@@ -30,13 +31,11 @@ public final class GenerateJob implements Callable<Integer> {
     @Option(names = "--prompts", required = true, description = "Any table with prompt_id and prompt (pairs, candidates, feedback...).")
     String promptsTable;
 
-    @Option(names = "--policy", required = true, description = "HF model folder to sample from.")
-    String policy;
-
     @Option(names = "--k", defaultValue = "4", description = "Samples per prompt.")
     int k;
 
     @Mixin JobOptions job;
+    @Mixin PolicyOption policyOption;
     @Mixin SplitOption split = new SplitOption("all");
     @Mixin OutputTableOption output;
     @Mixin SamplingOptions sampling = SamplingOptions.withTemperature(1.0);
@@ -45,6 +44,7 @@ public final class GenerateJob implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        String policy = policyOption.policy();
         JobRun run = job.start(output.table());
         Dataset<Row> prompts = GenerationPlan.prompts(run.read(promptsTable, split.split()));
         Dataset<Row> generated = GenerationPlan.generate(prompts, policy, k, sampling.sampling(),

@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 
 import org.alignspark.cli.BatchOption;
 import org.alignspark.cli.JobOptions;
+import org.alignspark.cli.PolicyOption;
 import org.alignspark.cli.SamplingOptions;
 import org.alignspark.cli.SplitOption;
 import org.alignspark.common.metrics.AnswerCollapse;
@@ -35,8 +36,9 @@ import static org.alignspark.cli.OptionChecks.require;
 
 /**
  * {@code guidance-sweep}: the coherence/diversity trade-off of a logit transform as a curve. For each weight of the
- * swept transform it samples K responses per prompt ({@code generate}, same seeds at every weight) and appends one
- * row to {@code guidance_sweep} (partition dt):
+ * swept transform it samples K responses per prompt from {@code --policy} (STEER's expert, or fusion's large base;
+ * as {@code generate} does, with the same seeds at every weight) and appends one row to {@code guidance_sweep}
+ * (partition dt):
  * <ul>
  *   <li>{@code run_id}, {@code sweep} (guidance_weight, negative_weight or fusion_alpha), {@code weight},
  *       {@code settings} (the transforms as recorded in generate's source)</li>
@@ -66,9 +68,6 @@ public final class GuidanceSweepJob implements Callable<Integer> {
     @Option(names = "--prompts", required = true, description = "Any table with prompt_id and prompt (and reference_answer for accuracy), e.g. demo_candidates.")
     String promptsTable;
 
-    @Option(names = "--policy", required = true, description = "HF model folder to sample from (STEER's expert, or fusion's large base).")
-    String policy;
-
     @Option(names = "--sweep", defaultValue = "guidance", description = "The weight swept: guidance (γ), negative (δ) or fusion (α).")
     String sweep;
 
@@ -85,6 +84,7 @@ public final class GuidanceSweepJob implements Callable<Integer> {
     String answerPattern;
 
     @Mixin JobOptions job;
+    @Mixin PolicyOption policyOption;
     @Mixin SplitOption split = new SplitOption("all");
     @Mixin SamplingOptions sampling = SamplingOptions.withTemperature(1.0);   // the same seeds at every weight
     @Mixin BatchOption batch = new BatchOption(16);
@@ -92,6 +92,7 @@ public final class GuidanceSweepJob implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        String policy = policyOption.policy();
         int batchSize = batch.batchSize();
         require(k >= 1 && !weights.isEmpty(), "need --k ≥ 1 and at least one weight");
         JobRun run = job.start(TABLE);

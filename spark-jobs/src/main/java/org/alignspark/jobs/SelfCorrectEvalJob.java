@@ -6,6 +6,7 @@ import java.util.concurrent.Callable;
 import org.alignspark.cli.BatchOption;
 import org.alignspark.cli.JobOptions;
 import org.alignspark.cli.OutputTableOption;
+import org.alignspark.cli.PolicyOption;
 import org.alignspark.cli.SamplingOptions;
 import org.alignspark.cli.SelfCorrectionOptions;
 import org.alignspark.cli.SplitOption;
@@ -45,13 +46,11 @@ public final class SelfCorrectEvalJob implements Callable<Integer> {
     @Option(names = "--prompts", required = true, description = "Table with prompt_id, prompt and reference_answer (e.g. self-correction traces).")
     String promptsTable;
 
-    @Option(names = "--policy", required = true, description = "HF model folder to evaluate.")
-    String policy;
-
     @Option(names = "--k", defaultValue = "1", description = "Two-attempt samples per prompt.")
     int k;
 
     @Mixin JobOptions job;
+    @Mixin PolicyOption policyOption;
     @Mixin SelfCorrectionOptions selfCorrection;
     @Mixin SplitOption split = new SplitOption("test");
     @Mixin OutputTableOption output;
@@ -60,6 +59,7 @@ public final class SelfCorrectEvalJob implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        String policy = policyOption.policy();
         require(k >= 1, "--k must be at least 1");
         Verifier check = selfCorrection.verifier();
         TwoAttemptRollout rollout = new TwoAttemptRollout(policy, k, sampling.sampling(), sampling.seed(), batch.batchSize(),

@@ -37,9 +37,6 @@ public final class TrainBcoJob implements Callable<Integer> {
     @Option(names = "--input", required = true, description = "ref-logprobs' output over a BinaryFeedback table.")
     String inputTable;
 
-    @Option(names = "--beta", defaultValue = "0.1", description = "β: strength of the KL constraint.")
-    double beta;
-
     @Option(names = "--bco-density-ratio", description = "Weight undesirable examples by the clipped density ratio "
             + "p/(1 − p) of a logistic classifier on prompt embeddings (needs ref-logprobs --prompt-embeddings).")
     boolean densityRatio;
@@ -59,7 +56,7 @@ public final class TrainBcoJob implements Callable<Integer> {
     @Override
     public Integer call() {
         PolicyTrainer policy = training.trainer(job, inputTable);
-        BcoLoss.Config config = new BcoLoss.Config(beta, minDensityRatio, maxDensityRatio);
+        BcoLoss.Config config = new BcoLoss.Config(training.beta(), minDensityRatio, maxDensityRatio);
         DensityRatioClassifier classifier = densityRatio ? classifier(policy) : null;
         BcoObjective objective = new BcoObjective(config, policy.padId(), new RunningMoments());
         policy.fit(policy.feedback(densityRatio ? List.of("ref_logp", "prompt_embedding") : List.of("ref_logp"),

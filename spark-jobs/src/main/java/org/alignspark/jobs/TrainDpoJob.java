@@ -32,9 +32,6 @@ public final class TrainDpoJob implements Callable<Integer> {
     @Option(names = "--loss", defaultValue = "sigmoid", description = "sigmoid, robust, hinge or ipo.")
     String loss;
 
-    @Option(names = "--beta", defaultValue = "0.1", description = "β: strength of the KL constraint (τ for IPO).")
-    double beta;
-
     @Option(names = "--label-smoothing", defaultValue = "0.0", description = "ε of conservative DPO (sigmoid) and robust DPO.")
     double labelSmoothing;
 
@@ -46,7 +43,7 @@ public final class TrainDpoJob implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        DpoLoss.Config config = new DpoLoss.Config(beta, DpoLoss.Type.valueOf(loss.toUpperCase(Locale.ROOT)), labelSmoothing, false, rpoAlpha);
+        DpoLoss.Config config = new DpoLoss.Config(training.beta(), DpoLoss.Type.valueOf(loss.toUpperCase(Locale.ROOT)), labelSmoothing, false, rpoAlpha);
         PolicyTrainer policy = training.trainer(job, inputTable);
         ExampleTable<PolicyPair> pairs = policy.examples(
                 policy.train(List.of("pair_id", "prompt", "chosen", "rejected", "ref_logp_chosen", "ref_logp_rejected"))

@@ -23,9 +23,6 @@ public final class TrainKtoJob implements Callable<Integer> {
     @Option(names = "--input", required = true, description = "ref-logprobs' output over a BinaryFeedback table.")
     String inputTable;
 
-    @Option(names = "--beta", defaultValue = "0.1", description = "β: strength of the KL constraint.")
-    double beta;
-
     @Option(names = "--desirable-weight", defaultValue = "1.0", description = "Weight w_D of desirable examples.")
     double desirableWeight;
 
@@ -38,7 +35,7 @@ public final class TrainKtoJob implements Callable<Integer> {
     @Override
     public Integer call() {
         PolicyTrainer policy = training.trainer(job, inputTable);
-        KtoLoss.Config config = new KtoLoss.Config(beta, desirableWeight, undesirableWeight, KtoLoss.Type.KTO);
+        KtoLoss.Config config = new KtoLoss.Config(training.beta(), desirableWeight, undesirableWeight, KtoLoss.Type.KTO);
         policy.fit(policy.feedback(List.of("ref_logp", "kl_completion", "ref_logp_kl"), null),
                 new KtoObjective(config, policy.padId()), "kto", null);
         return 0;

@@ -31,9 +31,6 @@ public final class TrainListRankingJob implements Callable<Integer> {
     @Option(names = "--input", required = true, description = "ref-logprobs' output over a RankedResponses table.")
     String inputTable;
 
-    @Option(names = "--beta", defaultValue = "0.1", description = "β of the log-ratio scores (TPO's code uses 0.5).")
-    double beta;
-
     @Option(names = "--ranking-weighting", defaultValue = "uniform", description = "uniform (mean over ordered pairs) or lambda (LiPO-λ weights).")
     String rankingWeighting;
 
@@ -42,7 +39,7 @@ public final class TrainListRankingJob implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ListRankingLoss.Config config = new ListRankingLoss.Config(beta,
+        ListRankingLoss.Config config = new ListRankingLoss.Config(training.beta(),
                 ListRankingLoss.Weighting.valueOf(rankingWeighting.toUpperCase(Locale.ROOT)));
         PolicyTrainer policy = training.trainer(job, inputTable);
         ExampleTable<RankedList> lists = policy.examples(
