@@ -43,7 +43,8 @@ public final class IngestJob implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(IngestJob.class);
 
     @Option(names = "--format", required = true,
-            description = "Input format: trl, hh-rlhf, ultrafeedback-binarized, helpsteer2-preference, self-correction, candidates.")
+            description = "Input format: trl, hh-rlhf, ultrafeedback-binarized, helpsteer2-preference, helpsteer2-ratings, "
+                    + "self-correction, candidates, dialogues.")
     String format;
 
     @Option(names = "--input", required = true, arity = "1..*",
@@ -85,9 +86,8 @@ public final class IngestJob implements Callable<Integer> {
         SparkSession spark = warehouse.spark();
 
         JavaRDD<InputLines.Line> lines = InputLines.read(spark, inputs);
-        String first = InputLines.firstNonBlank(lines);
         ReaderOptions options = new ReaderOptions(testFraction, maxChars, source == null ? inputFormat.cliName() : source);
-        FormatReader reader = inputFormat.reader(options, first == null ? null : RowParser.firstObject(first));
+        FormatReader reader = inputFormat.reader(options, RowParser.firstObject(InputLines.firstNonBlank(lines)));
         DatasetKind kind = reader.kind();
         LOG.info("ingest {} as {} ({}) from {}", dataset, kind, inputFormat, inputs);
 
