@@ -2,6 +2,8 @@ package org.alignspark.data.formats;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiFunction;
+import java.util.function.Predicate;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.alignspark.data.avro.Turn;
@@ -31,11 +33,7 @@ final class Fields {
 
     /** A non-empty string field within the length limit. */
     String text(String name) {
-        JsonNode value = node(name);
-        if (!value.isTextual()) {
-            throw new InvalidRowException("field '" + name + "' must be a string, got " + typeOf(value));
-        }
-        return checkedText(name, value.textValue());
+        return checkedText(name, typed(name, JsonNode::isTextual, "a string").textValue());
     }
 
     String optionalText(String name) {
@@ -43,11 +41,7 @@ final class Fields {
     }
 
     double number(String name) {
-        JsonNode value = node(name);
-        if (!value.isNumber()) {
-            throw new InvalidRowException("field '" + name + "' must be a number, got " + typeOf(value));
-        }
-        double number = value.doubleValue();
+        double number = typed(name, JsonNode::isNumber, "a number").doubleValue();
         if (!Double.isFinite(number)) {
             throw new InvalidRowException("field '" + name + "' must be finite, got " + number);
         }
@@ -59,35 +53,39 @@ final class Fields {
     }
 
     boolean bool(String name) {
-        JsonNode value = node(name);
-        if (!value.isBoolean()) {
-            throw new InvalidRowException("field '" + name + "' must be a boolean, got " + typeOf(value));
-        }
-        return value.booleanValue();
+        return typed(name, JsonNode::isBoolean, "a boolean").booleanValue();
     }
 
     JsonNode array(String name) {
+        return typed(name, JsonNode::isArray, "a list");
+    }
+
+    /** A conversation left unread: a string or a list of messages. */
+    JsonNode conversation(String name) {
+        return typed(name, value -> value.isTextual() || value.isArray(), "a string or a list of messages");
+    }
+
+    private JsonNode typed(String name, Predicate<JsonNode> isType, String type) {
         JsonNode value = node(name);
-        if (!value.isArray()) {
-            throw new InvalidRowException("field '" + name + "' must be a list, got " + typeOf(value));
+        if (!isType.test(value)) {
+            throw new InvalidRowException("field '" + name + "' must be " + type + ", got " + typeOf(value));
         }
         return value;
     }
 
     /** A conversation: a string becomes one user turn, a list of {role, content} messages is kept as is. */
     List<Turn> turns(String name) {
-        JsonNode value = node(name);
-        if (value.isTextual()) {
-            return List.of(new Turn("user", checkedText(name, value.textValue())));
-        }
-        if (value.isArray()) {
-            return messages(name, value);
-        }
-        throw new InvalidRowException("field '" + name + "' must be a string or a list of messages, got " + typeOf(value));
+        JsonNode value = conversation(name);
+        return value.isTextual() ? List.of(new Turn("user", checkedText(name, value.textValue()))) : messages(name, value);
+    }
+
+    /** A list field of {role, content} messages. */
+    List<Turn> messages(String name) {
+        return messages(name, array(name));
     }
 
     /** A list of {role, content} messages with known roles and non-empty contents. */
-    List<Turn> messages(String name, JsonNode list) {
+    private List<Turn> messages(String name, JsonNode list) {
         if (list.isEmpty()) {
             throw new InvalidRowException("field '" + name + "' has no messages");
         }
@@ -109,6 +107,34 @@ final class Fields {
             turns.add(new Turn(Roles.check(role.textValue(), where), checkedText(where + ".content", content.textValue())));
         }
         return turns;
+    }
+
+    /**
+     * A non-empty list field whose items are plain strings or objects with {@code text} and more fields; item i is
+     * read by {@code plain} or {@code object}, and an object's errors name the item ("attempts[2]: missing field 'text'").
+     */
+    <T> List<T> textItems(String name, BiFunction<Integer, String, T> plain, BiFunction<Integer, Fields, T> object) {
+        JsonNode list = array(name);
+        if (list.isEmpty()) {
+            throw new InvalidRowException("field '" + name + "' has no " + name);
+        }
+        List<T> items = new ArrayList<>(list.size());
+        for (int i = 0; i < list.size(); i++) {
+            JsonNode item = list.get(i);
+            String where = name + "[" + i + "]";
+            if (item.isTextual()) {
+                items.add(plain.apply(i, checkedText(where, item.textValue())));
+            } else if (item.isObject()) {
+                try {
+                    items.add(object.apply(i, new Fields(item, maxChars)));
+                } catch (InvalidRowException e) {
+                    throw new InvalidRowException(where + ": " + e.getMessage());
+                }
+            } else {
+                throw new InvalidRowException("'" + where + "' must be a string or an object with 'text', got " + typeOf(item));
+            }
+        }
+        return items;
     }
 
     String checkedText(String name, String text) {

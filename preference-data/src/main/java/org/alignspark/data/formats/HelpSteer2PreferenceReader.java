@@ -3,7 +3,6 @@ package org.alignspark.data.formats;
 import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.alignspark.data.DatasetKind;
 import org.alignspark.data.avro.Turn;
 
 /**
@@ -11,21 +10,10 @@ import org.alignspark.data.avro.Turn;
  * {@code response_2} and {@code preference_strength} in −3..3. A negative strength prefers response_1, a positive one
  * response_2; |strength| is the pair's margin; 0 is a tie.
  */
-public final class HelpSteer2PreferenceReader implements FormatReader {
-    private final ReaderOptions options;
+final class HelpSteer2PreferenceReader {
+    private HelpSteer2PreferenceReader() {}
 
-    public HelpSteer2PreferenceReader(ReaderOptions options) {
-        this.options = options;
-    }
-
-    @Override
-    public DatasetKind kind() {
-        return DatasetKind.PREFERENCE_PAIR;
-    }
-
-    @Override
-    public RowOutcome read(JsonNode row) {
-        Fields fields = new Fields(row, options.maxChars());
+    static RowOutcome read(Fields fields, ReaderOptions options) {
         List<Turn> prompt = fields.turns("prompt");
         String response1 = fields.text("response_1");
         String response2 = fields.text("response_2");
@@ -41,11 +29,8 @@ public final class HelpSteer2PreferenceReader implements FormatReader {
     }
 
     private static int strength(JsonNode value) {
-        if (!value.isNumber() || value.doubleValue() != Math.rint(value.doubleValue())) {
-            throw new InvalidRowException("invalid preference_strength " + value + ": expected an integer in -3..3");
-        }
         double strength = value.doubleValue();
-        if (strength < -3 || strength > 3) {
+        if (!value.isNumber() || strength != Math.rint(strength) || strength < -3 || strength > 3) {
             throw new InvalidRowException("invalid preference_strength " + value + ": expected an integer in -3..3");
         }
         return (int) strength;

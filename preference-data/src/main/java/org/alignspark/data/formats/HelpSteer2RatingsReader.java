@@ -4,8 +4,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import org.alignspark.data.DatasetKind;
 import org.alignspark.data.PromptIds;
 import org.alignspark.data.avro.RatedResponse;
 import org.alignspark.data.avro.Turn;
@@ -15,22 +13,12 @@ import org.alignspark.data.avro.Turn;
  * {@code response} and numeric attribute ratings. The five HelpSteer2 attributes are read when present; at least one
  * must be, and each must lie in 0..4.
  */
-public final class HelpSteer2RatingsReader implements FormatReader {
-    public static final List<String> ATTRIBUTES = List.of("helpfulness", "correctness", "coherence", "complexity", "verbosity");
-    private final ReaderOptions options;
+final class HelpSteer2RatingsReader {
+    static final List<String> ATTRIBUTES = List.of("helpfulness", "correctness", "coherence", "complexity", "verbosity");
 
-    public HelpSteer2RatingsReader(ReaderOptions options) {
-        this.options = options;
-    }
+    private HelpSteer2RatingsReader() {}
 
-    @Override
-    public DatasetKind kind() {
-        return DatasetKind.RATED_RESPONSE;
-    }
-
-    @Override
-    public RowOutcome read(JsonNode row) {
-        Fields fields = new Fields(row, options.maxChars());
+    static RowOutcome read(Fields fields, ReaderOptions options) {
         List<Turn> prompt = Records.checkTurns(fields.turns("prompt"), options);
         String response = fields.text("response");
         Map<String, Double> ratings = new TreeMap<>();

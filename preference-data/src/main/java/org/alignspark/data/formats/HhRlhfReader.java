@@ -1,27 +1,13 @@
 package org.alignspark.data.formats;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import org.alignspark.data.DatasetKind;
-
 /**
  * Anthropic HH-RLHF: {@code chosen} and {@code rejected} are whole transcripts of "\n\nHuman:" / "\n\nAssistant:" turns
  * that share every turn but the final assistant response.
  */
-public final class HhRlhfReader implements FormatReader {
-    private final ReaderOptions options;
+final class HhRlhfReader {
+    private HhRlhfReader() {}
 
-    public HhRlhfReader(ReaderOptions options) {
-        this.options = options;
-    }
-
-    @Override
-    public DatasetKind kind() {
-        return DatasetKind.PREFERENCE_PAIR;
-    }
-
-    @Override
-    public RowOutcome read(JsonNode row) {
-        Fields fields = new Fields(row, options.maxChars());
+    static RowOutcome read(Fields fields, ReaderOptions options) {
         Conversations.Fork fork = Conversations.fork(
                 Conversations.parseHumanAssistantTranscript(fields.text("chosen"), "chosen"),
                 Conversations.parseHumanAssistantTranscript(fields.text("rejected"), "rejected"),

@@ -8,19 +8,23 @@ import org.alignspark.data.DatasetKind;
 
 /** The input formats {@code ingest} understands, by their command-line names. */
 public enum InputFormat {
-    TRL("trl"),
-    HH_RLHF("hh-rlhf"),
-    ULTRAFEEDBACK_BINARIZED("ultrafeedback-binarized"),
-    HELPSTEER2_PREFERENCE("helpsteer2-preference"),
-    HELPSTEER2_RATINGS("helpsteer2-ratings"),
-    SELF_CORRECTION("self-correction"),
-    CANDIDATES("candidates"),
-    DIALOGUES("dialogues");
+    TRL("trl", DatasetKind.PREFERENCE_PAIR, TrlReader::readPair),
+    HH_RLHF("hh-rlhf", DatasetKind.PREFERENCE_PAIR, HhRlhfReader::read),
+    ULTRAFEEDBACK_BINARIZED("ultrafeedback-binarized", DatasetKind.PREFERENCE_PAIR, UltraFeedbackBinarizedReader::read),
+    HELPSTEER2_PREFERENCE("helpsteer2-preference", DatasetKind.PREFERENCE_PAIR, HelpSteer2PreferenceReader::read),
+    HELPSTEER2_RATINGS("helpsteer2-ratings", DatasetKind.RATED_RESPONSE, HelpSteer2RatingsReader::read),
+    SELF_CORRECTION("self-correction", DatasetKind.SELF_CORRECTION_TRACE, SelfCorrectionReader::read),
+    CANDIDATES("candidates", DatasetKind.RANKED_RESPONSES, CandidatesReader::read),
+    DIALOGUES("dialogues", DatasetKind.DIALOGUE, DialogueReader::read);
 
     private final String cliName;
+    private final DatasetKind kind;
+    private final RowReader rows;
 
-    InputFormat(String cliName) {
+    InputFormat(String cliName, DatasetKind kind, RowReader rows) {
         this.cliName = cliName;
+        this.kind = kind;
+        this.rows = rows;
     }
 
     public String cliName() {
@@ -40,16 +44,10 @@ public enum InputFormat {
      * object of the input, may be null) decides which, and rows of the other kind are quarantined.
      */
     public FormatReader reader(ReaderOptions options, JsonNode firstRow) {
-        return switch (this) {
-            case TRL -> new TrlReader(firstRow == null ? DatasetKind.PREFERENCE_PAIR : TrlReader.detectKind(firstRow), options);
-            case HH_RLHF -> new HhRlhfReader(options);
-            case ULTRAFEEDBACK_BINARIZED -> new UltraFeedbackBinarizedReader(options);
-            case HELPSTEER2_PREFERENCE -> new HelpSteer2PreferenceReader(options);
-            case HELPSTEER2_RATINGS -> new HelpSteer2RatingsReader(options);
-            case SELF_CORRECTION -> new SelfCorrectionReader(options);
-            case CANDIDATES -> new CandidatesReader(options);
-            case DIALOGUES -> new DialogueReader(options);
-        };
+        if (this == TRL && firstRow != null && TrlReader.isUnpaired(firstRow)) {
+            return new FormatReader(DatasetKind.BINARY_FEEDBACK, TrlReader::readFeedback, options);
+        }
+        return new FormatReader(kind, rows, options);
     }
 
     @Override

@@ -44,8 +44,14 @@ public final class RowParser implements Serializable {
         }
     }
 
-    /** Parses the first line of a file to let a format pick its dataset kind; null when it is not a JSON object. */
+    /**
+     * Parses the first line of a file to let a format pick its dataset kind; null when there is no line or it is not a
+     * JSON object.
+     */
     public static JsonNode firstObject(String line) {
+        if (line == null) {
+            return null;
+        }
         try {
             JsonNode row = JSON.readValue(line);
             return row != null && row.isObject() ? row : null;

@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.alignspark.data.DatasetKind;
 import org.alignspark.data.avro.Turn;
 
 /**
@@ -12,41 +11,21 @@ import org.alignspark.data.avro.Turn;
  * (strings) or conversational (message lists), with an explicit prompt or TRL's implicit prompt (full conversations in
  * chosen and rejected that share every turn but the last). Unpaired: {@code prompt}/{@code completion}/{@code label}.
  */
-public final class TrlReader implements FormatReader {
-    private final DatasetKind kind;
-    private final ReaderOptions options;
-
-    public TrlReader(DatasetKind kind, ReaderOptions options) {
-        if (kind != DatasetKind.PREFERENCE_PAIR && kind != DatasetKind.BINARY_FEEDBACK) {
-            throw new IllegalArgumentException("TRL rows are preference pairs or binary feedback, not " + kind);
-        }
-        this.kind = kind;
-        this.options = options;
-    }
+final class TrlReader {
+    private TrlReader() {}
 
     /** Unpaired when the row has {@code completion} and {@code label}, paired otherwise. */
-    public static DatasetKind detectKind(JsonNode firstRow) {
-        return firstRow.has("completion") && firstRow.has("label") ? DatasetKind.BINARY_FEEDBACK : DatasetKind.PREFERENCE_PAIR;
+    static boolean isUnpaired(JsonNode firstRow) {
+        return firstRow.has("completion") && firstRow.has("label");
     }
 
-    @Override
-    public DatasetKind kind() {
-        return kind;
-    }
-
-    @Override
-    public RowOutcome read(JsonNode row) {
-        Fields fields = new Fields(row, options.maxChars());
-        return new RowOutcome.Accepted(kind == DatasetKind.PREFERENCE_PAIR ? readPair(fields) : readFeedback(fields));
-    }
-
-    private org.alignspark.data.avro.PreferencePair readPair(Fields fields) {
+    static RowOutcome readPair(Fields fields, ReaderOptions options) {
         if (fields.has("completion") && !fields.has("chosen")) {
             throw new InvalidRowException("unpaired row (prompt/completion/label) in a paired dataset");
         }
         Double margin = fields.optionalNumber("margin");
-        JsonNode chosen = conversation(fields, "chosen");
-        JsonNode rejected = conversation(fields, "rejected");
+        JsonNode chosen = fields.conversation("chosen");
+        JsonNode rejected = fields.conversation("rejected");
         if (chosen.isTextual() != rejected.isTextual()) {
             throw new InvalidRowException("'chosen' and 'rejected' must both be strings or both be message lists");
         }
@@ -54,28 +33,24 @@ public final class TrlReader implements FormatReader {
             if (!fields.has("prompt")) {
                 throw new InvalidRowException("missing field 'prompt' (standard TRL rows need one; transcripts go through --format hh-rlhf)");
             }
-            return Records.pair(fields.turns("prompt"), fields.text("chosen"), fields.text("rejected"), margin, null, null, null, options);
+            return pair(fields.turns("prompt"), fields.text("chosen"), fields.text("rejected"), margin, options);
         }
-        List<Turn> chosenTurns = fields.messages("chosen", fields.array("chosen"));
-        List<Turn> rejectedTurns = fields.messages("rejected", fields.array("rejected"));
+        List<Turn> chosenTurns = fields.messages("chosen");
+        List<Turn> rejectedTurns = fields.messages("rejected");
         if (fields.has("prompt")) {
             List<Turn> prompt = fields.turns("prompt");
-            return Records.pair(prompt, Conversations.singleAssistantTurn(chosenTurns, "chosen"),
-                    Conversations.singleAssistantTurn(rejectedTurns, "rejected"), margin, null, null, null, options);
+            return pair(prompt, Conversations.singleAssistantTurn(chosenTurns, "chosen"),
+                    Conversations.singleAssistantTurn(rejectedTurns, "rejected"), margin, options);
         }
         Conversations.Fork fork = Conversations.fork(chosenTurns, rejectedTurns, "chosen", "rejected");
-        return Records.pair(fork.prompt(), fork.first(), fork.second(), margin, null, null, null, options);
+        return pair(fork.prompt(), fork.first(), fork.second(), margin, options);
     }
 
-    private static JsonNode conversation(Fields fields, String name) {
-        JsonNode value = fields.node(name);
-        if (!value.isTextual() && !value.isArray()) {
-            throw new InvalidRowException("field '" + name + "' must be a string or a list of messages, got " + Fields.typeOf(value));
-        }
-        return value;
+    private static RowOutcome pair(List<Turn> prompt, String chosen, String rejected, Double margin, ReaderOptions options) {
+        return new RowOutcome.Accepted(Records.pair(prompt, chosen, rejected, margin, null, null, null, options));
     }
 
-    private org.alignspark.data.avro.BinaryFeedback readFeedback(Fields fields) {
+    static RowOutcome readFeedback(Fields fields, ReaderOptions options) {
         if (fields.has("chosen") && !fields.has("completion")) {
             throw new InvalidRowException("paired row (prompt/chosen/rejected) in an unpaired dataset");
         }
@@ -83,7 +58,7 @@ public final class TrlReader implements FormatReader {
         JsonNode completion = fields.node("completion");
         String text = completion.isTextual()
                 ? fields.text("completion")
-                : Conversations.singleAssistantTurn(fields.messages("completion", fields.array("completion")), "completion");
-        return Records.feedback(new ArrayList<>(prompt), text, fields.bool("label"), options);
+                : Conversations.singleAssistantTurn(fields.messages("completion"), "completion");
+        return new RowOutcome.Accepted(Records.feedback(new ArrayList<>(prompt), text, fields.bool("label"), options));
     }
 }

@@ -1,31 +1,14 @@
 package org.alignspark.data.formats;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import org.alignspark.data.DatasetKind;
-
 /**
  * UltraFeedback binarized (HuggingFaceH4 layout): {@code chosen} and {@code rejected} are full message lists (user
  * prompt, assistant response) with {@code score_chosen} and {@code score_rejected}. Equal scores are a tie.
  */
-public final class UltraFeedbackBinarizedReader implements FormatReader {
-    private final ReaderOptions options;
+final class UltraFeedbackBinarizedReader {
+    private UltraFeedbackBinarizedReader() {}
 
-    public UltraFeedbackBinarizedReader(ReaderOptions options) {
-        this.options = options;
-    }
-
-    @Override
-    public DatasetKind kind() {
-        return DatasetKind.PREFERENCE_PAIR;
-    }
-
-    @Override
-    public RowOutcome read(JsonNode row) {
-        Fields fields = new Fields(row, options.maxChars());
-        Conversations.Fork fork = Conversations.fork(
-                fields.messages("chosen", fields.array("chosen")),
-                fields.messages("rejected", fields.array("rejected")),
-                "chosen", "rejected");
+    static RowOutcome read(Fields fields, ReaderOptions options) {
+        Conversations.Fork fork = Conversations.fork(fields.messages("chosen"), fields.messages("rejected"), "chosen", "rejected");
         double scoreChosen = fields.number("score_chosen");
         double scoreRejected = fields.number("score_rejected");
         if (scoreChosen == scoreRejected) {

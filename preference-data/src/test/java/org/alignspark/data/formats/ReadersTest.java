@@ -209,4 +209,28 @@ class ReadersTest {
                 + " \"chosen\": [{\"role\": \"assistant\", \"content\": \"a\"}], \"rejected\": [{\"role\": \"assistant\", \"content\": \"b\"}]}"));
         assertEquals("the prompt ends with an assistant turn", endsWithAssistant);
     }
+
+    @Test
+    void rejectsListItemsThatAreNeitherTextNorObjectsAndNamesTheBrokenItem() {
+        RowParser candidates = parser(InputFormat.CANDIDATES, "{}");
+        assertEquals("field 'responses' has no responses", rejection(candidates.parse("{\"prompt\": \"p\", \"responses\": []}")));
+        assertEquals("'responses[1]' must be a string or an object with 'text', got number",
+                rejection(candidates.parse("{\"prompt\": \"p\", \"responses\": [\"a\", 5]}")));
+        assertEquals("responses[0]: field 'score' must be a number, got string",
+                rejection(candidates.parse("{\"prompt\": \"p\", \"responses\": [{\"text\": \"a\", \"score\": \"high\"}]}")));
+        RowParser traces = parser(InputFormat.SELF_CORRECTION, "{}");
+        assertEquals("field 'attempts' must be a list, got string", rejection(traces.parse("{\"prompt\": \"p\", \"attempts\": \"a\"}")));
+        assertEquals("field 'attempts[0]' is empty", rejection(traces.parse("{\"prompt\": \"p\", \"attempts\": [\" \"]}")));
+        assertEquals("attempts[1]: missing field 'text'",
+                rejection(traces.parse("{\"prompt\": \"p\", \"attempts\": [\"a\", {\"correct\": true}]}")));
+    }
+
+    @Test
+    void rejectsMessageListsThatAreMissingOrEmpty() {
+        assertEquals("field 'messages' has no messages", rejection(parser(InputFormat.DIALOGUES, "{}").parse("{\"messages\": []}")));
+        assertEquals("field 'chosen' must be a list, got string", rejection(parser(InputFormat.ULTRAFEEDBACK_BINARIZED, "{}")
+                .parse("{\"chosen\": \"a\", \"rejected\": [], \"score_chosen\": 1, \"score_rejected\": 0}")));
+        assertEquals("field 'label' must be a boolean, got number", rejection(parser(InputFormat.TRL, "{\"completion\": \"c\", \"label\": true}")
+                .parse("{\"prompt\": \"p\", \"completion\": \"c\", \"label\": 1}")));
+    }
 }
