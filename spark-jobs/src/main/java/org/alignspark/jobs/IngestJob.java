@@ -4,8 +4,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-import org.alignspark.cli.PartitionOption;
-import org.alignspark.cli.WarehouseOption;
+import org.alignspark.cli.JobOptions;
 import org.alignspark.data.DatasetKind;
 import org.alignspark.data.formats.FormatReader;
 import org.alignspark.data.formats.InputFormat;
@@ -16,6 +15,7 @@ import org.alignspark.ingest.ParsedLines;
 import org.alignspark.ingest.Shards;
 import org.alignspark.ingest.Throughput;
 import org.alignspark.warehouse.InputLines;
+import org.alignspark.warehouse.JobRun;
 import org.alignspark.warehouse.RunRecord;
 import org.alignspark.warehouse.Warehouse;
 
@@ -28,6 +28,8 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+
+import static org.alignspark.cli.OptionChecks.require;
 
 /**
  * {@code ingest}: raw preference / feedback / self-correction files → the {@code <dataset>} table (partition dt),
@@ -54,8 +56,7 @@ public final class IngestJob implements Callable<Integer> {
     @Option(names = "--dataset", required = true, description = "Output table name ([a-z][a-z0-9_]*).")
     String dataset;
 
-    @Mixin PartitionOption partition;
-    @Mixin WarehouseOption warehouseOption;
+    @Mixin JobOptions job;
 
     @Option(names = "--test-fraction", defaultValue = "0.05", description = "Share of prompts (by prompt_id) in the test split.")
     double testFraction;
@@ -75,15 +76,11 @@ public final class IngestJob implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        String dt = partition.dt();
-        Instant started = Instant.now();
-        Warehouse.checkTableName(dataset);
-        if (rowsPerFile <= 0) {
-            throw new IllegalArgumentException("--rows-per-file must be positive");
-        }
+        require(rowsPerFile > 0, "--rows-per-file must be positive");
         InputFormat inputFormat = InputFormat.fromCliName(format);
-        Warehouse warehouse = warehouseOption.open("alignspark ingest " + dataset);
-        SparkSession spark = warehouse.spark();
+        JobRun run = job.start(Warehouse.checkTableName(dataset));
+        SparkSession spark = run.spark();
+        Instant started = run.started();
 
         JavaRDD<InputLines.Line> lines = InputLines.read(spark, inputs);
         ReaderOptions options = new ReaderOptions(testFraction, maxChars, source == null ? inputFormat.cliName() : source);
@@ -100,20 +97,18 @@ public final class IngestJob implements Callable<Integer> {
 
         Instant writeStart = Instant.now();
         int files = Shards.fileCount(accepted, rowsPerFile, spark.sparkContext().defaultParallelism());
-        warehouse.overwritePartition(Shards.byPromptId(parsed.records(kind), kind, files), dataset, dt, accepted == 0);
-        long rowsOut = accepted == 0 ? 0 : warehouse.partition(dataset, dt).count();
+        run.overwrite(Shards.byPromptId(parsed.records(kind), kind, files), dataset, accepted == 0);
+        long rowsOut = accepted == 0 ? 0 : run.read(dataset).count();
         LOG.info("stage write {}: {} rows, {} files, {}", dataset, rowsOut, files, Throughput.since(writeStart, accepted));
 
         Instant quarantineStart = Instant.now();
         Dataset<Row> rejected = parsed.quarantineRows().coalesce(Shards.quarantineFileCount(quarantined, rowsPerFile));
-        warehouse.overwritePartition(rejected, dataset + "_quarantine", dt, quarantined == 0);
+        run.overwrite(rejected, dataset + "_quarantine", quarantined == 0);
         LOG.info("stage write {}_quarantine: {} rows, {}", dataset, quarantined, Throughput.since(quarantineStart, quarantined));
         parsed.unpersist();
 
-        RunRecord run = new RunRecord(RunRecord.newRunId("ingest"), "ingest", dataset, dt, counts.rowsIn(), rowsOut,
-                quarantined, accepted - rowsOut, counts.ties(), started, Instant.now());
-        run.append(warehouse);
-        System.out.println(run.summary());
-        return run.balanced() ? 0 : 1;
+        RunRecord record = run.record(counts.rowsIn(), rowsOut, quarantined, accepted - rowsOut, counts.ties());
+        System.out.println(record.summary());
+        return record.balanced() ? 0 : 1;
     }
 }
