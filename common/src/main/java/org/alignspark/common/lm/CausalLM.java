@@ -26,11 +26,11 @@ public final class CausalLM {
     private final ModelConfig config;
     private final Parameters params;
     private final Embedding tokenEmbedding;
-    private final Embedding positionEmbedding;  // GPT-2 only
+    private final Embedding positionEmbedding;  // learned positions (GPT-2), else null
     private final List<TransformerBlock> blocks = new ArrayList<>();
     private final Norm finalNorm;
     private final Linear lmHead;
-    private final double[] inverseFrequencies;  // RoPE, Llama only
+    private final double[] inverseFrequencies;  // RoPE (Llama), else null
 
     private Batch batch;
     private Step step;
@@ -48,21 +48,24 @@ public final class CausalLM {
     }
 
     private CausalLM(ModelConfig config, Parameters params) {
+        ModelFamily family = config.family();
+        ModelFamily.TensorNames names = family.names();
         this.config = config;
         this.params = params;
-        boolean gpt2 = config.family() == ModelConfig.Family.GPT2;
-        tokenEmbedding = new Embedding(params, gpt2 ? "wte.weight" : "model.embed_tokens.weight",
-                config.vocabSize(), config.dModel());
-        positionEmbedding = gpt2 ? new Embedding(params, "wpe.weight", config.maxPositions(), config.dModel()) : null;
+        tokenEmbedding = new Embedding(params, names.tokenEmbedding(), config.vocabSize(), config.dModel());
+        positionEmbedding = family.learnedPositions()
+                ? new Embedding(params, names.positionEmbedding(), config.maxPositions(), config.dModel())
+                : null;
         for (int l = 0; l < config.nLayers(); l++) {
             blocks.add(new TransformerBlock(config, params, l));
         }
-        finalNorm = Norm.of(config, params, gpt2 ? "ln_f" : "model.norm");
-        inverseFrequencies = Rope.inverseFrequencies(config.headDim(), config.ropeTheta(), config.ropeScaling());
+        finalNorm = family.norm(params, names.finalNorm(), config);
+        inverseFrequencies = family.learnedPositions()
+                ? null
+                : Rope.inverseFrequencies(config.headDim(), config.ropeTheta(), config.ropeScaling());
         lmHead = config.tieWordEmbeddings()
-                ? Linear.shared(params, gpt2 ? "wte.weight" : "model.embed_tokens.weight", config.dModel(),
-                        config.vocabSize())
-                : new Linear(params, "lm_head", config.dModel(), config.vocabSize(), false, Linear.Layout.OUT_IN);
+                ? Linear.shared(params, names.tokenEmbedding(), config.dModel(), config.vocabSize())
+                : new Linear(params, names.lmHead(), config.dModel(), config.vocabSize(), false, Linear.Layout.OUT_IN);
     }
 
     /** A model with GPT-2's initialisation: matrices N(0, 0.02), norm gains 1, biases 0, from {@code seed}. */
@@ -134,9 +137,9 @@ public final class CausalLM {
         this.targets = null;
         int[][] positions = batch.positions(cache == null ? null : cache.realTokens);
         int[] ids = flatten(batch.tokens());
-        INDArray[] rope = config.family() == ModelConfig.Family.LLAMA
-                ? Rope.tables(positions, inverseFrequencies, config.dataType())
-                : new INDArray[2];
+        INDArray[] rope = inverseFrequencies == null
+                ? new INDArray[2]
+                : Rope.tables(positions, inverseFrequencies, config.dataType());
         step = new Step(b, t, offset, additiveMask(batch, cache, offset), rope[0], rope[1], cache);
 
         INDArray x = tokenEmbedding.forward(ids);                                // [N, d]

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.alignspark.common.lm.ModelConfig;
+import org.alignspark.common.lm.ModelFamily;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /** {@link ModelConfig} to and from a Hugging Face {@code config.json} (model_type gpt2, llama or qwen2). */
@@ -35,10 +36,11 @@ public final class HfConfig {
         int d = required(json, "n_embd", file);
         int inner = json.hasNonNull("n_inner") ? json.get("n_inner").asInt() : 4 * d;
         int heads = required(json, "n_head", file);
-        return new ModelConfig(ModelConfig.Family.GPT2, required(json, "vocab_size", file), d,
+        return new ModelConfig(ModelFamily.GPT2, required(json, "vocab_size", file), d,
                 required(json, "n_layer", file), heads, heads, inner, required(json, "n_positions", file),
                 json.path("layer_norm_epsilon").asDouble(1e-5), 10000.0,
-                json.path("tie_word_embeddings").asBoolean(true), false, false, null, dataType);
+                json.path("tie_word_embeddings").asBoolean(ModelFamily.GPT2.tiedEmbeddings()), false, false, null,
+                dataType);
     }
 
     private static ModelConfig llama(JsonNode json, String file, DataType dataType, boolean qwen2) {
@@ -70,11 +72,12 @@ public final class HfConfig {
                     + " × num_attention_heads " + heads + " ≠ hidden_size " + d);
         }
         boolean attentionBias = json.path("attention_bias").asBoolean(false);
-        return new ModelConfig(ModelConfig.Family.LLAMA, required(json, "vocab_size", file), d,
+        return new ModelConfig(ModelFamily.LLAMA, required(json, "vocab_size", file), d,
                 required(json, "num_hidden_layers", file), heads, json.path("num_key_value_heads").asInt(heads),
                 required(json, "intermediate_size", file), required(json, "max_position_embeddings", file),
                 json.path("rms_norm_eps").asDouble(1e-6), json.path("rope_theta").asDouble(10000.0),
-                json.path("tie_word_embeddings").asBoolean(false), qwen2 || attentionBias, !qwen2 && attentionBias,
+                json.path("tie_word_embeddings").asBoolean(ModelFamily.LLAMA.tiedEmbeddings()),
+                qwen2 || attentionBias, !qwen2 && attentionBias,
                 ropeScaling, dataType);
     }
 
@@ -88,7 +91,7 @@ public final class HfConfig {
     /** The config.json Hugging Face would write for this model (qwen2 when q/k/v have biases and o has none). */
     public static ObjectNode toJson(ModelConfig c) {
         ObjectNode json = JSON.createObjectNode();
-        if (c.family() == ModelConfig.Family.GPT2) {
+        if (c.family() == ModelFamily.GPT2) {
             json.putArray("architectures").add("GPT2LMHeadModel");
             json.put("model_type", "gpt2");
             json.put("activation_function", "gelu_new");
