@@ -9,14 +9,11 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * Causal multi-head self-attention (Vaswani et al. 2017) with grouped-query heads (Ainslie et al. 2023):
  * softmax(Q·Kᵀ/√d_head + mask)·V per head, query head h reading kv head h / (n_heads / n_kv_heads).
  * The {@link QkvProjection} is the family's (GPT-2's fused {@code c_attn}, Llama's {@code q_proj}, {@code k_proj},
- * {@code v_proj}); q and k are rotated with RoPE when the step carries RoPE tables. The mask is additive,
- * [B, 1, T, S]: 0 where the key is visible (causal and not padding), {@link #MASKED} elsewhere. The products over
- * all (batch, head) pairs run as one batched {@code Nd4j.matmul}; the projections are {@link Linear} gemms.
+ * {@code v_proj}); q and k are rotated with RoPE when the step carries RoPE tables. The {@link AttentionMask} is
+ * additive, [B, 1, T, S]. The products over all (batch, head) pairs run as one batched {@code Nd4j.matmul}; the
+ * projections are {@link Linear} gemms.
  */
 final class CausalSelfAttention {
-    /** Added to the score of a hidden key: a finite "minus infinity", so a query with no visible key stays finite. */
-    static final double MASKED = -1e9;
-
     private final ModelConfig config;
     private final int layer;
     private final int nHeads;
