@@ -3,7 +3,7 @@ package org.alignspark.executor;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.alignspark.common.sft.CompletionLogProbs;
+import org.alignspark.common.lm.CompletionLogProbs;
 import org.alignspark.common.tokenizer.Message;
 import org.apache.spark.sql.Row;
 

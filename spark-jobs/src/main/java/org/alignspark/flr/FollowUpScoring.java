@@ -5,8 +5,8 @@ import java.util.HashMap;
 import java.util.List;
 
 import org.alignspark.common.lm.CausalLM;
+import org.alignspark.common.lm.CompletionLogProbs;
 import org.alignspark.common.rewards.FollowUpLikelihoodReward;
-import org.alignspark.common.sft.CompletionLogProbs;
 import org.alignspark.common.tokenizer.ChatEncoder;
 import org.alignspark.common.tokenizer.ChatTemplate;
 import org.alignspark.common.tokenizer.Message;

@@ -10,7 +10,7 @@ import org.alignspark.cli.BatchOption;
 import org.alignspark.cli.OutputTableOption;
 import org.alignspark.cli.PartitionOption;
 import org.alignspark.cli.WarehouseOption;
-import org.alignspark.common.sft.CompletionLogProbs;
+import org.alignspark.common.lm.CompletionLogProbs;
 import org.alignspark.common.tokenizer.Message;
 import org.alignspark.executor.EncodedPair;
 import org.alignspark.executor.ExecutorModels;

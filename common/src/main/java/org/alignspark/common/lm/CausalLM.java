@@ -1,7 +1,6 @@
 package org.alignspark.common.lm;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -201,55 +200,6 @@ public final class CausalLM {
         if (positionEmbedding != null) {
             positionEmbedding.backward(dx);
         }
-    }
-
-    /** Sum and mean log-probability of {@code completion} given {@code prompt} (at least one token). */
-    public SequenceLogProb sequenceLogProb(int[] prompt, int[] completion) {
-        return sequenceLogProbs(List.of(prompt), List.of(completion), Batch.Padding.RIGHT, 0).get(0);
-    }
-
-    /**
-     * {@link #sequenceLogProb} for many pairs in one forward pass, padded on the given side with
-     * {@code padId}; prompt tokens are context only, every completion token is scored.
-     */
-    public List<SequenceLogProb> sequenceLogProbs(List<int[]> prompts, List<int[]> completions,
-                                                  Batch.Padding padding, int padId) {
-        if (prompts.size() != completions.size()) {
-            throw new IllegalArgumentException(prompts.size() + " prompts but " + completions.size() + " completions");
-        }
-        List<int[]> sequences = new ArrayList<>();
-        for (int i = 0; i < prompts.size(); i++) {
-            if (prompts.get(i).length == 0) {
-                throw new IllegalArgumentException("prompt " + i + " is empty: the first token cannot be scored");
-            }
-            int[] seq = new int[prompts.get(i).length + completions.get(i).length];
-            System.arraycopy(prompts.get(i), 0, seq, 0, prompts.get(i).length);
-            System.arraycopy(completions.get(i), 0, seq, prompts.get(i).length, completions.get(i).length);
-            sequences.add(seq);
-        }
-        Batch padded = Batch.padded(sequences, padding, padId);
-        forward(padded);
-        int t = padded.length();
-        int[][] targets = new int[sequences.size()][t];
-        for (int b = 0; b < sequences.size(); b++) {
-            Arrays.fill(targets[b], -1);
-            int start = padded.start(b);
-            int[] seq = sequences.get(b);
-            for (int j = prompts.get(b).length; j < seq.length; j++) {
-                targets[b][start + j - 1] = seq[j];   // the logits at position j−1 predict token j
-            }
-        }
-        double[][] lp = logProbs(targets).toDoubleMatrix();
-        List<SequenceLogProb> out = new ArrayList<>();
-        for (int b = 0; b < sequences.size(); b++) {
-            double sum = 0;
-            for (double v : lp[b]) {
-                sum += v;
-            }
-            int n = completions.get(b).length;
-            out.add(new SequenceLogProb(sum, n == 0 ? 0.0 : sum / n, n));
-        }
-        return out;
     }
 
     private int[] checkedPositions(int[][] positions) {
