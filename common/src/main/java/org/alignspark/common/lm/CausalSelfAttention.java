@@ -54,8 +54,8 @@ final class CausalSelfAttention {
         this.headDim = config.headDim();
         this.scale = 1.0 / Math.sqrt(headDim);
         this.qkv = family.qkv(params, prefix, config);
-        this.outProj = new Linear(params, prefix + family.names().attentionOut(), nHeads * headDim, config.dModel(),
-                family.projectionBiases() || config.outProjBias(), family.layout());
+        this.outProj = family.projection(params, prefix + family.names().attentionOut(), nHeads * headDim,
+                config.dModel(), config.outProjBias());
     }
 
     INDArray forward(INDArray x, Step step) { // x [N, d] -> [N, d]

@@ -26,11 +26,8 @@ interface Mlp {
 
         GeluMlp(Parameters params, String prefix, ModelConfig config) {
             ModelFamily family = config.family();
-            int d = config.dModel();
-            int dFf = config.dFf();
-            boolean bias = family.projectionBiases();
-            fc = new Linear(params, prefix + family.names().mlpUp(), d, dFf, bias, family.layout());
-            proj = new Linear(params, prefix + family.names().mlpDown(), dFf, d, bias, family.layout());
+            fc = family.projection(params, prefix + family.names().mlpUp(), config.dModel(), config.dFf(), false);
+            proj = family.projection(params, prefix + family.names().mlpDown(), config.dFf(), config.dModel(), false);
         }
 
         @Override
@@ -62,12 +59,9 @@ interface Mlp {
 
         SwiGluMlp(Parameters params, String prefix, ModelConfig config) {
             ModelFamily family = config.family();
-            int d = config.dModel();
-            int dFf = config.dFf();
-            boolean bias = family.projectionBiases();
-            gate = new Linear(params, prefix + family.names().mlpGate(), d, dFf, bias, family.layout());
-            up = new Linear(params, prefix + family.names().mlpUp(), d, dFf, bias, family.layout());
-            down = new Linear(params, prefix + family.names().mlpDown(), dFf, d, bias, family.layout());
+            gate = family.projection(params, prefix + family.names().mlpGate(), config.dModel(), config.dFf(), false);
+            up = family.projection(params, prefix + family.names().mlpUp(), config.dModel(), config.dFf(), false);
+            down = family.projection(params, prefix + family.names().mlpDown(), config.dFf(), config.dModel(), false);
         }
 
         @Override

@@ -108,13 +108,11 @@ public enum ModelFamily {
         return mlp.create(params, prefix, config);
     }
 
-    /** Weight layout of the attention and MLP projections (the LM head is always [out, in]). */
-    Linear.Layout layout() {
-        return layout;
-    }
-
-    /** Whether every attention and MLP projection carries a bias; otherwise only those the config asks for. */
-    boolean projectionBiases() {
-        return projectionBiases;
+    /**
+     * An attention or MLP projection in the family's weight layout, with a bias where the family gives every
+     * projection one or {@code bias} asks for it (the config's attention biases). The LM head is not one of these.
+     */
+    Linear projection(Parameters params, String name, int in, int out, boolean bias) {
+        return new Linear(params, name, in, out, projectionBiases || bias, layout);
     }
 }

@@ -30,8 +30,7 @@ interface QkvProjection {
         Fused(Parameters params, String prefix, ModelConfig config) {
             ModelFamily family = config.family();
             d = config.dModel();
-            cAttn = new Linear(params, prefix + family.names().qkv(), d, 3 * d,
-                    family.projectionBiases() || config.qkvBias(), family.layout());
+            cAttn = family.projection(params, prefix + family.names().qkv(), d, 3 * d, config.qkvBias());
         }
 
         @Override
@@ -63,12 +62,11 @@ interface QkvProjection {
             ModelFamily family = config.family();
             ModelFamily.TensorNames names = family.names();
             int d = config.dModel();
-            int kvDim = config.nKvHeads() * config.headDim();
-            boolean bias = family.projectionBiases() || config.qkvBias();
             int qDim = config.nHeads() * config.headDim();
-            qProj = new Linear(params, prefix + names.q(), d, qDim, bias, family.layout());
-            kProj = new Linear(params, prefix + names.k(), d, kvDim, bias, family.layout());
-            vProj = new Linear(params, prefix + names.v(), d, kvDim, bias, family.layout());
+            int kvDim = config.nKvHeads() * config.headDim();
+            qProj = family.projection(params, prefix + names.q(), d, qDim, config.qkvBias());
+            kProj = family.projection(params, prefix + names.k(), d, kvDim, config.qkvBias());
+            vProj = family.projection(params, prefix + names.v(), d, kvDim, config.qkvBias());
         }
 
         @Override
