@@ -66,29 +66,64 @@ public record ModelConfig(
         return headDim(dModel, nHeads);
     }
 
+    /** The same model in another precision. */
     public ModelConfig withDataType(DataType type) {
-        return new ModelConfig(family, vocabSize, dModel, nLayers, nHeads, nKvHeads, dFf, maxPositions, normEps,
-                ropeTheta, tieWordEmbeddings, qkvBias, outProjBias, ropeScaling, type);
+        return toBuilder().dataType(type).build();
     }
 
-    public ModelConfig withTiedEmbeddings(boolean tied) {
-        return new ModelConfig(family, vocabSize, dModel, nLayers, nHeads, nKvHeads, dFf, maxPositions, normEps,
-                ropeTheta, tied, qkvBias, outProjBias, ropeScaling, dataType);
+    /** A builder starting from this config, to change the options the family factories leave at their defaults. */
+    public Builder toBuilder() {
+        return new Builder(this);
     }
 
-    public ModelConfig withQkvBias(boolean bias) {
-        return new ModelConfig(family, vocabSize, dModel, nLayers, nHeads, nKvHeads, dFf, maxPositions, normEps,
-                ropeTheta, tieWordEmbeddings, bias, outProjBias, ropeScaling, dataType);
-    }
+    /** A copy of a config with some options changed: {@code config.toBuilder().qkvBias(true).build()}. */
+    public static final class Builder {
+        private final ModelConfig base;
+        private boolean tieWordEmbeddings;
+        private boolean qkvBias;
+        private double ropeTheta;
+        private RopeScaling ropeScaling;
+        private DataType dataType;
 
-    public ModelConfig withRopeScaling(RopeScaling scaling) {
-        return new ModelConfig(family, vocabSize, dModel, nLayers, nHeads, nKvHeads, dFf, maxPositions, normEps,
-                ropeTheta, tieWordEmbeddings, qkvBias, outProjBias, scaling, dataType);
-    }
+        private Builder(ModelConfig base) {
+            this.base = base;
+            this.tieWordEmbeddings = base.tieWordEmbeddings;
+            this.qkvBias = base.qkvBias;
+            this.ropeTheta = base.ropeTheta;
+            this.ropeScaling = base.ropeScaling;
+            this.dataType = base.dataType;
+        }
 
-    public ModelConfig withRopeTheta(double theta) {
-        return new ModelConfig(family, vocabSize, dModel, nLayers, nHeads, nKvHeads, dFf, maxPositions, normEps,
-                theta, tieWordEmbeddings, qkvBias, outProjBias, ropeScaling, dataType);
+        public Builder tieWordEmbeddings(boolean tied) {
+            this.tieWordEmbeddings = tied;
+            return this;
+        }
+
+        public Builder qkvBias(boolean bias) {
+            this.qkvBias = bias;
+            return this;
+        }
+
+        public Builder ropeTheta(double theta) {
+            this.ropeTheta = theta;
+            return this;
+        }
+
+        public Builder ropeScaling(RopeScaling scaling) {
+            this.ropeScaling = scaling;
+            return this;
+        }
+
+        public Builder dataType(DataType type) {
+            this.dataType = type;
+            return this;
+        }
+
+        public ModelConfig build() {
+            return new ModelConfig(base.family, base.vocabSize, base.dModel, base.nLayers, base.nHeads, base.nKvHeads,
+                    base.dFf, base.maxPositions, base.normEps, ropeTheta, tieWordEmbeddings, qkvBias, base.outProjBias,
+                    ropeScaling, dataType);
+        }
     }
 
     private static int headDim(int dModel, int nHeads) {

@@ -178,7 +178,7 @@ class LayerGradientTest {
 
     @Test
     void attentionWithQkvBiasMatchesFiniteDifferences() {
-        checkAttention(ModelConfig.llama(16, 8, 1, 2, 1, 12, 8).withQkvBias(true).withDataType(DataType.DOUBLE),
+        checkAttention(ModelConfig.llama(16, 8, 1, 2, 1, 12, 8).toBuilder().qkvBias(true).dataType(DataType.DOUBLE).build(),
                 "qkv-bias attention");
     }
 
