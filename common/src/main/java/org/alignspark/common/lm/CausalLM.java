@@ -48,16 +48,16 @@ public final class CausalLM {
         this.config = config;
         this.params = params;
         tokenEmbedding = new Embedding(params, names.tokenEmbedding(), config.vocabSize(), config.dModel());
-        positionEmbedding = family.learnedPositions()
+        positionEmbedding = family.positions() == ModelFamily.Positions.LEARNED
                 ? new Embedding(params, names.positionEmbedding(), config.maxPositions(), config.dModel())
                 : null;
         for (int l = 0; l < config.nLayers(); l++) {
             blocks.add(new TransformerBlock(config, params, l));
         }
         finalNorm = family.norm(params, names.finalNorm(), config);
-        inverseFrequencies = family.learnedPositions()
-                ? null
-                : Rope.inverseFrequencies(config.headDim(), config.ropeTheta(), config.ropeScaling());
+        inverseFrequencies = family.positions() == ModelFamily.Positions.ROTARY
+                ? Rope.inverseFrequencies(config.headDim(), config.ropeTheta(), config.ropeScaling())
+                : null;
         lmHead = config.tieWordEmbeddings()
                 ? Linear.shared(params, names.tokenEmbedding(), config.dModel(), config.vocabSize())
                 : new Linear(params, names.lmHead(), config.dModel(), config.vocabSize(), false, Linear.Layout.OUT_IN);

@@ -45,7 +45,8 @@ public record ModelConfig(
         require(dModel % nHeads == 0, "d_model " + dModel + " is not a multiple of n_heads " + nHeads);
         require(nHeads % nKvHeads == 0, "n_heads " + nHeads + " is not a multiple of n_kv_heads " + nKvHeads);
         require(!family.fusedQkv() || nKvHeads == nHeads, family.displayName() + " has no grouped-query attention");
-        require(family.learnedPositions() || headDim(dModel, nHeads) % 2 == 0, "RoPE needs an even head dimension");
+        require(family.positions() != ModelFamily.Positions.ROTARY || headDim(dModel, nHeads) % 2 == 0,
+                "RoPE needs an even head dimension");
         require(dataType == DataType.FLOAT || dataType == DataType.DOUBLE, "dtype must be FLOAT or DOUBLE");
     }
 

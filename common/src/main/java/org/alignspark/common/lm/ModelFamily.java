@@ -12,25 +12,37 @@ public enum ModelFamily {
      * GPT-2 (Radford et al. 2019): learned positions, LayerNorm, one fused q/k/v projection, GELU-tanh MLP,
      * Conv1D weights [in, out] with a bias on every projection, unembedding tied to the token embedding.
      */
-    GPT2("GPT-2", Norm::layerNorm, true, QkvProjection.Fused::new, Mlp.GeluMlp::new, Linear.Layout.IN_OUT, true,
-            true, new TensorNames("transformer.", List.of(".attn.bias", ".attn.masked_bias"),
-                    "wte.weight", "wpe.weight", "ln_f", "lm_head", "h.",
-                    "ln_1", "attn.", "c_attn", null, null, null, "c_proj",
-                    "ln_2", "mlp.", null, "c_fc", "c_proj")),
+    GPT2("GPT-2", Norm::layerNorm, Positions.LEARNED, QkvProjection.Fused::new, Mlp.GeluMlp::new,
+            Linear.Layout.IN_OUT, true, true,                                  // layout, biases everywhere, tied
+            new TensorNames("transformer.", List.of(".attn.bias", ".attn.masked_bias"), // file prefix, buffers
+                    "wte.weight", "wpe.weight", "ln_f", "lm_head",              // embeddings, final norm, head
+                    "h.", "ln_1", "ln_2",                                       // layer prefix, its two norms
+                    "attn.", "c_attn", null, null, null, "c_proj",              // attention: qkv | q, k, v; out
+                    "mlp.", null, "c_fc", "c_proj")),                           // MLP: gate, up, down
 
     /**
      * Llama (Touvron et al. 2023): RoPE, RMSNorm, grouped-query attention with separate q/k/v projections, SwiGLU
      * MLP, {@code nn.Linear} weights [out, in] without biases (unless the config adds attention biases).
      */
-    LLAMA("Llama", Norm::rmsNorm, false, QkvProjection.Separate::new, Mlp.SwiGluMlp::new, Linear.Layout.OUT_IN,
-            false, false, new TensorNames("", List.of(),
-                    "model.embed_tokens.weight", null, "model.norm", "lm_head", "model.layers.",
-                    "input_layernorm", "self_attn.", null, "q_proj", "k_proj", "v_proj", "o_proj",
-                    "post_attention_layernorm", "mlp.", "gate_proj", "up_proj", "down_proj"));
+    LLAMA("Llama", Norm::rmsNorm, Positions.ROTARY, QkvProjection.Separate::new, Mlp.SwiGluMlp::new,
+            Linear.Layout.OUT_IN, false, false,                                // layout, no biases, untied
+            new TensorNames("", List.of(),                                     // file prefix, buffers
+                    "model.embed_tokens.weight", null, "model.norm", "lm_head", // embeddings, final norm, head
+                    "model.layers.", "input_layernorm", "post_attention_layernorm", // layer prefix, its two norms
+                    "self_attn.", null, "q_proj", "k_proj", "v_proj", "o_proj", // attention: qkv | q, k, v; out
+                    "mlp.", "gate_proj", "up_proj", "down_proj"));              // MLP: gate, up, down
+
+    /** How a token learns its position. */
+    public enum Positions {
+        /** A learned table of absolute positions added to the token embeddings ({@code wpe}). */
+        LEARNED,
+        /** Rotary embeddings (Su et al. 2021) of q and k inside attention. */
+        ROTARY
+    }
 
     private final String displayName;
     private final Norm.Factory norm;
-    private final boolean learnedPositions;
+    private final Positions positions;
     private final QkvProjection.Factory qkv;
     private final Mlp.Factory mlp;
     private final Linear.Layout layout;
@@ -38,12 +50,12 @@ public enum ModelFamily {
     private final boolean tiedEmbeddings;
     private final TensorNames names;
 
-    ModelFamily(String displayName, Norm.Factory norm, boolean learnedPositions, QkvProjection.Factory qkv,
+    ModelFamily(String displayName, Norm.Factory norm, Positions positions, QkvProjection.Factory qkv,
                 Mlp.Factory mlp, Linear.Layout layout, boolean projectionBiases, boolean tiedEmbeddings,
                 TensorNames names) {
         this.displayName = displayName;
         this.norm = norm;
-        this.learnedPositions = learnedPositions;
+        this.positions = positions;
         this.qkv = qkv;
         this.mlp = mlp;
         this.layout = layout;
@@ -62,10 +74,9 @@ public enum ModelFamily {
      */
     public record TensorNames(String checkpointPrefix, List<String> buffers,
                               String tokenEmbedding, String positionEmbedding, String finalNorm, String lmHead,
-                              String layerPrefix,
-                              String attentionNorm, String attention, String qkv, String q, String k, String v,
-                              String attentionOut,
-                              String mlpNorm, String mlp, String mlpGate, String mlpUp, String mlpDown) {
+                              String layerPrefix, String attentionNorm, String mlpNorm,
+                              String attention, String qkv, String q, String k, String v, String attentionOut,
+                              String mlp, String mlpGate, String mlpUp, String mlpDown) {
         /** Prefix of layer {@code l}'s tensors: {@code h.3.}, {@code model.layers.3.}. */
         public String layer(int l) {
             return layerPrefix + l + ".";
@@ -81,9 +92,9 @@ public enum ModelFamily {
         return names;
     }
 
-    /** Learned absolute positions added to the token embeddings; otherwise RoPE inside attention. */
-    public boolean learnedPositions() {
-        return learnedPositions;
+    /** Learned absolute positions or RoPE. */
+    public Positions positions() {
+        return positions;
     }
 
     /** Whether q, k and v come from one fused projection, which needs as many kv heads as query heads. */
@@ -96,14 +107,17 @@ public enum ModelFamily {
         return tiedEmbeddings;
     }
 
+    /** The family's norm over rows of the config's width. */
     Norm norm(Parameters params, String name, ModelConfig config) {
         return norm.create(params, name, config.dModel(), config.normEps());
     }
 
+    /** The family's q/k/v projection from the tensors under {@code prefix}. */
     QkvProjection qkv(Parameters params, String prefix, ModelConfig config) {
         return qkv.create(params, prefix, config);
     }
 
+    /** The family's MLP from the tensors under {@code prefix}. */
     Mlp mlp(Parameters params, String prefix, ModelConfig config) {
         return mlp.create(params, prefix, config);
     }

@@ -95,8 +95,7 @@ public final class HfConfig {
                 required(json, keys.dFf(), file), required(json, keys.maxPositions(), file),
                 json.path(keys.normEps()).asDouble(1e-6), json.path("rope_theta").asDouble(10000.0),
                 json.path("tie_word_embeddings").asBoolean(ModelFamily.LLAMA.tiedEmbeddings()),
-                qwen2 || attentionBias, !qwen2 && attentionBias,
-                ropeScaling, dataType);
+                qwen2 || attentionBias, !qwen2 && attentionBias, ropeScaling, dataType);
     }
 
     private static int required(JsonNode json, String key, String file) {
