@@ -3,8 +3,9 @@ package org.alignspark.executor;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.alignspark.common.sft.CompletionLogProbs;
+import org.alignspark.common.lm.CompletionLogProbs;
 import org.alignspark.common.tokenizer.Message;
+
 import org.apache.spark.sql.Row;
 
 /** A preference pair's row with its prompt, chosen and rejected tokens under one model's chat template. */

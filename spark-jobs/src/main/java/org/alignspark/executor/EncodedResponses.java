@@ -3,8 +3,9 @@ package org.alignspark.executor;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.alignspark.common.sft.CompletionLogProbs;
+import org.alignspark.common.lm.CompletionLogProbs;
 import org.alignspark.common.tokenizer.Message;
+
 import org.apache.spark.sql.Row;
 
 /** A row's prompt and its K responses (a {@code responses} list of {@code text}) as tokens under one model's chat template. */

@@ -5,8 +5,8 @@ import java.util.HashMap;
 import java.util.List;
 
 import org.alignspark.common.lm.CausalLM;
+import org.alignspark.common.lm.CompletionLogProbs;
 import org.alignspark.common.rewards.FollowUpLikelihoodReward;
-import org.alignspark.common.sft.CompletionLogProbs;
 import org.alignspark.common.tokenizer.ChatEncoder;
 import org.alignspark.common.tokenizer.ChatTemplate;
 import org.alignspark.common.tokenizer.Message;
@@ -21,9 +21,6 @@ import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.explode;
 
 /**
  * FLR on executors: each response's conversation and every follow-up the user might say next, scored by the scorer LM

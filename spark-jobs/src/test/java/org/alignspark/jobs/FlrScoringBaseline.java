@@ -12,7 +12,7 @@ import org.alignspark.common.lm.CausalLM;
 import org.alignspark.common.lm.checkpoint.HfCheckpoint;
 import org.alignspark.common.lm.checkpoint.ModelFolder;
 import org.alignspark.common.rewards.FollowUpLikelihoodReward;
-import org.alignspark.common.sft.CompletionLogProbs;
+import org.alignspark.common.lm.CompletionLogProbs;
 import org.alignspark.common.tokenizer.ChatEncoder;
 import org.alignspark.common.tokenizer.ChatTemplate;
 import org.alignspark.common.tokenizer.Message;

@@ -13,7 +13,7 @@ import org.alignspark.executor.ExecutorModels;
 import org.alignspark.Main;
 import org.alignspark.common.lm.CausalLM;
 import org.alignspark.common.lm.checkpoint.HfCheckpoint;
-import org.alignspark.common.sft.CompletionLogProbs;
+import org.alignspark.common.lm.CompletionLogProbs;
 import org.alignspark.common.tokenizer.ChatEncoder;
 import org.alignspark.common.tokenizer.Message;
 import org.alignspark.executor.ModelRows;

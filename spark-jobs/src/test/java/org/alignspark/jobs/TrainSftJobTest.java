@@ -8,6 +8,7 @@ import java.util.List;
 import org.alignspark.executor.ExecutorModels;
 import org.alignspark.Main;
 import org.alignspark.common.lm.CausalLM;
+import org.alignspark.common.lm.CompletionLogProbs;
 import org.alignspark.common.lm.checkpoint.HfCheckpoint;
 import org.alignspark.common.tokenizer.ChatEncoder;
 import org.alignspark.common.tokenizer.Message;
@@ -59,8 +60,8 @@ class TrainSftJobTest {
         long preferred = held.stream().filter(r -> {
             List<Message> prompt = ModelRows.messages(r, "prompt");
             int[] p = encoder.prompt(prompt);
-            return model.sequenceLogProb(p, encoder.completion(prompt, r.getString(1))).sum()
-                    > model.sequenceLogProb(p, encoder.completion(prompt, r.getString(2))).sum();
+            return CompletionLogProbs.forward(model, List.of(p), List.of(encoder.completion(prompt, r.getString(1))), 0).sums()[0]
+                    > CompletionLogProbs.forward(model, List.of(p), List.of(encoder.completion(prompt, r.getString(2))), 0).sums()[0];
         }).count();
         assertTrue(held.size() >= 20, "held-out prompts: " + held.size());
         assertTrue(preferred >= 0.9 * held.size(), "chosen more likely than rejected on " + preferred + "/" + held.size());

@@ -65,6 +65,18 @@ public record Batch(int[][] tokens, int[][] mask) {
         return t;
     }
 
+    /** Targets for next-token prediction: tokens[b][t+1] where both t and t+1 are real, else −1. */
+    public int[][] nextTokenTargets() {
+        int[][] out = new int[batchSize()][length()];
+        for (int b = 0; b < batchSize(); b++) {
+            for (int t = 0; t < length(); t++) {
+                boolean scored = t + 1 < length() && mask[b][t] == 1 && mask[b][t + 1] == 1;
+                out[b][t] = scored ? tokens[b][t + 1] : -1;
+            }
+        }
+        return out;
+    }
+
     /** Position ids: real tokens already seen before this batch plus cumsum(mask) − 1; 0 on padding. */
     int[][] positions(int[] realTokensBefore) {
         int[][] positions = new int[batchSize()][length()];

@@ -1,13 +1,9 @@
 package org.alignspark.common.lm;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.SplittableRandom;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * A decoder-only transformer language model, GPT-2 (Radford et al. 2019) or Llama (Touvron et al. 2023):
@@ -19,28 +15,27 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  *   logits = hidden · Eᵀ   (E = wte when tied, else lm_head)     [B·T, V]   ← {@link #logits()}
  * </pre>
  *
- * The model keeps the activations of its last {@link #forward} for {@link #backward}; one instance serves one
- * thread. Parameter gradients accumulate until {@link Parameters#zeroGradients()}.
+ * The layers and their tensor names are the config's {@link ModelFamily}'s; {@link #logProbs} reads the logits
+ * through a {@link LogSoftmaxHead}. The model keeps the activations of its last {@link #forward} for
+ * {@link #backward}; one instance serves one thread. Parameter gradients accumulate until
+ * {@link Parameters#zeroGradients()}.
  */
 public final class CausalLM {
     private final ModelConfig config;
     private final Parameters params;
     private final Embedding tokenEmbedding;
-    private final Embedding positionEmbedding;  // GPT-2 only
+    private final Embedding positionEmbedding;  // learned positions (GPT-2), else null
     private final List<TransformerBlock> blocks = new ArrayList<>();
     private final Norm finalNorm;
     private final Linear lmHead;
-    private final double[] inverseFrequencies;  // RoPE, Llama only
+    private final LogSoftmaxHead logSoftmax;
+    private final double[] inverseFrequencies;  // RoPE (Llama), else null
 
     private Batch batch;
     private Step step;
     private INDArray x0;           // [N, d] embeddings
     private INDArray hidden;       // [N, d]
     private INDArray logits;       // [N, V]
-    private INDArray logSoftmax;   // [N, V]
-    private INDArray softmax;      // [N, V]
-    private int[][] targets;       // of the last logProbs call
-    private INDArray dLogitsFlat;  // [N, V]
     private INDArray dHiddenFlat;  // [N, d]
 
     public CausalLM(ModelConfig config) {
@@ -48,41 +43,31 @@ public final class CausalLM {
     }
 
     private CausalLM(ModelConfig config, Parameters params) {
+        ModelFamily family = config.family();
+        ModelFamily.TensorNames names = family.names();
         this.config = config;
         this.params = params;
-        boolean gpt2 = config.family() == ModelConfig.Family.GPT2;
-        tokenEmbedding = new Embedding(params, gpt2 ? "wte.weight" : "model.embed_tokens.weight",
-                config.vocabSize(), config.dModel());
-        positionEmbedding = gpt2 ? new Embedding(params, "wpe.weight", config.maxPositions(), config.dModel()) : null;
+        tokenEmbedding = new Embedding(params, names.tokenEmbedding(), config.vocabSize(), config.dModel());
+        positionEmbedding = family.positions() == ModelFamily.Positions.LEARNED
+                ? new Embedding(params, names.positionEmbedding(), config.maxPositions(), config.dModel())
+                : null;
         for (int l = 0; l < config.nLayers(); l++) {
             blocks.add(new TransformerBlock(config, params, l));
         }
-        finalNorm = Norm.of(config, params, gpt2 ? "ln_f" : "model.norm");
-        inverseFrequencies = Rope.inverseFrequencies(config.headDim(), config.ropeTheta(), config.ropeScaling());
+        finalNorm = family.norm(params, names.finalNorm(), config);
+        inverseFrequencies = family.positions() == ModelFamily.Positions.ROTARY
+                ? Rope.inverseFrequencies(config.headDim(), config.ropeTheta(), config.ropeScaling())
+                : null;
         lmHead = config.tieWordEmbeddings()
-                ? Linear.shared(params, gpt2 ? "wte.weight" : "model.embed_tokens.weight", config.dModel(),
-                        config.vocabSize())
-                : new Linear(params, "lm_head", config.dModel(), config.vocabSize(), false, Linear.Layout.OUT_IN);
+                ? Linear.shared(params, names.tokenEmbedding(), config.dModel(), config.vocabSize())
+                : new Linear(params, names.lmHead(), config.dModel(), config.vocabSize(), false, Linear.Layout.OUT_IN);
+        logSoftmax = new LogSoftmaxHead(config.dataType());
     }
 
     /** A model with GPT-2's initialisation: matrices N(0, 0.02), norm gains 1, biases 0, from {@code seed}. */
     public static CausalLM initialize(ModelConfig config, long seed) {
         CausalLM model = new CausalLM(config);
-        SplittableRandom random = new SplittableRandom(seed);
-        int chunk = 1 << 20;
-        for (INDArray p : model.params.values().values()) {
-            if (p.rank() == 2) {
-                INDArray flat = p.reshape(p.length());                               // a view: p is contiguous
-                for (long start = 0; start < p.length(); start += chunk) {
-                    double[] values = new double[(int) Math.min(chunk, p.length() - start)];
-                    for (int i = 0; i < values.length; i++) {
-                        values[i] = 0.02 * gaussian(random);
-                    }
-                    flat.get(NDArrayIndex.interval(start, start + values.length))
-                            .assign(Nd4j.create(values, new long[] {values.length}, p.dataType()));
-                }
-            }
-        }
+        Initialization.gpt2(model.params, seed);
         return model;
     }
 
@@ -108,11 +93,6 @@ public final class CausalLM {
         return new KvCache(config, batch, capacity);
     }
 
-    /** Logits [B, T, V] of token rows padded to one length; mask 1 = real token, 0 = padding. */
-    public INDArray forward(int[][] tokens, int[][] mask) {
-        return forward(new Batch(tokens, mask), null);
-    }
-
     /** Logits of every position, [B, T, V]. */
     public INDArray forward(Batch batch) {
         return forward(batch, null);
@@ -131,13 +111,14 @@ public final class CausalLM {
                     + cache.batchSize() + " rows holding " + offset + " of " + cache.capacity() + " positions");
         }
         this.batch = batch;
-        this.targets = null;
+        logSoftmax.reset();
         int[][] positions = batch.positions(cache == null ? null : cache.realTokens);
         int[] ids = flatten(batch.tokens());
-        INDArray[] rope = config.family() == ModelConfig.Family.LLAMA
-                ? Rope.tables(positions, inverseFrequencies, config.dataType())
-                : new INDArray[2];
-        step = new Step(b, t, offset, additiveMask(batch, cache, offset), rope[0], rope[1], cache);
+        INDArray[] rope = inverseFrequencies == null
+                ? new INDArray[2]
+                : Rope.tables(positions, inverseFrequencies, config.dataType());
+        INDArray mask = AttentionMask.additive(batch, cache, offset, config.dataType());   // [B, 1, T, S]
+        step = new Step(b, t, offset, mask, rope[0], rope[1], cache);
 
         INDArray x = tokenEmbedding.forward(ids);                                // [N, d]
         if (positionEmbedding != null) {
@@ -179,36 +160,12 @@ public final class CausalLM {
         if (targets.length != b || targets[0].length != t) {
             throw new IllegalArgumentException("targets must be " + b + "×" + t);
         }
-        this.targets = targets;
-        logSoftmax = Buffers.reuse(logSoftmax, config.dataType(), logits.shape());
-        softmax = Buffers.reuse(softmax, config.dataType(), logits.shape());
-        logSoftmax.assign(logits).subiColumnVector(logits.max(true, 1));         // z − max z
-        Transforms.exp(softmax.assign(logSoftmax), false);                        // exp(z − max z)
-        INDArray sumExp = softmax.sum(true, 1);                                   // [N, 1]
-        softmax.diviColumnVector(sumExp);                                         // [N, V]
-        logSoftmax.subiColumnVector(Transforms.log(sumExp, false));               // [N, V]
-        double[] out = new double[b * t];
-        for (int i = 0; i < b; i++) {
-            for (int j = 0; j < t; j++) {
-                int target = targets[i][j];
-                out[i * t + j] = target < 0 ? 0.0 : logSoftmax.getDouble((long) i * t + j, target);
-            }
-        }
-        return Nd4j.create(out, new long[] {b, t}, config.dataType());
+        return logSoftmax.logProbs(logits, targets);
     }
 
-    /** Targets for next-token prediction on the last batch: tokens[b][t+1] where both t and t+1 are real. */
+    /** {@link Batch#nextTokenTargets()} of the last batch. */
     public int[][] nextTokenTargets() {
-        int[][] tokens = batch.tokens();
-        int[][] mask = batch.mask();
-        int[][] out = new int[tokens.length][tokens[0].length];
-        for (int b = 0; b < tokens.length; b++) {
-            for (int t = 0; t < tokens[b].length; t++) {
-                boolean scored = t + 1 < tokens[b].length && mask[b][t] == 1 && mask[b][t + 1] == 1;
-                out[b][t] = scored ? tokens[b][t + 1] : -1;
-            }
-        }
-        return out;
+        return batch.nextTokenTargets();
     }
 
     /**
@@ -216,29 +173,7 @@ public final class CausalLM {
      * dL/d(hidden states) [B, T, d] (e.g. from a reward head), into the parameter gradients.
      */
     public void backwardFromLogProbs(INDArray dLogProbs, INDArray dHidden) {
-        if (targets == null) {
-            throw new IllegalStateException("backwardFromLogProbs needs logProbs(targets) after the last forward");
-        }
-        int t = batch.length();
-        double[] dlp = new double[targets.length * t];                           // 0 where nothing is scored
-        for (int i = 0; i < targets.length; i++) {
-            for (int j = 0; j < t; j++) {
-                dlp[i * t + j] = targets[i][j] < 0 ? 0.0 : dLogProbs.getDouble(i, j);
-            }
-        }
-        // d log softmax(z)_y / dz = onehot(y) − softmax(z)
-        dLogitsFlat = Buffers.reuse(dLogitsFlat, config.dataType(), logits.shape());
-        dLogitsFlat.assign(softmax).negi()
-                .muliColumnVector(Nd4j.create(dlp, new long[] {dlp.length, 1}, config.dataType()));
-        for (int i = 0; i < targets.length; i++) {
-            for (int j = 0; j < t; j++) {
-                if (targets[i][j] >= 0) {
-                    long row = (long) i * t + j;
-                    dLogitsFlat.putScalar(row, targets[i][j], dLogitsFlat.getDouble(row, targets[i][j]) + dlp[(int) row]);
-                }
-            }
-        }
-        backwardFlat(dLogitsFlat, dHidden);
+        backwardFlat(logSoftmax.backward(dLogProbs), dHidden);
     }
 
     /** Backpropagates dL/d(logits) [B, T, V] and/or dL/d(hidden states) [B, T, d]; either may be null. */
@@ -267,77 +202,6 @@ public final class CausalLM {
         }
     }
 
-    /** Sum and mean log-probability of {@code completion} given {@code prompt} (at least one token). */
-    public SequenceLogProb sequenceLogProb(int[] prompt, int[] completion) {
-        return sequenceLogProbs(List.of(prompt), List.of(completion), Batch.Padding.RIGHT, 0).get(0);
-    }
-
-    /**
-     * {@link #sequenceLogProb} for many pairs in one forward pass, padded on the given side with
-     * {@code padId}; prompt tokens are context only, every completion token is scored.
-     */
-    public List<SequenceLogProb> sequenceLogProbs(List<int[]> prompts, List<int[]> completions,
-                                                  Batch.Padding padding, int padId) {
-        if (prompts.size() != completions.size()) {
-            throw new IllegalArgumentException(prompts.size() + " prompts but " + completions.size() + " completions");
-        }
-        List<int[]> sequences = new ArrayList<>();
-        for (int i = 0; i < prompts.size(); i++) {
-            if (prompts.get(i).length == 0) {
-                throw new IllegalArgumentException("prompt " + i + " is empty: the first token cannot be scored");
-            }
-            int[] seq = new int[prompts.get(i).length + completions.get(i).length];
-            System.arraycopy(prompts.get(i), 0, seq, 0, prompts.get(i).length);
-            System.arraycopy(completions.get(i), 0, seq, prompts.get(i).length, completions.get(i).length);
-            sequences.add(seq);
-        }
-        Batch padded = Batch.padded(sequences, padding, padId);
-        forward(padded);
-        int t = padded.length();
-        int[][] targets = new int[sequences.size()][t];
-        for (int b = 0; b < sequences.size(); b++) {
-            Arrays.fill(targets[b], -1);
-            int start = padded.start(b);
-            int[] seq = sequences.get(b);
-            for (int j = prompts.get(b).length; j < seq.length; j++) {
-                targets[b][start + j - 1] = seq[j];   // the logits at position j−1 predict token j
-            }
-        }
-        double[][] lp = logProbs(targets).toDoubleMatrix();
-        List<SequenceLogProb> out = new ArrayList<>();
-        for (int b = 0; b < sequences.size(); b++) {
-            double sum = 0;
-            for (double v : lp[b]) {
-                sum += v;
-            }
-            int n = completions.get(b).length;
-            out.add(new SequenceLogProb(sum, n == 0 ? 0.0 : sum / n, n));
-        }
-        return out;
-    }
-
-    /**
-     * [B, 1, T, S] additive mask: key j is visible to query t iff j ≤ offset + t and key j is a real token, or j is
-     * the query's own position. The diagonal keeps a padding query's softmax row non-empty; the outputs at
-     * padding positions mean nothing and are never read.
-     */
-    private INDArray additiveMask(Batch batch, KvCache cache, int offset) {
-        int b = batch.batchSize();
-        int t = batch.length();
-        int s = offset + t;
-        double[] mask = new double[b * t * s];
-        for (int i = 0; i < b; i++) {
-            for (int q = 0; q < t; q++) {
-                for (int k = 0; k < s; k++) {
-                    boolean real = k < offset ? cache.keyMask[i][k] == 1 : batch.mask()[i][k - offset] == 1;
-                    boolean visible = k == offset + q || (k < offset + q && real);
-                    mask[(i * t + q) * s + k] = visible ? 0.0 : CausalSelfAttention.MASKED;
-                }
-            }
-        }
-        return Nd4j.create(mask, new long[] {b, 1, t, s}, config.dataType());
-    }
-
     private int[] checkedPositions(int[][] positions) {
         int[] flat = flatten(positions);
         for (int p : flat) {
@@ -355,11 +219,5 @@ public final class CausalLM {
             System.arraycopy(rows[b], 0, flat, b * t, t);
         }
         return flat;
-    }
-
-    private static double gaussian(SplittableRandom random) {
-        // Box–Muller: one standard normal from two uniforms
-        double u = 1.0 - random.nextDouble();
-        return Math.sqrt(-2.0 * Math.log(u)) * Math.cos(2 * Math.PI * random.nextDouble());
     }
 }

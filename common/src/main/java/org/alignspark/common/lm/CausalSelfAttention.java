@@ -8,25 +8,19 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 /**
  * Causal multi-head self-attention (Vaswani et al. 2017) with grouped-query heads (Ainslie et al. 2023):
  * softmax(Q·Kᵀ/√d_head + mask)·V per head, query head h reading kv head h / (n_heads / n_kv_heads).
- * GPT-2 projects q, k, v with one Conv1D {@code c_attn} [d, 3d]; Llama with {@code q_proj}, {@code k_proj},
- * {@code v_proj} and rotates q and k with RoPE. The mask is additive, [B, 1, T, S]: 0 where the key is
- * visible (causal and not padding), {@link #MASKED} elsewhere. The products over all (batch, head) pairs run as
- * one batched {@code Nd4j.matmul}; the projections are {@link Linear} gemms.
+ * The {@link QkvProjection} is the family's (GPT-2's fused {@code c_attn}, Llama's {@code q_proj}, {@code k_proj},
+ * {@code v_proj}); q and k are rotated with RoPE when the step carries RoPE tables. The {@link AttentionMask} is
+ * additive, [B, 1, T, S]. The products over all (batch, head) pairs run as one batched {@code Nd4j.matmul}; the
+ * projections are {@link Linear} gemms.
  */
 final class CausalSelfAttention {
-    /** Added to the score of a hidden key: a finite "minus infinity", so a query with no visible key stays finite. */
-    static final double MASKED = -1e9;
-
     private final ModelConfig config;
     private final int layer;
     private final int nHeads;
     private final int nKvHeads;
     private final int headDim;
     private final double scale;
-    private final Linear cAttn;   // GPT-2 only: x -> [q | k | v]
-    private final Linear qProj;   // Llama only
-    private final Linear kProj;
-    private final Linear vProj;
+    private final QkvProjection qkv;
     private final Linear outProj; // c_proj (GPT-2) or o_proj (Llama)
 
     private Step step;
@@ -48,32 +42,20 @@ final class CausalSelfAttention {
     private INDArray dq;      // [N, H·hd]
     private INDArray dk;      // [N, Hkv·hd]
     private INDArray dv;      // [N, Hkv·hd]
-    private INDArray dqkv;    // [N, 3d] (GPT-2)
     private INDArray dx;      // [N, d]
 
+    /** The attention of layer {@code layer} from the tensors under {@code prefix} ({@code h.3.attn.}). */
     CausalSelfAttention(ModelConfig config, Parameters params, String prefix, int layer) {
+        ModelFamily family = config.family();
         this.config = config;
         this.layer = layer;
         this.nHeads = config.nHeads();
         this.nKvHeads = config.nKvHeads();
         this.headDim = config.headDim();
         this.scale = 1.0 / Math.sqrt(headDim);
-        int d = config.dModel();
-        if (config.family() == ModelConfig.Family.GPT2) {
-            cAttn = new Linear(params, prefix + "c_attn", d, 3 * d, true, Linear.Layout.IN_OUT);
-            qProj = null;
-            kProj = null;
-            vProj = null;
-            outProj = new Linear(params, prefix + "c_proj", d, d, true, Linear.Layout.IN_OUT);
-        } else {
-            cAttn = null;
-            int kvDim = nKvHeads * headDim;
-            qProj = new Linear(params, prefix + "q_proj", d, nHeads * headDim, config.qkvBias(), Linear.Layout.OUT_IN);
-            kProj = new Linear(params, prefix + "k_proj", d, kvDim, config.qkvBias(), Linear.Layout.OUT_IN);
-            vProj = new Linear(params, prefix + "v_proj", d, kvDim, config.qkvBias(), Linear.Layout.OUT_IN);
-            outProj = new Linear(params, prefix + "o_proj", nHeads * headDim, d, config.outProjBias(),
-                    Linear.Layout.OUT_IN);
-        }
+        this.qkv = family.qkv(params, prefix, config);
+        this.outProj = family.projection(params, prefix + family.names().attentionOut(), nHeads * headDim,
+                config.dModel(), config.outProjBias());
     }
 
     INDArray forward(INDArray x, Step step) { // x [N, d] -> [N, d]
@@ -81,23 +63,10 @@ final class CausalSelfAttention {
         int b = step.batch();
         int t = step.length();
         int s = step.keyLength();
-        INDArray q;
-        INDArray k;
-        INDArray v;
-        if (cAttn != null) {
-            INDArray qkv = cAttn.forward(x);                                     // [N, 3d]
-            int d = config.dModel();
-            q = qkv.get(NDArrayIndex.all(), NDArrayIndex.interval(0, d));
-            k = qkv.get(NDArrayIndex.all(), NDArrayIndex.interval(d, 2 * d));
-            v = qkv.get(NDArrayIndex.all(), NDArrayIndex.interval(2 * d, 3 * d));
-        } else {
-            q = qProj.forward(x);                                                // [N, H·hd]
-            k = kProj.forward(x);                                                // [N, Hkv·hd]
-            v = vProj.forward(x);                                                // [N, Hkv·hd]
-        }
-        qh = toHeads(q, Buffers.reuse(qh, x.dataType(), b, nHeads, t, headDim));
-        kh = toHeads(k, Buffers.reuse(kh, x.dataType(), b, nKvHeads, t, headDim));
-        vh = toHeads(v, Buffers.reuse(vh, x.dataType(), b, nKvHeads, t, headDim));
+        INDArray[] qkvRows = qkv.forward(x);                                     // [N, H·hd], 2 × [N, Hkv·hd]
+        qh = toHeads(qkvRows[0], Buffers.reuse(qh, x.dataType(), b, nHeads, t, headDim));
+        kh = toHeads(qkvRows[1], Buffers.reuse(kh, x.dataType(), b, nKvHeads, t, headDim));
+        vh = toHeads(qkvRows[2], Buffers.reuse(vh, x.dataType(), b, nKvHeads, t, headDim));
         if (step.ropeCos() != null) {
             Rope.forward(qh, step.ropeCos(), step.ropeSin());
             Rope.forward(kh, step.ropeCos(), step.ropeSin());
@@ -153,15 +122,7 @@ final class CausalSelfAttention {
         dk = fromHeads(dkh, Buffers.reuse(dk, dy.dataType(), n, nKvHeads * headDim));
         dv = fromHeads(dvh, Buffers.reuse(dv, dy.dataType(), n, nKvHeads * headDim));
         dx = Buffers.reuse(dx, dy.dataType(), n, config.dModel());
-        if (cAttn != null) {
-            int d = config.dModel();
-            dqkv = Buffers.reuse(dqkv, dy.dataType(), n, 3 * d);
-            dqkv.get(NDArrayIndex.all(), NDArrayIndex.interval(0, d)).assign(dq);
-            dqkv.get(NDArrayIndex.all(), NDArrayIndex.interval(d, 2 * d)).assign(dk);
-            dqkv.get(NDArrayIndex.all(), NDArrayIndex.interval(2 * d, 3 * d)).assign(dv);
-            return dx.assign(cAttn.backward(dqkv));
-        }
-        return dx.assign(qProj.backward(dq)).addi(kProj.backward(dk)).addi(vProj.backward(dv));
+        return qkv.backward(dq, dk, dv, dx);
     }
 
     /** [B, Hkv, S, hd] -> [B, H, S, hd]: query head h reads kv head h / group (HF repeat_kv). */

@@ -3,27 +3,31 @@ package org.alignspark.common.lm;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
-/** The feed-forward half of a block: GPT-2's GELU MLP or Llama's SwiGLU. */
+/**
+ * The feed-forward half of a block: GPT-2's GELU MLP or Llama's SwiGLU. Tensor names, weight layout and biases
+ * come from the config's {@link ModelFamily}.
+ */
 interface Mlp {
     INDArray forward(INDArray x);   // [N, d] -> [N, d]
 
     INDArray backward(INDArray dy); // [N, d] -> dx [N, d]
 
-    static Mlp of(ModelConfig config, Parameters params, String prefix) {
-        return config.family() == ModelConfig.Family.GPT2
-                ? new GeluMlp(params, prefix + "mlp.", config.dModel(), config.dFf())
-                : new SwiGluMlp(params, prefix + "mlp.", config.dModel(), config.dFf());
+    /** Builds a family's MLP from the tensors under {@code prefix} ({@code h.3.mlp.}). */
+    @FunctionalInterface
+    interface Factory {
+        Mlp create(Parameters params, String prefix, ModelConfig config);
     }
 
-    /** GPT-2: c_proj(gelu_tanh(c_fc(x))), Conv1D weights. */
+    /** GPT-2: down(gelu_tanh(up(x))); c_fc, c_proj. */
     final class GeluMlp implements Mlp {
         private final Linear fc;
         private final GeluTanh gelu = new GeluTanh();
         private final Linear proj;
 
-        GeluMlp(Parameters params, String prefix, int d, int dFf) {
-            fc = new Linear(params, prefix + "c_fc", d, dFf, true, Linear.Layout.IN_OUT);
-            proj = new Linear(params, prefix + "c_proj", dFf, d, true, Linear.Layout.IN_OUT);
+        GeluMlp(Parameters params, String prefix, ModelConfig config) {
+            ModelFamily family = config.family();
+            fc = family.projection(params, prefix + family.names().mlpUp(), config.dModel(), config.dFf(), false);
+            proj = family.projection(params, prefix + family.names().mlpDown(), config.dFf(), config.dModel(), false);
         }
 
         @Override
@@ -39,7 +43,7 @@ interface Mlp {
         }
     }
 
-    /** SwiGLU (Shazeer 2020), Llama: down(silu(gate(x)) ⊙ up(x)), silu(g) = g·σ(g). */
+    /** SwiGLU (Shazeer 2020), Llama: down(silu(gate(x)) ⊙ up(x)), silu(g) = g·σ(g); gate_, up_, down_proj. */
     final class SwiGluMlp implements Mlp {
         private final Linear gate;
         private final Linear up;
@@ -53,10 +57,11 @@ interface Mlp {
         private INDArray dUp;      // [N, dFf]
         private INDArray dx;       // [N, d]
 
-        SwiGluMlp(Parameters params, String prefix, int d, int dFf) {
-            gate = new Linear(params, prefix + "gate_proj", d, dFf, false, Linear.Layout.OUT_IN);
-            up = new Linear(params, prefix + "up_proj", d, dFf, false, Linear.Layout.OUT_IN);
-            down = new Linear(params, prefix + "down_proj", dFf, d, false, Linear.Layout.OUT_IN);
+        SwiGluMlp(Parameters params, String prefix, ModelConfig config) {
+            ModelFamily family = config.family();
+            gate = family.projection(params, prefix + family.names().mlpGate(), config.dModel(), config.dFf(), false);
+            up = family.projection(params, prefix + family.names().mlpUp(), config.dModel(), config.dFf(), false);
+            down = family.projection(params, prefix + family.names().mlpDown(), config.dFf(), config.dModel(), false);
         }
 
         @Override

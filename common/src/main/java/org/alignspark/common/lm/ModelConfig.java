@@ -3,11 +3,9 @@ package org.alignspark.common.lm;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
- * Shape and numerics of a decoder-only transformer, for both families the engine runs.
- *
- * <p>GPT-2: learned positions, LayerNorm, GELU-tanh MLP, biases everywhere, tied unembedding.
- * Llama (and Qwen2, which is Llama with q/k/v biases): RoPE, RMSNorm, SwiGLU MLP, grouped-query
- * attention. {@link HfConfig} maps this to and from Hugging Face {@code config.json}.
+ * Shape and numerics of a decoder-only transformer; its {@link ModelFamily} fixes the layer choices and tensor
+ * names (Qwen2 runs as Llama with q/k/v biases). {@code HfConfig} maps this to and from Hugging Face
+ * {@code config.json}.
  *
  * @param nKvHeads      key/value heads; query head h reads kv head {@code h / (nHeads / nKvHeads)}
  * @param normEps       LayerNorm epsilon (GPT-2) or RMSNorm epsilon (Llama)
@@ -17,7 +15,7 @@ import org.nd4j.linalg.api.buffer.DataType;
  * @param ropeScaling   Llama 3's long-context RoPE frequency scaling, or null for none
  */
 public record ModelConfig(
-        Family family,
+        ModelFamily family,
         int vocabSize,
         int dModel,
         int nLayers,
@@ -33,8 +31,6 @@ public record ModelConfig(
         RopeScaling ropeScaling,
         DataType dataType) {
 
-    public enum Family { GPT2, LLAMA }
-
     /**
      * Llama 3's RoPE scaling ({@code rope_scaling.rope_type = "llama3"}): frequencies whose wavelength exceeds
      * originalMaxPositions / lowFreqFactor are divided by factor, those shorter than
@@ -48,51 +44,87 @@ public record ModelConfig(
                 && maxPositions > 0, "sizes must be positive");
         require(dModel % nHeads == 0, "d_model " + dModel + " is not a multiple of n_heads " + nHeads);
         require(nHeads % nKvHeads == 0, "n_heads " + nHeads + " is not a multiple of n_kv_heads " + nKvHeads);
-        require(family == Family.LLAMA || nKvHeads == nHeads, "GPT-2 has no grouped-query attention");
-        require(family == Family.GPT2 || headDim(dModel, nHeads) % 2 == 0, "RoPE needs an even head dimension");
+        require(!family.fusedQkv() || nKvHeads == nHeads, family.displayName() + " has no grouped-query attention");
+        require(family.positions() != ModelFamily.Positions.ROTARY || headDim(dModel, nHeads) % 2 == 0,
+                "RoPE needs an even head dimension");
         require(dataType == DataType.FLOAT || dataType == DataType.DOUBLE, "dtype must be FLOAT or DOUBLE");
     }
 
     /** GPT-2 with d_ff = 4·d, tied embeddings, eps 1e-5, float32. */
     public static ModelConfig gpt2(int vocabSize, int dModel, int nLayers, int nHeads, int maxPositions) {
-        return new ModelConfig(Family.GPT2, vocabSize, dModel, nLayers, nHeads, nHeads, 4 * dModel, maxPositions,
-                1e-5, 10000.0, true, false, false, null, DataType.FLOAT);
+        return new ModelConfig(ModelFamily.GPT2, vocabSize, dModel, nLayers, nHeads, nHeads, 4 * dModel, maxPositions,
+                1e-5, 10000.0, ModelFamily.GPT2.tiedEmbeddings(), false, false, null, DataType.FLOAT);
     }
 
     /** Llama with untied embeddings, eps 1e-6, theta 1e4, no biases, float32. */
     public static ModelConfig llama(int vocabSize, int dModel, int nLayers, int nHeads, int nKvHeads, int dFf,
                                     int maxPositions) {
-        return new ModelConfig(Family.LLAMA, vocabSize, dModel, nLayers, nHeads, nKvHeads, dFf, maxPositions,
-                1e-6, 10000.0, false, false, false, null, DataType.FLOAT);
+        return new ModelConfig(ModelFamily.LLAMA, vocabSize, dModel, nLayers, nHeads, nKvHeads, dFf, maxPositions,
+                1e-6, 10000.0, ModelFamily.LLAMA.tiedEmbeddings(), false, false, null, DataType.FLOAT);
     }
 
     public int headDim() {
         return headDim(dModel, nHeads);
     }
 
+    /** The same model in another precision. */
     public ModelConfig withDataType(DataType type) {
-        return new ModelConfig(family, vocabSize, dModel, nLayers, nHeads, nKvHeads, dFf, maxPositions, normEps,
-                ropeTheta, tieWordEmbeddings, qkvBias, outProjBias, ropeScaling, type);
+        return toBuilder().dataType(type).build();
     }
 
-    public ModelConfig withTiedEmbeddings(boolean tied) {
-        return new ModelConfig(family, vocabSize, dModel, nLayers, nHeads, nKvHeads, dFf, maxPositions, normEps,
-                ropeTheta, tied, qkvBias, outProjBias, ropeScaling, dataType);
+    /** A builder starting from this config, to change the options the family factories leave at their defaults. */
+    public Builder toBuilder() {
+        return new Builder(this);
     }
 
-    public ModelConfig withQkvBias(boolean bias) {
-        return new ModelConfig(family, vocabSize, dModel, nLayers, nHeads, nKvHeads, dFf, maxPositions, normEps,
-                ropeTheta, tieWordEmbeddings, bias, outProjBias, ropeScaling, dataType);
-    }
+    /** A copy of a config with some options changed: {@code config.toBuilder().qkvBias(true).build()}. */
+    public static final class Builder {
+        private final ModelConfig base;
+        private boolean tieWordEmbeddings;
+        private boolean qkvBias;
+        private double ropeTheta;
+        private RopeScaling ropeScaling;
+        private DataType dataType;
 
-    public ModelConfig withRopeScaling(RopeScaling scaling) {
-        return new ModelConfig(family, vocabSize, dModel, nLayers, nHeads, nKvHeads, dFf, maxPositions, normEps,
-                ropeTheta, tieWordEmbeddings, qkvBias, outProjBias, scaling, dataType);
-    }
+        private Builder(ModelConfig base) {
+            this.base = base;
+            this.tieWordEmbeddings = base.tieWordEmbeddings;
+            this.qkvBias = base.qkvBias;
+            this.ropeTheta = base.ropeTheta;
+            this.ropeScaling = base.ropeScaling;
+            this.dataType = base.dataType;
+        }
 
-    public ModelConfig withRopeTheta(double theta) {
-        return new ModelConfig(family, vocabSize, dModel, nLayers, nHeads, nKvHeads, dFf, maxPositions, normEps,
-                theta, tieWordEmbeddings, qkvBias, outProjBias, ropeScaling, dataType);
+        public Builder tieWordEmbeddings(boolean tied) {
+            this.tieWordEmbeddings = tied;
+            return this;
+        }
+
+        public Builder qkvBias(boolean bias) {
+            this.qkvBias = bias;
+            return this;
+        }
+
+        public Builder ropeTheta(double theta) {
+            this.ropeTheta = theta;
+            return this;
+        }
+
+        public Builder ropeScaling(RopeScaling scaling) {
+            this.ropeScaling = scaling;
+            return this;
+        }
+
+        public Builder dataType(DataType type) {
+            this.dataType = type;
+            return this;
+        }
+
+        public ModelConfig build() {
+            return new ModelConfig(base.family, base.vocabSize, base.dModel, base.nLayers, base.nHeads, base.nKvHeads,
+                    base.dFf, base.maxPositions, base.normEps, ropeTheta, tieWordEmbeddings, qkvBias, base.outProjBias,
+                    ropeScaling, dataType);
+        }
     }
 
     private static int headDim(int dModel, int nHeads) {

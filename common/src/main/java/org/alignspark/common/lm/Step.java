@@ -6,8 +6,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * What every layer of one forward pass shares: T new tokens per row, attending to S = offset + T keys.
  *
  * @param mask    [B, 1, T, S] additive attention mask, broadcast over heads
- * @param ropeCos [B, 1, T, head_dim/2] (null for GPT-2)
- * @param ropeSin [B, 1, T, head_dim/2] (null for GPT-2)
+ * @param ropeCos [B, 1, T, head_dim/2] (null for learned positions)
+ * @param ropeSin [B, 1, T, head_dim/2] (null for learned positions)
  * @param cache   the KV cache holding keys [0, offset), or null for a pass over whole sequences
  */
 record Step(int batch, int length, int offset, INDArray mask, INDArray ropeCos, INDArray ropeSin, KvCache cache) {

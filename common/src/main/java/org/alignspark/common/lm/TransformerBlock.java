@@ -15,12 +15,13 @@ final class TransformerBlock {
     private INDArray dx;   // [N, d]
 
     TransformerBlock(ModelConfig config, Parameters params, int layer) {
-        boolean gpt2 = config.family() == ModelConfig.Family.GPT2;
-        String prefix = gpt2 ? "h." + layer + "." : "model.layers." + layer + ".";
-        norm1 = Norm.of(config, params, prefix + (gpt2 ? "ln_1" : "input_layernorm"));
-        attention = new CausalSelfAttention(config, params, prefix + (gpt2 ? "attn." : "self_attn."), layer);
-        norm2 = Norm.of(config, params, prefix + (gpt2 ? "ln_2" : "post_attention_layernorm"));
-        mlp = Mlp.of(config, params, prefix);
+        ModelFamily family = config.family();
+        ModelFamily.TensorNames names = family.names();
+        String prefix = names.layer(layer);
+        norm1 = family.norm(params, prefix + names.attentionNorm(), config);
+        attention = new CausalSelfAttention(config, params, prefix + names.attention(), layer);
+        norm2 = family.norm(params, prefix + names.mlpNorm(), config);
+        mlp = family.mlp(params, prefix + names.mlp(), config);
     }
 
     INDArray forward(INDArray x, Step step) { // [N, d] -> [N, d]

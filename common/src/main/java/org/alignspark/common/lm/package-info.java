@@ -10,8 +10,31 @@
  * model.parameters().zeroGradients();
  * model.backwardFromLogProbs(dLoss_dLogProbs, dLoss_dHidden);           // either may come from a loss
  * model.parameters().gradients();                                       // name → gradient, same order as values()
+ * CompletionLogProbs.forward(model, prompts, completions, padId).sums(); // log π(y | x) per row, with backward
  * Generator.generate(model, prompts, seeds, GenerationConfig.sampling(256, 0.7, 50, 0.95));
  * }</pre>
+ *
+ * <p>Top to bottom:
+ * <ol>
+ *   <li>What a model is: {@link ModelConfig} (sizes and numerics) of a {@link ModelFamily}, which holds every
+ *       per-family choice (norm, positions, q/k/v projection, MLP, weight layout, biases) and the family's
+ *       Hugging Face tensor names. Layers read these and never branch on the family.</li>
+ *   <li>The model: {@link CausalLM} assembles the layers and runs forward and backward; {@link Parameters} holds
+ *       the weights by tensor name with their gradients, {@code Initialization} draws fresh ones.</li>
+ *   <li>Its input: {@link Batch} (padded rows, position ids, next-token targets), turned per forward into a
+ *       {@code Step} with its {@code AttentionMask} and {@code Rope} tables.</li>
+ *   <li>The layers, in the order the forward runs them: {@code Embedding}; {@code TransformerBlock} = {@code Norm}
+ *       (LayerNorm or RMSNorm), {@code CausalSelfAttention} over a {@code QkvProjection}, {@code Norm},
+ *       {@code Mlp} (GELU with {@code GeluTanh}, or SwiGLU); the final {@code Norm}; all projections are
+ *       {@code Linear}, their buffers from {@code Buffers}.</li>
+ *   <li>Its output: {@code LogSoftmaxHead} (log-probs of chosen targets and their backward), and
+ *       {@link CompletionLogProbs}, the one place prompt–completion pairs are scored ({@link SequenceLogProb} per
+ *       row).</li>
+ *   <li>Decoding: {@link KvCache}, {@link Generator} with {@link GenerationConfig} and {@link Sampler};
+ *       {@link LogitProcessor} and {@link LogitStream} for the transforms in {@code decoding}.</li>
+ *   <li>{@code checkpoint}: Hugging Face folders ({@code HfConfig}, {@code HfCheckpoint}, safetensors) on local
+ *       disks or Hadoop file systems.</li>
+ * </ol>
  *
  * A model instance keeps the activations of its last forward pass and is used by one thread at a time.
  */

@@ -4,11 +4,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import org.alignspark.common.lm.CompletionLogProbs;
 import org.alignspark.common.objectives.BcoLoss;
 import org.alignspark.common.objectives.RunningMoments;
 import org.alignspark.common.objectives.TrlMetricNames;
 import org.alignspark.common.objectives.UnpairedLogps;
-import org.alignspark.common.sft.CompletionLogProbs;
 import org.alignspark.common.sft.LanguageModel;
 import org.alignspark.common.train.BatchResult;
 import org.alignspark.common.train.Objective;

@@ -4,9 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import org.alignspark.common.lm.CompletionLogProbs;
 import org.alignspark.common.objectives.DpoLoss;
 import org.alignspark.common.objectives.PreferenceLogps;
-import org.alignspark.common.sft.CompletionLogProbs;
 import org.alignspark.common.sft.LanguageModel;
 import org.alignspark.common.train.BatchResult;
 import org.alignspark.common.train.Objective;

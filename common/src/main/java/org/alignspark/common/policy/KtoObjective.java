@@ -3,10 +3,10 @@ package org.alignspark.common.policy;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.alignspark.common.lm.CompletionLogProbs;
 import org.alignspark.common.objectives.KtoLoss;
 import org.alignspark.common.objectives.TrlMetricNames;
 import org.alignspark.common.objectives.UnpairedLogps;
-import org.alignspark.common.sft.CompletionLogProbs;
 import org.alignspark.common.sft.LanguageModel;
 import org.alignspark.common.train.BatchResult;
 import org.alignspark.common.train.Objective;

@@ -3,9 +3,9 @@ package org.alignspark.common.policy;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.alignspark.common.lm.CompletionLogProbs;
 import org.alignspark.common.objectives.ListRankingLoss;
 import org.alignspark.common.objectives.TrlMetricNames;
-import org.alignspark.common.sft.CompletionLogProbs;
 import org.alignspark.common.sft.LanguageModel;
 import org.alignspark.common.train.BatchResult;
 import org.alignspark.common.train.Objective;

@@ -2,6 +2,7 @@ package org.alignspark.common.sft;
 
 import java.util.List;
 
+import org.alignspark.common.lm.CompletionLogProbs;
 import org.alignspark.common.train.BatchResult;
 import org.alignspark.common.train.Objective;
 

@@ -49,14 +49,14 @@ class LayerGradientTest {
     @Test
     void layerNormMatchesFiniteDifferences() {
         Parameters params = new Parameters(DataType.DOUBLE);
-        LayerNorm norm = new LayerNorm(params, "ln", 8, 1e-5);
+        Norm norm = Norm.layerNorm(params, "ln", 8, 1e-5);
         checkLayer("layernorm", params, gaussian(3, 2.0, N, 8), norm::forward, norm::backward);
     }
 
     @Test
     void rmsNormMatchesFiniteDifferences() {
         Parameters params = new Parameters(DataType.DOUBLE);
-        RmsNorm norm = new RmsNorm(params, "norm", 8, 1e-6);
+        Norm norm = Norm.rmsNorm(params, "norm", 8, 1e-6);
         checkLayer("rmsnorm", params, gaussian(4, 2.0, N, 8), norm::forward, norm::backward);
     }
 
@@ -66,17 +66,23 @@ class LayerGradientTest {
         checkLayer("gelu", new Parameters(DataType.DOUBLE), gaussian(5, 2.0, N, 8), gelu::forward, gelu::backward);
     }
 
+    /** A one-layer config of width d and MLP width dFf in float64. */
+    private static ModelConfig mlpConfig(ModelFamily family, int d, int dFf) {
+        return new ModelConfig(family, 16, d, 1, 1, 1, dFf, 8, 1e-5, 10000.0, false, false, false, null,
+                DataType.DOUBLE);
+    }
+
     @Test
     void geluMlpMatchesFiniteDifferences() {
         Parameters params = new Parameters(DataType.DOUBLE);
-        Mlp mlp = new Mlp.GeluMlp(params, "mlp.", 6, 12);
+        Mlp mlp = new Mlp.GeluMlp(params, "mlp.", mlpConfig(ModelFamily.GPT2, 6, 12));
         checkLayer("gelu mlp", params, gaussian(6, 1.0, N, 6), mlp::forward, mlp::backward);
     }
 
     @Test
     void swiGluMlpMatchesFiniteDifferences() {
         Parameters params = new Parameters(DataType.DOUBLE);
-        Mlp mlp = new Mlp.SwiGluMlp(params, "mlp.", 6, 10);
+        Mlp mlp = new Mlp.SwiGluMlp(params, "mlp.", mlpConfig(ModelFamily.LLAMA, 6, 10));
         checkLayer("swiglu", params, gaussian(7, 1.0, N, 6), mlp::forward, mlp::backward);
     }
 
@@ -172,7 +178,7 @@ class LayerGradientTest {
 
     @Test
     void attentionWithQkvBiasMatchesFiniteDifferences() {
-        checkAttention(ModelConfig.llama(16, 8, 1, 2, 1, 12, 8).withQkvBias(true).withDataType(DataType.DOUBLE),
+        checkAttention(ModelConfig.llama(16, 8, 1, 2, 1, 12, 8).toBuilder().qkvBias(true).dataType(DataType.DOUBLE).build(),
                 "qkv-bias attention");
     }
 

@@ -20,10 +20,12 @@ class LogProbsTest {
     @Test
     void batchedWithRightOrLeftPaddingMatchesOneAtATime() {
         for (CausalLM model : models()) {
-            List<SequenceLogProb> right = model.sequenceLogProbs(PROMPTS, COMPLETIONS, Batch.Padding.RIGHT, PAD);
-            List<SequenceLogProb> left = model.sequenceLogProbs(PROMPTS, COMPLETIONS, Batch.Padding.LEFT, PAD);
+            List<SequenceLogProb> right =
+                    CompletionLogProbs.forward(model, PROMPTS, COMPLETIONS, Batch.Padding.RIGHT, PAD).sequences();
+            List<SequenceLogProb> left =
+                    CompletionLogProbs.forward(model, PROMPTS, COMPLETIONS, Batch.Padding.LEFT, PAD).sequences();
             for (int i = 0; i < PROMPTS.size(); i++) {
-                SequenceLogProb single = model.sequenceLogProb(PROMPTS.get(i), COMPLETIONS.get(i));
+                SequenceLogProb single = score(model, PROMPTS.get(i), COMPLETIONS.get(i));
                 assertEquals(single.sum(), right.get(i).sum(), 1e-5);
                 assertEquals(single.sum(), left.get(i).sum(), 1e-5);
                 assertEquals(single.mean(), left.get(i).mean(), 1e-5);
@@ -37,7 +39,7 @@ class LogProbsTest {
         CausalLM model = models().get(1);
         int[] prompt = {1, 7, 3};
         int[] completion = {8, 2};
-        SequenceLogProb lp = model.sequenceLogProb(prompt, completion);
+        SequenceLogProb lp = score(model, prompt, completion);
         INDArray logits = model.forward(Batch.of(new int[] {1, 7, 3, 8, 2}));
         double expected = logSoftmax(logits.slice(0).slice(2), 8) + logSoftmax(logits.slice(0).slice(3), 2);
         assertEquals(expected, lp.sum(), 1e-5);
@@ -58,7 +60,12 @@ class LogProbsTest {
 
     @Test
     void rejectsEmptyPrompt() {
-        assertThrows(IllegalArgumentException.class, () -> models().get(0).sequenceLogProb(new int[0], new int[] {1}));
+        assertThrows(IllegalArgumentException.class, () -> score(models().get(0), new int[0], new int[] {1}));
+    }
+
+    /** One prompt and completion, scored alone. */
+    private static SequenceLogProb score(CausalLM model, int[] prompt, int[] completion) {
+        return CompletionLogProbs.forward(model, List.of(prompt), List.of(completion), PAD).sequences().get(0);
     }
 
     private static double logSoftmax(INDArray row, int target) {

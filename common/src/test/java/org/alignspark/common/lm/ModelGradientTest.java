@@ -53,8 +53,8 @@ class ModelGradientTest {
 
     @Test
     void qwen2StyleQkvBiasWithTiedEmbeddingsGradientsMatchFiniteDifferences() {
-        checkModel(ModelConfig.llama(24, 16, 2, 4, 1, 24, 16).withQkvBias(true).withTiedEmbeddings(true)
-                .withRopeTheta(1e6));
+        checkModel(ModelConfig.llama(24, 16, 2, 4, 1, 24, 16).toBuilder().qkvBias(true).tieWordEmbeddings(true)
+                .ropeTheta(1e6).build());
     }
 
     @Test

@@ -5,9 +5,9 @@ import java.util.List;
 import java.util.Random;
 
 import org.alignspark.common.lm.CausalLM;
+import org.alignspark.common.lm.CompletionLogProbs;
 import org.alignspark.common.lm.ModelConfig;
 import org.alignspark.common.objectives.DpoLoss;
-import org.alignspark.common.sft.CompletionLogProbs;
 import org.alignspark.common.sft.LanguageModel;
 import org.alignspark.common.train.LearningRateSchedule;
 import org.alignspark.common.train.Optimizer;

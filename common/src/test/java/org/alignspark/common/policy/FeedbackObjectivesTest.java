@@ -6,12 +6,12 @@ import java.util.Map;
 import java.util.Random;
 
 import org.alignspark.common.lm.CausalLM;
+import org.alignspark.common.lm.CompletionLogProbs;
 import org.alignspark.common.lm.ModelConfig;
 import org.alignspark.common.objectives.BcoLoss;
 import org.alignspark.common.objectives.KtoLoss;
 import org.alignspark.common.objectives.RunningMoments;
 import org.alignspark.common.objectives.TrlMetricNames;
-import org.alignspark.common.sft.CompletionLogProbs;
 import org.alignspark.common.sft.LanguageModel;
 import org.alignspark.common.train.BatchResult;
 import org.alignspark.common.train.LearningRateSchedule;

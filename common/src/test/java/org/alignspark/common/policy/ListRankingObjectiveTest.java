@@ -5,10 +5,10 @@ import java.util.List;
 import java.util.Random;
 
 import org.alignspark.common.lm.CausalLM;
+import org.alignspark.common.lm.CompletionLogProbs;
 import org.alignspark.common.lm.ModelConfig;
 import org.alignspark.common.objectives.ListRankingLoss;
 import org.alignspark.common.objectives.TrlMetricNames;
-import org.alignspark.common.sft.CompletionLogProbs;
 import org.alignspark.common.sft.LanguageModel;
 import org.alignspark.common.train.BatchResult;
 import org.alignspark.common.train.LearningRateSchedule;

@@ -7,6 +7,7 @@ import java.util.Random;
 
 import org.alignspark.common.lm.Batch;
 import org.alignspark.common.lm.ModelConfig;
+import org.alignspark.common.lm.ModelFamily;
 import org.alignspark.common.objectives.BradleyTerryLoss;
 import org.alignspark.common.train.LearningRateSchedule;
 import org.alignspark.common.train.Optimizer;
@@ -23,8 +24,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RewardModelTest {
     private static final int PAD = 0;
 
-    private static ModelConfig tiny(ModelConfig.Family family, DataType dataType) {
-        ModelConfig c = family == ModelConfig.Family.GPT2
+    private static ModelConfig tiny(ModelFamily family, DataType dataType) {
+        ModelConfig c = family == ModelFamily.GPT2
                 ? ModelConfig.gpt2(16, 8, 1, 2, 16)
                 : ModelConfig.llama(16, 8, 1, 2, 1, 16, 16);
         return c.withDataType(dataType);
@@ -36,7 +37,7 @@ class RewardModelTest {
 
     @Test
     void pairLossGradientsMatchCentralDifferences() {
-        for (ModelConfig.Family family : ModelConfig.Family.values()) {
+        for (ModelFamily family : ModelFamily.values()) {
             RewardModel model = RewardModel.initialize(tiny(family, DataType.DOUBLE), 3);
             // Away from initialisation's near-zero weights, where LayerNorm's curvature swamps central differences.
             long seed = 11;
@@ -80,7 +81,7 @@ class RewardModelTest {
 
     @Test
     void rewardIsTheSameWithEitherPaddingAndAlone() {
-        RewardModel model = RewardModel.initialize(tiny(ModelConfig.Family.LLAMA, DataType.DOUBLE), 5);
+        RewardModel model = RewardModel.initialize(tiny(ModelFamily.LLAMA, DataType.DOUBLE), 5);
         List<int[]> rows = List.of(new int[]{1, 2, 3}, new int[]{4, 5, 6, 7, 8});
         double[] right = model.rewards(Batch.padded(rows, Batch.Padding.RIGHT, PAD));
         double[] left = model.rewards(Batch.padded(rows, Batch.Padding.LEFT, PAD));
@@ -107,7 +108,7 @@ class RewardModelTest {
 
     @Test
     void bradleyTerryLearnsASeparableToyProblem() {
-        RewardModel model = RewardModel.initialize(tiny(ModelConfig.Family.GPT2, DataType.FLOAT), 7);
+        RewardModel model = RewardModel.initialize(tiny(ModelFamily.GPT2, DataType.FLOAT), 7);
         PairwiseRewardObjective objective = new PairwiseRewardObjective(BradleyTerryLoss.Config.defaults(), PAD);
         Optimizer adam = new Optimizer(OptimizerConfig.adamW(
                 new LearningRateSchedule(0.01, 5, 60, LearningRateSchedule.Shape.COSINE), 0.0, 1.0), model);
@@ -125,7 +126,7 @@ class RewardModelTest {
 
     @Test
     void headOnlyTrainingMovesTheHeadAndLeavesTheLmAsItWas() {
-        RewardModel full = RewardModel.initialize(tiny(ModelConfig.Family.GPT2, DataType.FLOAT), 7);
+        RewardModel full = RewardModel.initialize(tiny(ModelFamily.GPT2, DataType.FLOAT), 7);
         RewardModel probe = new RewardModel(full.lm().replica(), full.parameters().get(RewardModel.HEAD).dup(), true);
         assertEquals(List.of(RewardModel.HEAD), List.copyOf(probe.parameters().keySet()));
         assertEquals(List.of(RewardModel.HEAD), List.copyOf(probe.gradients().keySet()));
@@ -155,7 +156,7 @@ class RewardModelTest {
 
     @Test
     void regressionHeadLearnsTwoAttributes() {
-        ModelConfig config = tiny(ModelConfig.Family.LLAMA, DataType.FLOAT);
+        ModelConfig config = tiny(ModelFamily.LLAMA, DataType.FLOAT);
         RewardModel model = new RewardModel(org.alignspark.common.lm.CausalLM.initialize(config, 3),
                 RewardModel.initialHead(2, config.dModel(), DataType.FLOAT, 4));
         RegressionRewardObjective objective = new RegressionRewardObjective(PAD);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 
+import org.alignspark.common.lm.Batch;
 import org.alignspark.common.lm.CausalLM;
 import org.alignspark.common.lm.ModelConfig;
 import org.alignspark.common.sft.LanguageModel;
@@ -97,7 +98,7 @@ class ScoreObjectiveTest {
         double[] out = new double[PROMPTS.size()];
         for (int p = 0; p < PROMPTS.size(); p++) {
             int[] x1 = ENCODER.prompt(PROMPTS.get(p).messages());
-            INDArray logits = lm.forward(new int[][] {x1}, new int[][] {ones(x1.length)});   // [1, T, V]
+            INDArray logits = lm.forward(Batch.of(x1));   // [1, T, V]
             INDArray last = logits.get(org.nd4j.linalg.indexing.NDArrayIndex.point(0),
                     org.nd4j.linalg.indexing.NDArrayIndex.point(x1.length - 1), org.nd4j.linalg.indexing.NDArrayIndex.all());
             double max = last.maxNumber().doubleValue();
@@ -112,11 +113,5 @@ class ScoreObjectiveTest {
             out[p] = rewarded / total;
         }
         return out;
-    }
-
-    private static int[] ones(int n) {
-        int[] m = new int[n];
-        java.util.Arrays.fill(m, 1);
-        return m;
     }
 }

@@ -14,13 +14,14 @@ import java.util.Map;
 import java.util.TreeSet;
 import org.alignspark.common.lm.CausalLM;
 import org.alignspark.common.lm.ModelConfig;
+import org.alignspark.common.lm.ModelFamily;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Hugging Face checkpoint folders: {@code config.json} plus {@code model.safetensors}, or shards listed in
- * {@code model.safetensors.index.json}. Tensor names are the model's own parameter names; GPT-2 files may
- * prefix them with {@code transformer.}.
+ * {@code model.safetensors.index.json}. Tensor names are the model's own parameter names, as its
+ * {@link ModelFamily} names them; GPT-2 files may prefix them with {@code transformer.}.
  */
 public final class HfCheckpoint {
     public static final String CONFIG = "config.json";
@@ -41,14 +42,17 @@ public final class HfCheckpoint {
         Map<String, INDArray> params = model.parameters().values();
         Map<String, String> sourceFile = new HashMap<>();
         Map<String, INDArray> tensors = readTensors(folder, dataType, sourceFile);
-        boolean gpt2 = model.config().family() == ModelConfig.Family.GPT2;
+        ModelFamily.TensorNames names = model.config().family().names();
         Map<String, INDArray> byName = new LinkedHashMap<>();
         Map<String, String> fileOf = new HashMap<>();
         for (Map.Entry<String, INDArray> e : tensors.entrySet()) {
-            String name = gpt2 && e.getKey().startsWith("transformer.") ? e.getKey().substring(12) : e.getKey();
-            boolean gpt2Buffer = gpt2 && (name.endsWith(".attn.bias") || name.endsWith(".attn.masked_bias"));
-            boolean tiedHead = model.config().tieWordEmbeddings() && name.equals("lm_head.weight");
-            if (gpt2Buffer || tiedHead) {
+            String prefix = names.checkpointPrefix();
+            String name = !prefix.isEmpty() && e.getKey().startsWith(prefix)
+                    ? e.getKey().substring(prefix.length())
+                    : e.getKey();
+            boolean buffer = names.buffers().stream().anyMatch(name::endsWith);
+            boolean tiedHead = model.config().tieWordEmbeddings() && name.equals(names.lmHead() + ".weight");
+            if (buffer || tiedHead) {
                 continue;
             }
             if (!params.containsKey(name)) {

@@ -40,7 +40,7 @@ class HfCheckpointTest {
     void savedGpt2AndLlamaModelsLoadWithIdenticalOutputs() {
         for (ModelConfig config : new ModelConfig[] {ModelConfig.gpt2(32, 16, 2, 2, 16),
                 ModelConfig.llama(32, 16, 2, 4, 2, 24, 16),
-                ModelConfig.llama(32, 16, 1, 4, 1, 24, 16).withQkvBias(true).withTiedEmbeddings(true)}) {
+                ModelConfig.llama(32, 16, 1, 4, 1, 24, 16).toBuilder().qkvBias(true).tieWordEmbeddings(true).build()}) {
             CausalLM model = CausalLM.initialize(config, 7);
             Path folder = dir.resolve(config.family() + "-" + config.qkvBias());
             HfCheckpoint.save(model, ModelFolder.local(folder));
@@ -53,7 +53,7 @@ class HfCheckpointTest {
     @Test
     void llama3RopeScalingRoundTripsThroughConfigJson() {
         ModelConfig config = ModelConfig.llama(32, 16, 1, 2, 2, 24, 64)
-                .withRopeScaling(new ModelConfig.RopeScaling(32, 1, 4, 16)).withRopeTheta(500000);
+                .toBuilder().ropeScaling(new ModelConfig.RopeScaling(32, 1, 4, 16)).ropeTheta(500000).build();
         CausalLM model = CausalLM.initialize(config, 2);
         Path folder = dir.resolve("llama3");
         HfCheckpoint.save(model, ModelFolder.local(folder));

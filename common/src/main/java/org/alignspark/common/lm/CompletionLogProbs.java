@@ -1,17 +1,15 @@
-package org.alignspark.common.sft;
+package org.alignspark.common.lm;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
-
-import org.alignspark.common.lm.Batch;
-import org.alignspark.common.lm.CausalLM;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Summed log-probabilities of completions given their prompts, log π(y | x) = Σ_t log π(y_t | x, y_&lt;t), for a batch
- * run as one right-padded forward pass, and the backward pass from dL/d(each row's sum). SFT, DPO and the reference
- * log-prob stage all score completions this way.
+ * run as one padded forward pass, and the backward pass from dL/d(each row's sum). SFT, DPO and the reference
+ * log-prob stage all score completions this way. Prompt tokens are context only; every completion token is scored.
  */
 public final class CompletionLogProbs {
     private final CausalLM lm;
@@ -28,28 +26,41 @@ public final class CompletionLogProbs {
         this.lengths = lengths;
     }
 
+    /** Scores each completion after its prompt, rows right-padded with {@code padId}. */
     public static CompletionLogProbs forward(CausalLM lm, List<int[]> prompts, List<int[]> completions, int padId) {
+        return forward(lm, prompts, completions, Batch.Padding.RIGHT, padId);
+    }
+
+    /** Scores each completion after its prompt, rows padded on the given side with {@code padId}. */
+    public static CompletionLogProbs forward(CausalLM lm, List<int[]> prompts, List<int[]> completions,
+                                             Batch.Padding padding, int padId) {
         int b = prompts.size();
-        List<int[]> sequences = new ArrayList<>(b);
-        for (int i = 0; i < b; i++) {
-            int[] all = java.util.Arrays.copyOf(prompts.get(i), prompts.get(i).length + completions.get(i).length);
-            System.arraycopy(completions.get(i), 0, all, prompts.get(i).length, completions.get(i).length);
-            sequences.add(all);
+        if (completions.size() != b) {
+            throw new IllegalArgumentException(b + " prompts but " + completions.size() + " completions");
         }
-        Batch padded = Batch.padded(sequences, Batch.Padding.RIGHT, padId);
-        lm.forward(padded);
-        int[][] targets = new int[b][padded.length()];
+        List<int[]> sequences = new ArrayList<>(b);
         int[] lengths = new int[b];
         for (int i = 0; i < b; i++) {
-            java.util.Arrays.fill(targets[i], -1);
-            int promptLength = prompts.get(i).length;
-            if (promptLength == 0 || completions.get(i).length == 0) {
+            int[] prompt = prompts.get(i);
+            int[] completion = completions.get(i);
+            if (prompt.length == 0 || completion.length == 0) {
                 throw new IllegalArgumentException("row " + i + " needs at least one prompt and one completion token");
             }
-            for (int t = promptLength - 1; t < sequences.get(i).length - 1; t++) {   // position t predicts token t+1
-                targets[i][t] = sequences.get(i)[t + 1];
+            int[] all = Arrays.copyOf(prompt, prompt.length + completion.length);
+            System.arraycopy(completion, 0, all, prompt.length, completion.length);
+            sequences.add(all);
+            lengths[i] = completion.length;
+        }
+        Batch padded = Batch.padded(sequences, padding, padId);
+        lm.forward(padded);
+        int[][] targets = new int[b][padded.length()];
+        for (int i = 0; i < b; i++) {
+            Arrays.fill(targets[i], -1);
+            int start = padded.start(i);
+            int[] sequence = sequences.get(i);
+            for (int t = prompts.get(i).length - 1; t < sequence.length - 1; t++) {   // position t predicts token t+1
+                targets[i][start + t] = sequence[t + 1];
             }
-            lengths[i] = completions.get(i).length;
         }
         INDArray logProbs = lm.logProbs(targets);
         double[] sums = new double[b];
@@ -83,6 +94,15 @@ public final class CompletionLogProbs {
     /** |y_i| per row, [B]. */
     public int[] lengths() {
         return lengths;
+    }
+
+    /** Sum, token mean and length of each row's completion log-probability. */
+    public List<SequenceLogProb> sequences() {
+        List<SequenceLogProb> out = new ArrayList<>(sums.length);
+        for (int i = 0; i < sums.length; i++) {
+            out.add(new SequenceLogProb(sums[i], sums[i] / lengths[i], lengths[i]));
+        }
+        return out;
     }
 
     /** Accumulates parameter gradients of a loss with dL/d(sums[i]) = {@code dSums[i]}. */

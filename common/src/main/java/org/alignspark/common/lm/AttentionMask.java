@@ -1,0 +1,36 @@
+package org.alignspark.common.lm;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The additive attention mask [B, 1, T, S] of a step of T new tokens after {@code offset} cached ones: key j is
+ * visible to query t iff j ≤ offset + t and key j is a real token, or j is the query's own position. The diagonal
+ * keeps a padding query's softmax row non-empty; the outputs at padding positions mean nothing and are never read.
+ */
+final class AttentionMask {
+    /** Added to the score of a hidden key: a finite "minus infinity", so a query with no visible key stays finite. */
+    static final double MASKED = -1e9;
+
+    private AttentionMask() {
+    }
+
+    /** 0 where visible, {@link #MASKED} elsewhere; {@code cache} holds the first {@code offset} keys, or is null. */
+    static INDArray additive(Batch batch, KvCache cache, int offset, DataType dataType) {
+        int b = batch.batchSize();
+        int t = batch.length();
+        int s = offset + t;
+        double[] mask = new double[b * t * s];
+        for (int i = 0; i < b; i++) {
+            for (int q = 0; q < t; q++) {
+                for (int k = 0; k < s; k++) {
+                    boolean real = k < offset ? cache.keyMask[i][k] == 1 : batch.mask()[i][k - offset] == 1;
+                    boolean visible = k == offset + q || (k < offset + q && real);
+                    mask[(i * t + q) * s + k] = visible ? 0.0 : MASKED;
+                }
+            }
+        }
+        return Nd4j.create(mask, new long[] {b, 1, t, s}, dataType);
+    }
+}

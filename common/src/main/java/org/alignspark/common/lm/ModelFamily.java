@@ -1,0 +1,132 @@
+package org.alignspark.common.lm;
+
+import java.util.List;
+
+/**
+ * A decoder family: every choice the engine makes per family, and the Hugging Face names of the family's tensors.
+ * Layers read their choices and names from here and never ask which family they belong to, so another family is
+ * one more constant.
+ */
+public enum ModelFamily {
+    /**
+     * GPT-2 (Radford et al. 2019): learned positions, LayerNorm, one fused q/k/v projection, GELU-tanh MLP,
+     * Conv1D weights [in, out] with a bias on every projection, unembedding tied to the token embedding.
+     */
+    GPT2("GPT-2", Norm::layerNorm, Positions.LEARNED, QkvProjection.Fused::new, Mlp.GeluMlp::new,
+            Linear.Layout.IN_OUT, true, true,                                  // layout, biases everywhere, tied
+            new TensorNames("transformer.", List.of(".attn.bias", ".attn.masked_bias"), // file prefix, buffers
+                    "wte.weight", "wpe.weight", "ln_f", "lm_head",              // embeddings, final norm, head
+                    "h.", "ln_1", "ln_2",                                       // layer prefix, its two norms
+                    "attn.", "c_attn", null, null, null, "c_proj",              // attention: qkv | q, k, v; out
+                    "mlp.", null, "c_fc", "c_proj")),                           // MLP: gate, up, down
+
+    /**
+     * Llama (Touvron et al. 2023): RoPE, RMSNorm, grouped-query attention with separate q/k/v projections, SwiGLU
+     * MLP, {@code nn.Linear} weights [out, in] without biases (unless the config adds attention biases).
+     */
+    LLAMA("Llama", Norm::rmsNorm, Positions.ROTARY, QkvProjection.Separate::new, Mlp.SwiGluMlp::new,
+            Linear.Layout.OUT_IN, false, false,                                // layout, no biases, untied
+            new TensorNames("", List.of(),                                     // file prefix, buffers
+                    "model.embed_tokens.weight", null, "model.norm", "lm_head", // embeddings, final norm, head
+                    "model.layers.", "input_layernorm", "post_attention_layernorm", // layer prefix, its two norms
+                    "self_attn.", null, "q_proj", "k_proj", "v_proj", "o_proj", // attention: qkv | q, k, v; out
+                    "mlp.", "gate_proj", "up_proj", "down_proj"));              // MLP: gate, up, down
+
+    /** How a token learns its position. */
+    public enum Positions {
+        /** A learned table of absolute positions added to the token embeddings ({@code wpe}). */
+        LEARNED,
+        /** Rotary embeddings (Su et al. 2021) of q and k inside attention. */
+        ROTARY
+    }
+
+    private final String displayName;
+    private final Norm.Factory norm;
+    private final Positions positions;
+    private final QkvProjection.Factory qkv;
+    private final Mlp.Factory mlp;
+    private final Linear.Layout layout;
+    private final boolean projectionBiases;
+    private final boolean tiedEmbeddings;
+    private final TensorNames names;
+
+    ModelFamily(String displayName, Norm.Factory norm, Positions positions, QkvProjection.Factory qkv,
+                Mlp.Factory mlp, Linear.Layout layout, boolean projectionBiases, boolean tiedEmbeddings,
+                TensorNames names) {
+        this.displayName = displayName;
+        this.norm = norm;
+        this.positions = positions;
+        this.qkv = qkv;
+        this.mlp = mlp;
+        this.layout = layout;
+        this.projectionBiases = projectionBiases;
+        this.tiedEmbeddings = tiedEmbeddings;
+        this.names = names;
+    }
+
+    /**
+     * Hugging Face tensor names. Per-layer names are relative to {@code layerPrefix + l + "."}; attention and MLP
+     * projection names are relative to their module's prefix. A name is null where the family has no such tensor.
+     *
+     * @param checkpointPrefix prefix that checkpoint files may put before every name (GPT-2's {@code transformer.})
+     * @param buffers          endings of stored tensors that are buffers, not parameters, and are skipped on load
+     * @param qkv              one projection to [q | k | v], or null where q, k and v have their own
+     */
+    public record TensorNames(String checkpointPrefix, List<String> buffers,
+                              String tokenEmbedding, String positionEmbedding, String finalNorm, String lmHead,
+                              String layerPrefix, String attentionNorm, String mlpNorm,
+                              String attention, String qkv, String q, String k, String v, String attentionOut,
+                              String mlp, String mlpGate, String mlpUp, String mlpDown) {
+        /** Prefix of layer {@code l}'s tensors: {@code h.3.}, {@code model.layers.3.}. */
+        public String layer(int l) {
+            return layerPrefix + l + ".";
+        }
+    }
+
+    /** The family's name as its papers write it, for messages. */
+    public String displayName() {
+        return displayName;
+    }
+
+    public TensorNames names() {
+        return names;
+    }
+
+    /** Learned absolute positions or RoPE. */
+    public Positions positions() {
+        return positions;
+    }
+
+    /** Whether q, k and v come from one fused projection, which needs as many kv heads as query heads. */
+    public boolean fusedQkv() {
+        return names.qkv() != null;
+    }
+
+    /** Whether checkpoints of this family tie the unembedding to the token embedding unless they say otherwise. */
+    public boolean tiedEmbeddings() {
+        return tiedEmbeddings;
+    }
+
+    /** The family's norm over rows of the config's width. */
+    Norm norm(Parameters params, String name, ModelConfig config) {
+        return norm.create(params, name, config.dModel(), config.normEps());
+    }
+
+    /** The family's q/k/v projection from the tensors under {@code prefix}. */
+    QkvProjection qkv(Parameters params, String prefix, ModelConfig config) {
+        return qkv.create(params, prefix, config);
+    }
+
+    /** The family's MLP from the tensors under {@code prefix}. */
+    Mlp mlp(Parameters params, String prefix, ModelConfig config) {
+        return mlp.create(params, prefix, config);
+    }
+
+    /**
+     * An attention or MLP projection in the family's weight layout, with a bias where the family gives every
+     * projection one or {@code bias} asks for it (the config's attention biases). The LM head is not one of these.
+     */
+    Linear projection(Parameters params, String name, int in, int out, boolean bias) {
+        return new Linear(params, name, in, out, projectionBiases || bias, layout);
+    }
+}
