@@ -3,7 +3,9 @@ package org.alignspark.common.policy;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.function.Supplier;
+import java.util.stream.LongStream;
 
 import org.alignspark.common.lm.CausalLM;
 import org.alignspark.common.lm.ModelConfig;
@@ -15,8 +17,13 @@ import org.nd4j.linalg.factory.Nd4j;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Central-difference check of an objective's parameter gradients on a tiny double-precision Llama. */
+/**
+ * Central-difference check of an objective's parameter gradients on a tiny double-precision Llama: every entry of a
+ * tensor of at most {@value #ENTRIES_PER_TENSOR} entries, and a seeded random sample of that many distinct entries of
+ * each larger one (the sample is fixed per tensor name, so a failure reproduces).
+ */
 final class GradientCheck {
+    static final int ENTRIES_PER_TENSOR = 50;
     static final ModelConfig CONFIG = ModelConfig.llama(16, 8, 1, 2, 1, 16, 16).withDataType(DataType.DOUBLE);
 
     private GradientCheck() {
@@ -46,8 +53,7 @@ final class GradientCheck {
         policy.gradients().forEach((k, g) -> analytic.put(k, g.dup()));
         for (Map.Entry<String, INDArray> e : policy.parameters().entrySet()) {
             INDArray param = e.getValue();
-            for (long k = 0; k < Math.min(3, param.length()); k++) {
-                long index = (k * 104729) % param.length();
+            for (long index : entries(e.getKey(), param.length())) {
                 double saved = param.getDouble(index);
                 param.putScalar(index, saved + 1e-5);
                 double plus = loss(objective, policy, batch);
@@ -61,6 +67,14 @@ final class GradientCheck {
                         label + (label.isEmpty() ? "" : " ") + e.getKey() + "[" + index + "]: analytic " + a + ", numeric " + numeric);
             }
         }
+    }
+
+    /** All indices of a small tensor, else {@link #ENTRIES_PER_TENSOR} distinct ones drawn with a seed of the name. */
+    static long[] entries(String tensor, long length) {
+        if (length <= ENTRIES_PER_TENSOR) {
+            return LongStream.range(0, length).toArray();
+        }
+        return new Random(tensor.hashCode()).longs(0, length).distinct().limit(ENTRIES_PER_TENSOR).toArray();
     }
 
     private static <E> double loss(Supplier<? extends Objective<E, LanguageModel>> objective, LanguageModel policy, List<E> batch) {
