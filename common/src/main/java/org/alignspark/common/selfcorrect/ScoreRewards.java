@@ -8,8 +8,9 @@ import org.alignspark.common.rewards.SelfCorrectionBonus;
  * Eq. 2–4 enter each turn's return as β·KL̂, with KL̂ = Σ_t (log π(y_t) − log π_ref(y_t)) over the turn's sampled
  * tokens, as in the REINFORCE of Ahmadian et al. 2024 that the paper builds on.
  * <ul>
- *   <li>Stage I (Eq. 3): turn 1 gets −β₂·KL̂₁ (no reward: only the KL pins it to the base model), turn 2 gets
- *       r̂(y₂) − β₁·KL̂₂ (the "default" β₁ KL of Eq. 2 that Eq. 3 leaves implicit).</li>
+ *   <li>Stage I (Eq. 3): turn 1 gets −(β₂ + β₁)·KL̂₁ (no reward: the strong β₂ KL pins it to the base model, on top
+ *       of the "default" β₁ KL of Eq. 2 that Eq. 3 leaves implicit and the paper keeps on every turn), turn 2 gets
+ *       r̂(y₂) − β₁·KL̂₂.</li>
  *   <li>Stage II (Eq. 4 with reward shaping): turn 1 gets r̂(y₁) − β₁·KL̂₁, turn 2 gets
  *       r̂(y₂) + α·(r̂(y₂) − r̂(y₁)) − β₁·KL̂₂.</li>
  * </ul>
@@ -36,7 +37,7 @@ public final class ScoreRewards {
 
     /** The return credited to turn 1's tokens. */
     public static double firstTurnReturn(Stage stage, Coefficients c, double r1, double kl1) {
-        return stage == Stage.I ? -c.beta2() * kl1 : r1 - c.beta1() * kl1;
+        return stage == Stage.I ? -(c.beta2() + c.beta1()) * kl1 : r1 - c.beta1() * kl1;
     }
 
     /** The return credited to turn 2's tokens. */

@@ -69,9 +69,39 @@ class ScoreObjectiveTest {
         assertEquals(r2 - r1, result.metricMeans().get("delta"), 1e-9);
     }
 
+    /**
+     * The loss is minus the mean return of the paper's objectives, written out here from Eq. 3 and Eq. 4 (not from
+     * {@link ScoreRewards}), over the rollouts' logged rewards and KL̂ sums, with a reference model that differs from the
+     * policy so that every KL term is live. Per rollout, with α = 10, β₁ = 0.01, β₂ = 0.1:
+     * Stage I: −(β₂ + β₁)·KL̂₁ + r₂ − β₁·KL̂₂; Stage II: r₁ − β₁·KL̂₁ + r₂ + α(r₂ − r₁) − β₁·KL̂₂.
+     */
+    @Test
+    void lossIsMinusTheMeanReturnOfEachStagesObjective() {
+        for (ScoreRewards.Stage stage : ScoreRewards.Stage.values()) {
+            LanguageModel model = new LanguageModel(CausalLM.initialize(CONFIG, 7));
+            model.zeroGradients();
+            BatchResult result = objective(stage, new EvenByte(true), 8).lossAndGradients(model, PROMPTS);
+            var m = result.metricMeans();
+            double r1 = m.get("reward_t1");
+            double r2 = m.get("reward_t2");
+            double kl1 = m.get("kl_t1");
+            double kl2 = m.get("kl_t2");
+            assertTrue(Math.abs(kl1) > 1e-3 && Math.abs(kl2) > 1e-3, "the KL terms are live: " + kl1 + ", " + kl2);
+            double meanReturn = stage == ScoreRewards.Stage.I
+                    ? -(0.1 + 0.01) * kl1 + r2 - 0.01 * kl2
+                    : r1 - 0.01 * kl1 + r2 + 10 * (r2 - r1) - 0.01 * kl2;
+            assertEquals(-meanReturn, result.meanLoss(), 1e-9, "stage " + stage);
+        }
+    }
+
     private static ScoreObjective objective(ScoreRewards.Stage stage, Verifier verifier) {
+        return objective(stage, verifier, 7);
+    }
+
+    /** @param referenceSeed 7 makes the reference equal to the policy the tests start from */
+    private static ScoreObjective objective(ScoreRewards.Stage stage, Verifier verifier, long referenceSeed) {
         return new ScoreObjective(new ScoreObjective.Settings(stage, new ScoreRewards.Coefficients(10, 0.01, 0.1), 16, 1, 1.0, 11,
-                CorrectionInstruction.parse("Check."), verifier), () -> ENCODER, () -> CausalLM.initialize(CONFIG, 7));
+                CorrectionInstruction.parse("Check."), verifier), () -> ENCODER, () -> CausalLM.initialize(CONFIG, referenceSeed));
     }
 
     /** Small enough that one step stays in the linear regime of the logits. */

@@ -13,9 +13,9 @@ class ScoreRewardsTest {
     private static final ScoreRewards.Coefficients PAPER = ScoreRewards.Coefficients.PAPER;
 
     @Test
-    void stageOneRewardsOnlyTheSecondAttemptAndPinsTheFirstWithBetaTwo() {
-        // turn 1: −β2·KL = −0.1 · 2 = −0.2, whatever r1 is
-        assertEquals(-0.2, ScoreRewards.firstTurnReturn(ScoreRewards.Stage.I, PAPER, 1.0, 2.0), 1e-12);
+    void stageOneRewardsOnlyTheSecondAttemptAndPinsTheFirstWithBetaTwoOnTopOfBetaOne() {
+        // turn 1: −(β2 + β1)·KL = −(0.1 + 0.01) · 2 = −0.22, whatever r1 is (Eq. 3's β2 KL plus Eq. 2's default β1 KL)
+        assertEquals(-0.22, ScoreRewards.firstTurnReturn(ScoreRewards.Stage.I, PAPER, 1.0, 2.0), 1e-12);
         // turn 2: r2 − β1·KL = 1 − 0.01 · 3 = 0.97, no shaping bonus
         assertEquals(0.97, ScoreRewards.secondTurnReturn(ScoreRewards.Stage.I, PAPER, 0.0, 1.0, 3.0), 1e-12);
     }
