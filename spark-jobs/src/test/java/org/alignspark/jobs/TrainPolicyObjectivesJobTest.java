@@ -153,6 +153,42 @@ class TrainPolicyObjectivesJobTest {
         assertNotEquals(0.0, rounds.get(rounds.size() - 1).getDouble(0));
     }
 
+    /**
+     * The density-ratio weight multiplies each undesirable example's loss, by the formula: with the ratio clipped to
+     * [3, 3] every undesirable weight is 3, and with a learning rate of 1e-12 the policy stays the reference, so every
+     * implicit reward and δ are 0 and each example's loss is softplus(0) = ln 2 — the epoch's summed loss is
+     * ln 2 · (N_desirable + 3 · N_undesirable) over the train split, and ln 2 · N without the option.
+     */
+    @Test
+    void bcoDensityRatioWeightsMultiplyUndesirableLossesAsTheFormulaSays() throws IOException {
+        SparkSession spark = TestSpark.session();
+        String warehouse = tmp.resolve("warehouse").toString();
+        String raw = feedbackTable(warehouse, "udm_feedback", 64);
+        Path reference = TinyModels.gpt2(tmp.resolve("reference"), 5);
+        assertEquals(0, Main.run("ref-logprobs", "--input", raw, "--dt", DT, "--reference-model", reference.toString(),
+                "--output", "udm_feedback_ref", "--prompt-embeddings", "--warehouse", warehouse));
+        Row counts = spark.sql("SELECT sum(IF(label, 1, 0)), sum(IF(label, 0, 1)) FROM udm_feedback_ref WHERE split = 'train'").first();
+        long desirable = counts.getLong(0);
+        long undesirable = counts.getLong(1);
+        assertTrue(desirable > 0 && undesirable > 0, counts.toString());
+        for (boolean weighted : new boolean[] {true, false}) {
+            String runId = weighted ? "udm-on" : "udm-off";
+            List<String> args = new ArrayList<>(List.of("train-policy", "--loss", "bco", "--input", "udm_feedback_ref", "--dt", DT,
+                    "--base-model", reference.toString(), "--beta", "0.5", "--output", tmp.resolve(runId).toString(),
+                    "--run-id", runId, "--workers", "2", "--batch-size-per-worker", "8", "--averaging-frequency", "2",
+                    "--epochs", "1", "--learning-rate", "1e-12", "--checkpoint-every", "0",
+                    "--min-density-ratio", "3", "--max-density-ratio", "3", "--warehouse", warehouse));
+            if (weighted) {
+                args.add("--bco-density-ratio");
+            }
+            assertEquals(0, Main.run(args.toArray(String[]::new)));
+            Row summed = spark.sql("SELECT sum(loss * examples), sum(examples) FROM training_metrics WHERE run_id = '" + runId + "'").first();
+            assertEquals(desirable + undesirable, summed.getLong(1), runId + ": every train example once");
+            double expected = Math.log(2) * (desirable + (weighted ? 3 : 1) * undesirable);
+            assertEquals(expected, summed.getDouble(0), 1e-3 * expected, runId);
+        }
+    }
+
     @Test
     void listRankingRaisesHeldOutPairwiseRankingAccuracy() throws IOException {
         SparkSession spark = TestSpark.session();
