@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class GuidanceSweepJobTest {
@@ -44,6 +45,10 @@ class GuidanceSweepJobTest {
             assertEquals(2L * DemoWorld.FACTS.size(), r.<Long>getAs("samples"));
             assertTrue(r.<Double>getAs("mean_logprob") < 0);
         }
+
+        // the same seed draws the same samples at every weight unless the weight moves the distribution: γ = 4 must
+        // change what is sampled (a sweep that ignored its weight would write the same numbers twice)
+        assertNotEquals(curve.get(0).<Double>getAs("mean_logprob"), curve.get(1).<Double>getAs("mean_logprob"));
 
         // weight 0 is plain sampling: the same numbers as generate + diversity with the same seed
         assertEquals(0, Main.run("generate", "--prompts", "sweep_candidates", "--dt", DT, "--policy", policy.toString(),

@@ -47,15 +47,38 @@ class LogitFusionTest {
         double[] large = logs(0.1, 0.3, 0.6);
         double[] smallBase = logs(0.3, 0.3, 0.4);
         double[] expert = logs(0.6, 0.2, 0.2);
-        double bound = 0.5 * Distributions.kl(expert, smallBase);
+        double bound = 0.5 * kl(expert, smallBase);
         double alpha = LogitFusion.klMatchedAlpha(large, smallBase, expert, 10.0, 0.5);
         assertTrue(alpha > 0 && alpha < 10);
         double[] delta = new double[3];
         for (int v = 0; v < 3; v++) {
             delta[v] = expert[v] - smallBase[v];
         }
-        assertEquals(bound, Distributions.kl(shift(large, delta, alpha), large), 1e-9);
-        assertTrue(Distributions.kl(shift(large, delta, alpha + 1e-3), large) > bound);
+        assertEquals(bound, kl(shift(large, delta, alpha), large), 1e-9);
+        assertTrue(kl(shift(large, delta, alpha + 1e-3), large) > bound);
+    }
+
+    @Test
+    void theKlTheRuleBoundsIsTheTextbookOne() {
+        // KL((3/4, 1/4) ‖ (1/2, 1/2)) = 3/4 ln(3/2) + 1/4 ln(1/2) = 0.1308121
+        assertEquals(0.75 * Math.log(1.5) + 0.25 * Math.log(0.5), Distributions.kl(EXPERT_A, SMALL_BASE), 1e-12);
+        assertEquals(0.1308121, kl(EXPERT_A, SMALL_BASE), 1e-7);
+    }
+
+    /** KL(softmax(p) ‖ softmax(q)) = Σ_v P_v ln(P_v / Q_v), written out here so the test does not trust the code's own KL. */
+    private static double kl(double[] p, double[] q) {
+        double zp = 0;
+        double zq = 0;
+        for (int v = 0; v < p.length; v++) {
+            zp += Math.exp(p[v]);
+            zq += Math.exp(q[v]);
+        }
+        double sum = 0;
+        for (int v = 0; v < p.length; v++) {
+            double pv = Math.exp(p[v]) / zp;
+            sum += pv * Math.log(pv / (Math.exp(q[v]) / zq));
+        }
+        return sum;
     }
 
     private static double[] shift(double[] z, double[] delta, double alpha) {
