@@ -1,11 +1,7 @@
 package org.alignspark.common.policy;
 
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Random;
 import java.util.function.Supplier;
-import java.util.stream.LongStream;
 
 import org.alignspark.common.lm.CausalLM;
 import org.alignspark.common.lm.ModelConfig;
@@ -15,22 +11,15 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-/**
- * Central-difference check of an objective's parameter gradients on a tiny double-precision Llama: every entry of a
- * tensor of at most {@value #ENTRIES_PER_TENSOR} entries, and a seeded random sample of that many distinct entries of
- * each larger one (the sample is fixed per tensor name, so a failure reproduces).
- */
-final class GradientCheck {
-    static final int ENTRIES_PER_TENSOR = 50;
-    static final ModelConfig CONFIG = ModelConfig.llama(16, 8, 1, 2, 1, 16, 16).withDataType(DataType.DOUBLE);
+/** The policy objectives' gradient check ({@link org.alignspark.common.testing.GradientCheck}) on a tiny double-precision Llama. */
+public final class GradientCheck {
+    public static final ModelConfig CONFIG = ModelConfig.llama(16, 8, 1, 2, 1, 16, 16).withDataType(DataType.DOUBLE);
 
     private GradientCheck() {
     }
 
     /** A policy moved away from the reference so that log-ratios are not all zero. */
-    static LanguageModel perturbedPolicy() {
+    public static LanguageModel perturbedPolicy() {
         LanguageModel policy = new LanguageModel(CausalLM.initialize(CONFIG, 2));
         long seed = 20;
         for (INDArray p : policy.parameters().values()) {
@@ -40,45 +29,13 @@ final class GradientCheck {
     }
 
     /** @param objective a fresh objective per evaluation, so stateful ones (BCO's moments) start equal each time */
-    static <E> void assertMatches(Supplier<? extends Objective<E, LanguageModel>> objective, LanguageModel policy, List<E> batch) {
+    public static <E> void assertMatches(Supplier<? extends Objective<E, LanguageModel>> objective, LanguageModel policy, List<E> batch) {
         assertMatches("", objective, policy, batch);
     }
 
     /** @param label names the case in a failure message (e.g. the loss type) */
-    static <E> void assertMatches(String label, Supplier<? extends Objective<E, LanguageModel>> objective, LanguageModel policy,
+    public static <E> void assertMatches(String label, Supplier<? extends Objective<E, LanguageModel>> objective, LanguageModel policy,
                                   List<E> batch) {
-        policy.zeroGradients();
-        objective.get().lossAndGradients(policy, batch);
-        Map<String, INDArray> analytic = new LinkedHashMap<>();
-        policy.gradients().forEach((k, g) -> analytic.put(k, g.dup()));
-        for (Map.Entry<String, INDArray> e : policy.parameters().entrySet()) {
-            INDArray param = e.getValue();
-            for (long index : entries(e.getKey(), param.length())) {
-                double saved = param.getDouble(index);
-                param.putScalar(index, saved + 1e-5);
-                double plus = loss(objective, policy, batch);
-                param.putScalar(index, saved - 1e-5);
-                double minus = loss(objective, policy, batch);
-                param.putScalar(index, saved);
-                double numeric = (plus - minus) / 2e-5;
-                double a = analytic.get(e.getKey()).getDouble(index);
-                double error = Math.abs(a - numeric);
-                assertTrue(error <= 1e-9 || error / Math.max(Math.abs(a), Math.abs(numeric)) <= 1e-6,
-                        label + (label.isEmpty() ? "" : " ") + e.getKey() + "[" + index + "]: analytic " + a + ", numeric " + numeric);
-            }
-        }
-    }
-
-    /** All indices of a small tensor, else {@link #ENTRIES_PER_TENSOR} distinct ones drawn with a seed of the name. */
-    static long[] entries(String tensor, long length) {
-        if (length <= ENTRIES_PER_TENSOR) {
-            return LongStream.range(0, length).toArray();
-        }
-        return new Random(tensor.hashCode()).longs(0, length).distinct().limit(ENTRIES_PER_TENSOR).toArray();
-    }
-
-    private static <E> double loss(Supplier<? extends Objective<E, LanguageModel>> objective, LanguageModel policy, List<E> batch) {
-        policy.zeroGradients();
-        return objective.get().lossAndGradients(policy, batch).meanLoss();
+        org.alignspark.common.testing.GradientCheck.assertMatches(label, objective, policy, batch);
     }
 }

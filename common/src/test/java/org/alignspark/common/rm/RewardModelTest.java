@@ -9,6 +9,7 @@ import org.alignspark.common.lm.Batch;
 import org.alignspark.common.lm.ModelConfig;
 import org.alignspark.common.lm.ModelFamily;
 import org.alignspark.common.objectives.BradleyTerryLoss;
+import org.alignspark.common.testing.GradientCheck;
 import org.alignspark.common.train.LearningRateSchedule;
 import org.alignspark.common.train.Optimizer;
 import org.alignspark.common.train.OptimizerConfig;
@@ -46,37 +47,23 @@ class RewardModelTest {
                 boolean gain = (p.getKey().contains("norm") || p.getKey().contains("ln_")) && p.getKey().endsWith("weight");
                 p.getValue().assign(gain ? noise.addi(1.0) : noise);
             }
-            PairwiseRewardObjective objective = new PairwiseRewardObjective(
-                    new BradleyTerryLoss.Config(BradleyTerryLoss.Form.MARGIN, 0.01), PAD);
-            model.zeroGradients();
-            objective.lossAndGradients(model, PAIRS);
-            Map<String, INDArray> analyticGradients = new java.util.LinkedHashMap<>();
-            model.gradients().forEach((name, g) -> analyticGradients.put(name, g.dup()));
-            for (Map.Entry<String, INDArray> p : model.parameters().entrySet()) {
-                INDArray param = p.getValue();
-                INDArray grad = analyticGradients.get(p.getKey());
-                for (long i = 0; i < Math.min(4, param.length()); i++) {
-                    long index = (i * 7919) % param.length();
-                    double saved = param.getDouble(index);
-                    double h = 1e-5;
-                    param.putScalar(index, saved + h);
-                    double plus = loss(model, objective);
-                    param.putScalar(index, saved - h);
-                    double minus = loss(model, objective);
-                    param.putScalar(index, saved);
-                    double numeric = (plus - minus) / (2 * h);
-                    double analytic = grad.getDouble(index);
-                    double scale = Math.max(1e-8, Math.abs(numeric) + Math.abs(analytic));
-                    assertTrue(Math.abs(numeric - analytic) / scale < 1e-6 || Math.abs(numeric - analytic) < 1e-10,
-                            family + " " + p.getKey() + "[" + index + "]: analytic " + analytic + ", numeric " + numeric);
-                }
-            }
+            GradientCheck.assertMatches(family.toString(), () -> new PairwiseRewardObjective(
+                    new BradleyTerryLoss.Config(BradleyTerryLoss.Form.MARGIN, 0.01), PAD), model, PAIRS);
         }
     }
 
-    private static double loss(RewardModel model, PairwiseRewardObjective objective) {
-        model.zeroGradients();
-        return objective.lossAndGradients(model, PAIRS).meanLoss();
+    @Test
+    void regressionLossGradientsMatchCentralDifferences() {
+        ModelConfig config = tiny(ModelFamily.LLAMA, DataType.DOUBLE);
+        RewardModel model = new RewardModel(org.alignspark.common.lm.CausalLM.initialize(config, 3),
+                RewardModel.initialHead(2, config.dModel(), DataType.DOUBLE, 4));
+        long seed = 31;
+        for (INDArray p : model.parameters().values()) {
+            p.addi(Nd4j.randn(seed++, p.shape()).castTo(DataType.DOUBLE).muli(0.3));
+        }
+        List<RatedSequence> rated = List.of(new RatedSequence("a", new int[] {1, 5, 7, 3}, new double[] {4, 2}),
+                new RatedSequence("b", new int[] {2, 6, 8, 11, 12}, new double[] {0, 2.5}));
+        GradientCheck.assertMatches("regression", () -> new RegressionRewardObjective(PAD), model, rated);
     }
 
     @Test
