@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Independent PyTorch reference for alignspark's LM engine.
 
-Builds tiny random GPT-2, Llama and Qwen2 checkpoints in the Hugging Face layout
+Builds tiny random GPT-2, Llama, Qwen2 and Qwen3 checkpoints in the Hugging Face layout
 (config.json + model.safetensors) and computes golden outputs (logits, log-probs,
 final hidden states) with plain torch modules written from the architectures'
 published definitions (GPT-2: Radford et al. 2019 / HF GPT2LMHeadModel layout;
-Llama: Touvron et al. 2023 / HF LlamaForCausalLM layout; Qwen2: HF Qwen2ForCausalLM).
+Llama: Touvron et al. 2023 / HF LlamaForCausalLM layout; Qwen2: HF Qwen2ForCausalLM;
+Qwen3: Qwen3 Technical Report 2025 / HF Qwen3ForCausalLM layout).
 It does not import `transformers` or `safetensors`, and it was written without
 looking at the Java engine.
 
@@ -255,22 +256,34 @@ def apply_rope(x, cos, sin):
 
 
 class LlamaAttention(nn.Module):
-    def __init__(self, cfg, qkv_bias):
+    """Llama attention; qk_norm adds Qwen3's RMSNorm over each query and key head (gain of size head_dim,
+    eps rms_norm_eps) applied before RoPE. head_dim is the config's when it has one (Qwen3: may differ from
+    hidden_size / heads; q_proj is [H*head_dim, d], o_proj [d, H*head_dim])."""
+
+    def __init__(self, cfg, qkv_bias, qk_norm=False):
         super().__init__()
         d = cfg["hidden_size"]
         self.H = cfg["num_attention_heads"]
         self.KV = cfg["num_key_value_heads"]
-        self.Dh = d // self.H
+        self.Dh = cfg.get("head_dim") or d // self.H
         self.theta = cfg["rope_theta"]
         self.q_proj = nn.Linear(d, self.H * self.Dh, bias=qkv_bias)
         self.k_proj = nn.Linear(d, self.KV * self.Dh, bias=qkv_bias)
         self.v_proj = nn.Linear(d, self.KV * self.Dh, bias=qkv_bias)
         self.o_proj = nn.Linear(self.H * self.Dh, d, bias=False)
+        if qk_norm:
+            self.q_norm = RMSNorm(self.Dh, cfg["rms_norm_eps"])
+            self.k_norm = RMSNorm(self.Dh, cfg["rms_norm_eps"])
+        else:
+            self.q_norm = self.k_norm = None
 
     def forward(self, x, mask, position_ids):
         B, T, _ = x.shape
-        q = self.q_proj(x).view(B, T, self.H, self.Dh).transpose(1, 2)
-        k = self.k_proj(x).view(B, T, self.KV, self.Dh).transpose(1, 2)
+        q = self.q_proj(x).view(B, T, self.H, self.Dh)
+        k = self.k_proj(x).view(B, T, self.KV, self.Dh)
+        if self.q_norm is not None:          # per head, over head_dim, before RoPE
+            q, k = self.q_norm(q), self.k_norm(k)
+        q, k = q.transpose(1, 2), k.transpose(1, 2)
         v = self.v_proj(x).view(B, T, self.KV, self.Dh).transpose(1, 2)
         cos, sin = rope_cos_sin(position_ids, self.Dh, self.theta, x.dtype)
         q = apply_rope(q, cos, sin)
@@ -296,11 +309,11 @@ class LlamaMLP(nn.Module):
 
 
 class LlamaLayer(nn.Module):
-    def __init__(self, cfg, qkv_bias):
+    def __init__(self, cfg, qkv_bias, qk_norm=False):
         super().__init__()
         d = cfg["hidden_size"]
         self.input_layernorm = RMSNorm(d, cfg["rms_norm_eps"])
-        self.self_attn = LlamaAttention(cfg, qkv_bias)
+        self.self_attn = LlamaAttention(cfg, qkv_bias, qk_norm)
         self.post_attention_layernorm = RMSNorm(d, cfg["rms_norm_eps"])
         self.mlp = LlamaMLP(d, cfg["intermediate_size"])
 
@@ -311,20 +324,20 @@ class LlamaLayer(nn.Module):
 
 
 class LlamaBody(nn.Module):
-    def __init__(self, cfg, qkv_bias):
+    def __init__(self, cfg, qkv_bias, qk_norm=False):
         super().__init__()
         self.embed_tokens = nn.Embedding(cfg["vocab_size"], cfg["hidden_size"])
-        self.layers = nn.ModuleList([LlamaLayer(cfg, qkv_bias) for _ in range(cfg["num_hidden_layers"])])
+        self.layers = nn.ModuleList([LlamaLayer(cfg, qkv_bias, qk_norm) for _ in range(cfg["num_hidden_layers"])])
         self.norm = RMSNorm(cfg["hidden_size"], cfg["rms_norm_eps"])
 
 
 class Llama(nn.Module):
-    """LlamaForCausalLM (qkv_bias=False) / Qwen2ForCausalLM (qkv_bias=True)."""
+    """LlamaForCausalLM (qkv_bias=False) / Qwen2ForCausalLM (qkv_bias=True) / Qwen3ForCausalLM (qk_norm=True)."""
 
-    def __init__(self, cfg, qkv_bias):
+    def __init__(self, cfg, qkv_bias, qk_norm=False):
         super().__init__()
         self.tied = cfg["tie_word_embeddings"]
-        self.model = LlamaBody(cfg, qkv_bias)
+        self.model = LlamaBody(cfg, qkv_bias, qk_norm)
         if not self.tied:
             self.lm_head = nn.Linear(cfg["hidden_size"], cfg["vocab_size"], bias=False)
 
@@ -421,6 +434,38 @@ QWEN2_CONFIG = {
     "num_attention_heads": 4,
     "num_hidden_layers": 2,
     "num_key_value_heads": 1,
+    "rms_norm_eps": 1e-06,
+    "rope_scaling": None,
+    "rope_theta": 1000000.0,
+    "sliding_window": None,
+    "tie_word_embeddings": True,
+    "torch_dtype": "float32",
+    "transformers_version": TRANSFORMERS_VERSION,
+    "use_cache": True,
+    "use_sliding_window": False,
+    "vocab_size": 96,
+}
+
+# Qwen3 (as Qwen3-0.6B's config.json, shrunk): q_norm/k_norm over each head, no q/k/v biases
+# (attention_bias false), an explicit head_dim 12 that differs from hidden_size / heads = 8 (so
+# q_proj is [48, 32] and o_proj [32, 48]), tied embeddings, rope_theta 1e6, GQA 4 heads / 2 kv heads.
+QWEN3_CONFIG = {
+    "architectures": ["Qwen3ForCausalLM"],
+    "attention_bias": False,
+    "attention_dropout": 0.0,
+    "bos_token_id": 1,
+    "eos_token_id": 2,
+    "head_dim": 12,
+    "hidden_act": "silu",
+    "hidden_size": 32,
+    "initializer_range": 0.02,
+    "intermediate_size": 64,
+    "max_position_embeddings": 64,
+    "max_window_layers": 2,
+    "model_type": "qwen3",
+    "num_attention_heads": 4,
+    "num_hidden_layers": 2,
+    "num_key_value_heads": 2,
     "rms_norm_eps": 1e-06,
     "rope_scaling": None,
     "rope_theta": 1000000.0,
@@ -660,7 +705,18 @@ def mutation_report(kind, model64, cfg, ids, mask, ids_l, mask_l, base, base_l):
         with torch.no_grad():
             m.model.norm.weight.fill_(1.0)
         measure("final norm weight ignored", lambda: fwd(m))
-        if cfg["num_key_value_heads"] > 1:
+        if kind == "qwen3":
+            m = copy.deepcopy(model64)
+            for layer in m.model.layers:
+                layer.self_attn.q_norm = nn.Identity()
+                layer.self_attn.k_norm = nn.Identity()
+            measure("q_norm/k_norm ignored", lambda: fwd(m))
+            m = copy.deepcopy(model64)
+            with torch.no_grad():
+                for layer in m.model.layers:
+                    layer.self_attn.k_norm.weight.fill_(1.0)
+            measure("k_norm weight ignored", lambda: fwd(m))
+        if cfg["num_key_value_heads"] > 1 and kind != "qwen3":   # the replaced forward has no q/k norms
             import types
 
             def tiled_forward(self, x, mk, position_ids):
@@ -703,6 +759,7 @@ MODELS = {
     "gpt2": (GPT2_CONFIG, lambda c: GPT2(c), 20240101, 0.1, 0.5),
     "llama": (LLAMA_CONFIG, lambda c: Llama(c, qkv_bias=False), 20240102, 0.1, 0.5),
     "qwen2": (QWEN2_CONFIG, lambda c: Llama(c, qkv_bias=True), 20240103, 0.1, 0.5),
+    "qwen3": (QWEN3_CONFIG, lambda c: Llama(c, qkv_bias=False, qk_norm=True), 20240104, 0.1, 0.5),
 }
 
 
@@ -834,6 +891,11 @@ def main():
                                 "attention_bias key), o_proj has none; lm_head is tied to "
                                 "model.embed_tokens.weight and there is no lm_head.weight tensor; "
                                 "rope_theta 1e6; 4 query heads share 1 kv head")
+        if name == "qwen3":
+            summary["notes"] = ("q_norm/k_norm: RMSNorm over each head's head_dim (gain [12], eps rms_norm_eps) "
+                                "applied to q and k before RoPE; head_dim 12 != hidden_size / heads = 8, so "
+                                "q_proj is [48, 32], k_proj/v_proj [24, 32], o_proj [32, 48]; no q/k/v biases; "
+                                "lm_head tied to model.embed_tokens.weight; rope_theta 1e6")
         if name == "llama":
             summary["notes"] = ("GQA: 4 query heads, 2 kv heads; query head h uses kv head h // 2 "
                                 "(HF repeat_kv); q_proj/k_proj/v_proj/o_proj weights are [out, in]")

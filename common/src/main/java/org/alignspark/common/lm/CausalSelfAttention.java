@@ -1,5 +1,6 @@
 package org.alignspark.common.lm;
 
+import java.util.function.UnaryOperator;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -9,7 +10,8 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * Causal multi-head self-attention (Vaswani et al. 2017) with grouped-query heads (Ainslie et al. 2023):
  * softmax(Q·Kᵀ/√d_head + mask)·V per head, query head h reading kv head h / (n_heads / n_kv_heads).
  * The {@link QkvProjection} is the family's (GPT-2's fused {@code c_attn}, Llama's {@code q_proj}, {@code k_proj},
- * {@code v_proj}); q and k are rotated with RoPE when the step carries RoPE tables. The {@link AttentionMask} is
+ * {@code v_proj}); where the family normalises heads (Qwen3's {@code q_norm}, {@code k_norm}), each query and key
+ * head is RMS-normalised before RoPE; q and k are rotated with RoPE when the step carries RoPE tables. The {@link AttentionMask} is
  * additive, [B, 1, T, S]. The products over all (batch, head) pairs run as one batched {@code Nd4j.matmul}; the
  * projections are {@link Linear} gemms.
  */
@@ -22,6 +24,8 @@ final class CausalSelfAttention {
     private final double scale;
     private final QkvProjection qkv;
     private final Linear outProj; // c_proj (GPT-2) or o_proj (Llama)
+    private final Norm qNorm;     // over each query head [N·H, hd] (Qwen3), else null
+    private final Norm kNorm;     // over each key head [N·Hkv, hd] (Qwen3), else null
 
     private Step step;
     private INDArray qh;      // [B, H, T, hd] queries (after RoPE)
@@ -56,6 +60,8 @@ final class CausalSelfAttention {
         this.qkv = family.qkv(params, prefix, config);
         this.outProj = family.projection(params, prefix + family.names().attentionOut(), nHeads * headDim,
                 config.dModel(), config.outProjBias());
+        this.qNorm = family.headNorms() ? family.headNorm(params, prefix + family.names().qNorm(), config) : null;
+        this.kNorm = family.headNorms() ? family.headNorm(params, prefix + family.names().kNorm(), config) : null;
     }
 
     INDArray forward(INDArray x, Step step) { // x [N, d] -> [N, d]
@@ -64,8 +70,10 @@ final class CausalSelfAttention {
         int t = step.length();
         int s = step.keyLength();
         INDArray[] qkvRows = qkv.forward(x);                                     // [N, H·hd], 2 × [N, Hkv·hd]
-        qh = toHeads(qkvRows[0], Buffers.reuse(qh, x.dataType(), b, nHeads, t, headDim));
-        kh = toHeads(qkvRows[1], Buffers.reuse(kh, x.dataType(), b, nKvHeads, t, headDim));
+        INDArray q = qNorm == null ? qkvRows[0] : perHead(qNorm::forward, qkvRows[0], nHeads);
+        INDArray k = kNorm == null ? qkvRows[1] : perHead(kNorm::forward, qkvRows[1], nKvHeads);
+        qh = toHeads(q, Buffers.reuse(qh, x.dataType(), b, nHeads, t, headDim));
+        kh = toHeads(k, Buffers.reuse(kh, x.dataType(), b, nKvHeads, t, headDim));
         vh = toHeads(qkvRows[2], Buffers.reuse(vh, x.dataType(), b, nKvHeads, t, headDim));
         if (step.ropeCos() != null) {
             Rope.forward(qh, step.ropeCos(), step.ropeSin());
@@ -122,7 +130,15 @@ final class CausalSelfAttention {
         dk = fromHeads(dkh, Buffers.reuse(dk, dy.dataType(), n, nKvHeads * headDim));
         dv = fromHeads(dvh, Buffers.reuse(dv, dy.dataType(), n, nKvHeads * headDim));
         dx = Buffers.reuse(dx, dy.dataType(), n, config.dModel());
-        return qkv.backward(dq, dk, dv, dx);
+        return qkv.backward(qNorm == null ? dq : perHead(qNorm::backward, dq, nHeads),
+                kNorm == null ? dk : perHead(kNorm::backward, dk, nKvHeads), dv, dx);
+    }
+
+    /** Applies a per-head map to rows [N, heads·hd] as rows [N·heads, hd]: each head of each token alone. */
+    private INDArray perHead(UnaryOperator<INDArray> map, INDArray rows, int heads) {
+        long n = rows.rows();
+        INDArray byHead = rows.reshape('c', n * heads, headDim);                 // [N·heads, hd]
+        return map.apply(byHead).reshape('c', n, (long) heads * headDim);        // [N, heads·hd]
     }
 
     /** [B, Hkv, S, hd] -> [B, H, S, hd]: query head h reads kv head h / group (HF repeat_kv). */

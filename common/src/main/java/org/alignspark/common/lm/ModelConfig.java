@@ -8,6 +8,7 @@ import org.nd4j.linalg.api.buffer.DataType;
  * {@code config.json}.
  *
  * @param nKvHeads      key/value heads; query head h reads kv head {@code h / (nHeads / nKvHeads)}
+ * @param headDim       width of one attention head; d_model / n_heads unless config.json says otherwise (Qwen3)
  * @param normEps       LayerNorm epsilon (GPT-2) or RMSNorm epsilon (Llama)
  * @param ropeTheta     RoPE base; unused by GPT-2
  * @param qkvBias       q/k/v projections carry a bias (Qwen2, Llama with attention_bias)
@@ -21,6 +22,7 @@ public record ModelConfig(
         int nLayers,
         int nHeads,
         int nKvHeads,
+        int headDim,
         int dFf,
         int maxPositions,
         double normEps,
@@ -40,31 +42,32 @@ public record ModelConfig(
     }
 
     public ModelConfig {
-        require(vocabSize > 0 && dModel > 0 && nLayers > 0 && nHeads > 0 && nKvHeads > 0 && dFf > 0
+        require(vocabSize > 0 && dModel > 0 && nLayers > 0 && nHeads > 0 && nKvHeads > 0 && headDim > 0 && dFf > 0
                 && maxPositions > 0, "sizes must be positive");
-        require(dModel % nHeads == 0, "d_model " + dModel + " is not a multiple of n_heads " + nHeads);
         require(nHeads % nKvHeads == 0, "n_heads " + nHeads + " is not a multiple of n_kv_heads " + nKvHeads);
         require(!family.fusedQkv() || nKvHeads == nHeads, family.displayName() + " has no grouped-query attention");
-        require(family.positions() != ModelFamily.Positions.ROTARY || headDim(dModel, nHeads) % 2 == 0,
+        require(!family.fusedQkv() || headDim * nHeads == dModel,
+                family.displayName() + " needs head_dim × n_heads = d_model, got " + headDim + " × " + nHeads);
+        require(family.positions() != ModelFamily.Positions.ROTARY || headDim % 2 == 0,
                 "RoPE needs an even head dimension");
         require(dataType == DataType.FLOAT || dataType == DataType.DOUBLE, "dtype must be FLOAT or DOUBLE");
     }
 
     /** GPT-2 with d_ff = 4·d, tied embeddings, eps 1e-5, float32. */
     public static ModelConfig gpt2(int vocabSize, int dModel, int nLayers, int nHeads, int maxPositions) {
-        return new ModelConfig(ModelFamily.GPT2, vocabSize, dModel, nLayers, nHeads, nHeads, 4 * dModel, maxPositions,
+        require(dModel % nHeads == 0, "d_model " + dModel + " is not a multiple of n_heads " + nHeads);
+        return new ModelConfig(ModelFamily.GPT2, vocabSize, dModel, nLayers, nHeads, nHeads, dModel / nHeads,
+                4 * dModel, maxPositions,
                 1e-5, 10000.0, ModelFamily.GPT2.tiedEmbeddings(), false, false, null, DataType.FLOAT);
     }
 
-    /** Llama with untied embeddings, eps 1e-6, theta 1e4, no biases, float32. */
+    /** Llama with untied embeddings, head_dim d / heads, eps 1e-6, theta 1e4, no biases, float32. */
     public static ModelConfig llama(int vocabSize, int dModel, int nLayers, int nHeads, int nKvHeads, int dFf,
                                     int maxPositions) {
-        return new ModelConfig(ModelFamily.LLAMA, vocabSize, dModel, nLayers, nHeads, nKvHeads, dFf, maxPositions,
+        require(dModel % nHeads == 0, "d_model " + dModel + " is not a multiple of n_heads " + nHeads);
+        return new ModelConfig(ModelFamily.LLAMA, vocabSize, dModel, nLayers, nHeads, nKvHeads, dModel / nHeads, dFf,
+                maxPositions,
                 1e-6, 10000.0, ModelFamily.LLAMA.tiedEmbeddings(), false, false, null, DataType.FLOAT);
-    }
-
-    public int headDim() {
-        return headDim(dModel, nHeads);
     }
 
     /** The same model in another precision. */
@@ -80,6 +83,8 @@ public record ModelConfig(
     /** A copy of a config with some options changed: {@code config.toBuilder().qkvBias(true).build()}. */
     public static final class Builder {
         private final ModelConfig base;
+        private ModelFamily family;
+        private int headDim;
         private boolean tieWordEmbeddings;
         private boolean qkvBias;
         private double ropeTheta;
@@ -88,11 +93,24 @@ public record ModelConfig(
 
         private Builder(ModelConfig base) {
             this.base = base;
+            this.family = base.family;
+            this.headDim = base.headDim;
             this.tieWordEmbeddings = base.tieWordEmbeddings;
             this.qkvBias = base.qkvBias;
             this.ropeTheta = base.ropeTheta;
             this.ropeScaling = base.ropeScaling;
             this.dataType = base.dataType;
+        }
+
+        /** Another family of the same sizes (a Llama-shaped Qwen3 or Mistral). */
+        public Builder family(ModelFamily family) {
+            this.family = family;
+            return this;
+        }
+
+        public Builder headDim(int headDim) {
+            this.headDim = headDim;
+            return this;
         }
 
         public Builder tieWordEmbeddings(boolean tied) {
@@ -121,14 +139,10 @@ public record ModelConfig(
         }
 
         public ModelConfig build() {
-            return new ModelConfig(base.family, base.vocabSize, base.dModel, base.nLayers, base.nHeads, base.nKvHeads,
-                    base.dFf, base.maxPositions, base.normEps, ropeTheta, tieWordEmbeddings, qkvBias, base.outProjBias,
+            return new ModelConfig(family, base.vocabSize, base.dModel, base.nLayers, base.nHeads, base.nKvHeads,
+                    headDim, base.dFf, base.maxPositions, base.normEps, ropeTheta, tieWordEmbeddings, qkvBias, base.outProjBias,
                     ropeScaling, dataType);
         }
-    }
-
-    private static int headDim(int dModel, int nHeads) {
-        return dModel / nHeads;
     }
 
     private static void require(boolean condition, String message) {

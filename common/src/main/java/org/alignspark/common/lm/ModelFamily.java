@@ -18,6 +18,7 @@ public enum ModelFamily {
                     "wte.weight", "wpe.weight", "ln_f", "lm_head",              // embeddings, final norm, head
                     "h.", "ln_1", "ln_2",                                       // layer prefix, its two norms
                     "attn.", "c_attn", null, null, null, "c_proj",              // attention: qkv | q, k, v; out
+                    null, null,                                                 // no q/k norms
                     "mlp.", null, "c_fc", "c_proj")),                           // MLP: gate, up, down
 
     /**
@@ -30,6 +31,21 @@ public enum ModelFamily {
                     "model.embed_tokens.weight", null, "model.norm", "lm_head", // embeddings, final norm, head
                     "model.layers.", "input_layernorm", "post_attention_layernorm", // layer prefix, its two norms
                     "self_attn.", null, "q_proj", "k_proj", "v_proj", "o_proj", // attention: qkv | q, k, v; out
+                    null, null,                                                 // no q/k norms
+                    "mlp.", "gate_proj", "up_proj", "down_proj")),              // MLP: gate, up, down
+
+    /**
+     * Qwen3 (Qwen Team 2025, "Qwen3 Technical Report" §2): Llama's layout plus an RMSNorm over each head of the
+     * queries and keys before RoPE ({@code q_norm}, {@code k_norm}, gains of size head_dim, shared by the heads),
+     * no q/k/v biases, and a head dimension that config.json gives explicitly (it may differ from d / heads).
+     */
+    QWEN3("Qwen3", Norm::rmsNorm, Positions.ROTARY, QkvProjection.Separate::new, Mlp.SwiGluMlp::new,
+            Linear.Layout.OUT_IN, false, false,                                // layout, no biases, untied
+            new TensorNames("", List.of(),                                     // file prefix, buffers
+                    "model.embed_tokens.weight", null, "model.norm", "lm_head", // embeddings, final norm, head
+                    "model.layers.", "input_layernorm", "post_attention_layernorm", // layer prefix, its two norms
+                    "self_attn.", null, "q_proj", "k_proj", "v_proj", "o_proj", // attention: qkv | q, k, v; out
+                    "q_norm", "k_norm",                                         // per-head q/k RMSNorm
                     "mlp.", "gate_proj", "up_proj", "down_proj"));              // MLP: gate, up, down
 
     /** How a token learns its position. */
@@ -71,11 +87,14 @@ public enum ModelFamily {
      * @param checkpointPrefix prefix that checkpoint files may put before every name (GPT-2's {@code transformer.})
      * @param buffers          endings of stored tensors that are buffers, not parameters, and are skipped on load
      * @param qkv              one projection to [q | k | v], or null where q, k and v have their own
+     * @param qNorm            the norm of each query head before RoPE (Qwen3's {@code q_norm}), or null for none
+     * @param kNorm            the norm of each key head before RoPE, or null for none
      */
     public record TensorNames(String checkpointPrefix, List<String> buffers,
                               String tokenEmbedding, String positionEmbedding, String finalNorm, String lmHead,
                               String layerPrefix, String attentionNorm, String mlpNorm,
                               String attention, String qkv, String q, String k, String v, String attentionOut,
+                              String qNorm, String kNorm,
                               String mlp, String mlpGate, String mlpUp, String mlpDown) {
         /** Prefix of layer {@code l}'s tensors: {@code h.3.}, {@code model.layers.3.}. */
         public String layer(int l) {
@@ -110,6 +129,16 @@ public enum ModelFamily {
     /** The family's norm over rows of the config's width. */
     Norm norm(Parameters params, String name, ModelConfig config) {
         return norm.create(params, name, config.dModel(), config.normEps());
+    }
+
+    /** Whether queries and keys are normalised per head before RoPE (Qwen3). */
+    public boolean headNorms() {
+        return names.qNorm() != null;
+    }
+
+    /** The family's norm over one attention head (width head_dim), for the q/k norms. */
+    Norm headNorm(Parameters params, String name, ModelConfig config) {
+        return norm.create(params, name, config.headDim(), config.normEps());
     }
 
     /** The family's q/k/v projection from the tensors under {@code prefix}. */

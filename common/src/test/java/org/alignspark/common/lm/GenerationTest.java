@@ -18,7 +18,8 @@ class GenerationTest {
     private static List<CausalLM> models(DataType type) {
         List<CausalLM> models = new ArrayList<>();
         for (ModelConfig config : new ModelConfig[] {ModelConfig.gpt2(48, 16, 2, 2, 32),
-                ModelConfig.llama(48, 16, 2, 4, 2, 24, 32)}) {
+                ModelConfig.llama(48, 16, 2, 4, 2, 24, 32),
+                ModelConfig.llama(48, 16, 2, 4, 2, 24, 32).toBuilder().family(ModelFamily.QWEN3).headDim(6).build()}) {
             CausalLM model = new CausalLM(config.withDataType(type));
             FiniteDifferences.randomize(model.parameters(), 5, 0.4);   // peaked distributions, no near-ties
             models.add(model);

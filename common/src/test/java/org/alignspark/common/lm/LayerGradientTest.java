@@ -68,7 +68,7 @@ class LayerGradientTest {
 
     /** A one-layer config of width d and MLP width dFf in float64. */
     private static ModelConfig mlpConfig(ModelFamily family, int d, int dFf) {
-        return new ModelConfig(family, 16, d, 1, 1, 1, dFf, 8, 1e-5, 10000.0, false, false, false, null,
+        return new ModelConfig(family, 16, d, 1, 1, 1, d, dFf, 8, 1e-5, 10000.0, false, false, false, null,
                 DataType.DOUBLE);
     }
 
@@ -180,6 +180,12 @@ class LayerGradientTest {
     void attentionWithQkvBiasMatchesFiniteDifferences() {
         checkAttention(ModelConfig.llama(16, 8, 1, 2, 1, 12, 8).toBuilder().qkvBias(true).dataType(DataType.DOUBLE).build(),
                 "qkv-bias attention");
+    }
+
+    @Test
+    void attentionWithQwen3HeadNormsMatchesFiniteDifferences() {
+        checkAttention(ModelConfig.llama(16, 8, 1, 4, 2, 12, 8).toBuilder().family(ModelFamily.QWEN3).headDim(6)
+                .dataType(DataType.DOUBLE).build(), "qwen3 attention");
     }
 
     @Test

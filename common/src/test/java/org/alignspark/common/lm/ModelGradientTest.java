@@ -58,6 +58,13 @@ class ModelGradientTest {
     }
 
     @Test
+    void qwen3HeadNormsWithExplicitHeadDimGradientsMatchFiniteDifferences() {
+        // head_dim 6 ≠ d / heads = 4: q_proj [24, 16], o_proj [16, 24]; q_norm and k_norm gains of 6
+        checkModel(ModelConfig.llama(24, 16, 2, 4, 2, 24, 16).toBuilder().family(ModelFamily.QWEN3).headDim(6)
+                .tieWordEmbeddings(true).build());
+    }
+
+    @Test
     void hiddenStateGradientAloneMatchesFiniteDifferences() {
         // a reward head reads only the final hidden states: backward(null, dHidden)
         CausalLM model = new CausalLM(ModelConfig.gpt2(16, 8, 2, 2, 8).withDataType(DataType.DOUBLE));
