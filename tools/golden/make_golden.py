@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Independent PyTorch reference for alignspark's LM engine.
 
-Builds tiny random GPT-2, Llama, Qwen2 and Qwen3 checkpoints in the Hugging Face layout
+Builds tiny random GPT-2, Llama, Qwen2, Qwen3 and Mistral checkpoints in the Hugging Face layout
 (config.json + model.safetensors) and computes golden outputs (logits, log-probs,
 final hidden states) with plain torch modules written from the architectures'
 published definitions (GPT-2: Radford et al. 2019 / HF GPT2LMHeadModel layout;
 Llama: Touvron et al. 2023 / HF LlamaForCausalLM layout; Qwen2: HF Qwen2ForCausalLM;
-Qwen3: Qwen3 Technical Report 2025 / HF Qwen3ForCausalLM layout).
+Qwen3: Qwen3 Technical Report 2025 / HF Qwen3ForCausalLM layout; Mistral: Jiang et al. 2023 /
+HF MistralForCausalLM layout).
 It does not import `transformers` or `safetensors`, and it was written without
 looking at the Java engine.
 
@@ -104,16 +105,22 @@ def read_safetensors(path):
 # Shared pieces
 # --------------------------------------------------------------------------------------
 
-def attention(q, k, v, attention_mask, scale):
+def attention(q, k, v, attention_mask, scale, window=None):
     """q: [B,H,T,Dh], k/v: [B,H,T,Dh]; attention_mask: [B,T] of 0/1 (1 = real token).
 
-    Causal self-attention. Disallowed (future or padded) keys get the most negative
+    Causal self-attention; with a sliding window W (Mistral 7B, Jiang et al. 2023 §2: "each token can attend
+    to at most W tokens from the previous layer"), query i also sees only keys j > i - W, its own included:
+    transformers' masking_utils.sliding_window_overlay is `kv_idx > q_idx - sliding_window`, with i and j the
+    indices in the padded row. Disallowed (future or padded) keys get the most negative
     finite value before softmax (as HF does), so rows with no allowed key (pad queries
     in a left-padded row) give a finite but meaningless result instead of NaN.
     """
     T = q.shape[-2]
     scores = torch.matmul(q, k.transpose(-1, -2)) * scale
     causal = torch.ones(T, T, dtype=torch.bool, device=q.device).tril()
+    if window is not None:
+        idx = torch.arange(T, device=q.device)
+        causal = causal & (idx[None, :] > idx[:, None] - window)      # [q, k]
     allowed = causal[None, None, :, :] & attention_mask.bool()[:, None, None, :]
     scores = scores.masked_fill(~allowed, torch.finfo(scores.dtype).min)
     probs = torch.softmax(scores, dim=-1)
@@ -260,9 +267,10 @@ class LlamaAttention(nn.Module):
     eps rms_norm_eps) applied before RoPE. head_dim is the config's when it has one (Qwen3: may differ from
     hidden_size / heads; q_proj is [H*head_dim, d], o_proj [d, H*head_dim])."""
 
-    def __init__(self, cfg, qkv_bias, qk_norm=False):
+    def __init__(self, cfg, qkv_bias, qk_norm=False, sliding=False):
         super().__init__()
         d = cfg["hidden_size"]
+        self.window = cfg.get("sliding_window") if sliding else None
         self.H = cfg["num_attention_heads"]
         self.KV = cfg["num_key_value_heads"]
         self.Dh = cfg.get("head_dim") or d // self.H
@@ -292,7 +300,7 @@ class LlamaAttention(nn.Module):
         n_rep = self.H // self.KV
         k = k.repeat_interleave(n_rep, dim=1)
         v = v.repeat_interleave(n_rep, dim=1)
-        a = attention(q, k, v, mask, 1.0 / math.sqrt(self.Dh))
+        a = attention(q, k, v, mask, 1.0 / math.sqrt(self.Dh), self.window)
         a = a.transpose(1, 2).reshape(B, T, self.H * self.Dh)
         return self.o_proj(a)
 
@@ -309,11 +317,11 @@ class LlamaMLP(nn.Module):
 
 
 class LlamaLayer(nn.Module):
-    def __init__(self, cfg, qkv_bias, qk_norm=False):
+    def __init__(self, cfg, qkv_bias, qk_norm=False, sliding=False):
         super().__init__()
         d = cfg["hidden_size"]
         self.input_layernorm = RMSNorm(d, cfg["rms_norm_eps"])
-        self.self_attn = LlamaAttention(cfg, qkv_bias, qk_norm)
+        self.self_attn = LlamaAttention(cfg, qkv_bias, qk_norm, sliding)
         self.post_attention_layernorm = RMSNorm(d, cfg["rms_norm_eps"])
         self.mlp = LlamaMLP(d, cfg["intermediate_size"])
 
@@ -324,20 +332,22 @@ class LlamaLayer(nn.Module):
 
 
 class LlamaBody(nn.Module):
-    def __init__(self, cfg, qkv_bias, qk_norm=False):
+    def __init__(self, cfg, qkv_bias, qk_norm=False, sliding=False):
         super().__init__()
         self.embed_tokens = nn.Embedding(cfg["vocab_size"], cfg["hidden_size"])
-        self.layers = nn.ModuleList([LlamaLayer(cfg, qkv_bias, qk_norm) for _ in range(cfg["num_hidden_layers"])])
+        self.layers = nn.ModuleList([LlamaLayer(cfg, qkv_bias, qk_norm, sliding)
+                                     for _ in range(cfg["num_hidden_layers"])])
         self.norm = RMSNorm(cfg["hidden_size"], cfg["rms_norm_eps"])
 
 
 class Llama(nn.Module):
-    """LlamaForCausalLM (qkv_bias=False) / Qwen2ForCausalLM (qkv_bias=True) / Qwen3ForCausalLM (qk_norm=True)."""
+    """LlamaForCausalLM (qkv_bias=False) / Qwen2ForCausalLM (qkv_bias=True) / Qwen3ForCausalLM (qk_norm=True) /
+    MistralForCausalLM (sliding=True: every layer attends through config sliding_window)."""
 
-    def __init__(self, cfg, qkv_bias, qk_norm=False):
+    def __init__(self, cfg, qkv_bias, qk_norm=False, sliding=False):
         super().__init__()
         self.tied = cfg["tie_word_embeddings"]
-        self.model = LlamaBody(cfg, qkv_bias, qk_norm)
+        self.model = LlamaBody(cfg, qkv_bias, qk_norm, sliding)
         if not self.tied:
             self.lm_head = nn.Linear(cfg["hidden_size"], cfg["vocab_size"], bias=False)
 
@@ -475,6 +485,33 @@ QWEN3_CONFIG = {
     "transformers_version": TRANSFORMERS_VERSION,
     "use_cache": True,
     "use_sliding_window": False,
+    "vocab_size": 96,
+}
+
+# Mistral (as Mistral-7B-v0.1's config.json, shrunk): Llama's layout, no biases, untied lm_head,
+# rms_norm_eps 1e-5, and sliding_window 3, so that with T = 7 the window hides keys i - 3 and older.
+MISTRAL_CONFIG = {
+    "architectures": ["MistralForCausalLM"],
+    "attention_dropout": 0.0,
+    "bos_token_id": 1,
+    "eos_token_id": 2,
+    "head_dim": 8,
+    "hidden_act": "silu",
+    "hidden_size": 32,
+    "initializer_range": 0.02,
+    "intermediate_size": 64,
+    "max_position_embeddings": 64,
+    "model_type": "mistral",
+    "num_attention_heads": 4,
+    "num_hidden_layers": 2,
+    "num_key_value_heads": 2,
+    "rms_norm_eps": 1e-05,
+    "rope_theta": 10000.0,
+    "sliding_window": 3,
+    "tie_word_embeddings": False,
+    "torch_dtype": "float32",
+    "transformers_version": TRANSFORMERS_VERSION,
+    "use_cache": True,
     "vocab_size": 96,
 }
 
@@ -696,11 +733,12 @@ def mutation_report(kind, model64, cfg, ids, mask, ids_l, mask_l, base, base_l):
             layer.self_attn.theta = 10000.0 if cfg["rope_theta"] != 10000.0 else 1e6
         measure("wrong rope_theta", lambda: fwd(m))
         m = copy.deepcopy(model64)
+        other = 1e-5 if cfg["rms_norm_eps"] != 1e-5 else 1e-6
         for layer in m.model.layers:
-            layer.input_layernorm.eps = 1e-5
-            layer.post_attention_layernorm.eps = 1e-5
-        m.model.norm.eps = 1e-5
-        measure("rms_norm_eps 1e-5 instead of 1e-6", lambda: fwd(m))
+            layer.input_layernorm.eps = other
+            layer.post_attention_layernorm.eps = other
+        m.model.norm.eps = other
+        measure(f"rms_norm_eps {other:.0e} instead of {cfg['rms_norm_eps']:.0e}".replace("e-0", "e-"), lambda: fwd(m))
         m = copy.deepcopy(model64)
         with torch.no_grad():
             m.model.norm.weight.fill_(1.0)
@@ -716,7 +754,17 @@ def mutation_report(kind, model64, cfg, ids, mask, ids_l, mask_l, base, base_l):
                 for layer in m.model.layers:
                     layer.self_attn.k_norm.weight.fill_(1.0)
             measure("k_norm weight ignored", lambda: fwd(m))
-        if cfg["num_key_value_heads"] > 1 and kind != "qwen3":   # the replaced forward has no q/k norms
+        if kind == "mistral":
+            m = copy.deepcopy(model64)
+            for layer in m.model.layers:
+                layer.self_attn.window = None
+            measure("sliding window ignored", lambda: fwd(m))
+            m = copy.deepcopy(model64)
+            for layer in m.model.layers:
+                layer.self_attn.window = cfg["sliding_window"] + 1
+            measure("sliding window one key wider (j >= i - W)", lambda: fwd(m))
+        # the replaced forward has no q/k norms and no window
+        if cfg["num_key_value_heads"] > 1 and kind not in ("qwen3", "mistral"):
             import types
 
             def tiled_forward(self, x, mk, position_ids):
@@ -760,6 +808,7 @@ MODELS = {
     "llama": (LLAMA_CONFIG, lambda c: Llama(c, qkv_bias=False), 20240102, 0.1, 0.5),
     "qwen2": (QWEN2_CONFIG, lambda c: Llama(c, qkv_bias=True), 20240103, 0.1, 0.5),
     "qwen3": (QWEN3_CONFIG, lambda c: Llama(c, qkv_bias=False, qk_norm=True), 20240104, 0.1, 0.5),
+    "mistral": (MISTRAL_CONFIG, lambda c: Llama(c, qkv_bias=False, sliding=True), 20240105, 0.1, 0.5),
 }
 
 
@@ -896,6 +945,10 @@ def main():
                                 "applied to q and k before RoPE; head_dim 12 != hidden_size / heads = 8, so "
                                 "q_proj is [48, 32], k_proj/v_proj [24, 32], o_proj [32, 48]; no q/k/v biases; "
                                 "lm_head tied to model.embed_tokens.weight; rope_theta 1e6")
+        if name == "mistral":
+            summary["notes"] = ("sliding_window 3 in every layer: query i sees keys j with i - 3 < j <= i (HF "
+                                "masking_utils.sliding_window_overlay), i and j indices in the padded row; "
+                                "no biases; untied lm_head.weight; rms_norm_eps 1e-5")
         if name == "llama":
             summary["notes"] = ("GQA: 4 query heads, 2 kv heads; query head h uses kv head h // 2 "
                                 "(HF repeat_kv); q_proj/k_proj/v_proj/o_proj weights are [out, in]")

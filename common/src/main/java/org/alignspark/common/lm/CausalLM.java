@@ -117,8 +117,10 @@ public final class CausalLM {
         INDArray[] rope = inverseFrequencies == null
                 ? new INDArray[2]
                 : Rope.tables(positions, inverseFrequencies, config.dataType());
-        INDArray mask = AttentionMask.additive(batch, cache, offset, config.dataType());   // [B, 1, T, S]
-        step = new Step(b, t, offset, mask, rope[0], rope[1], cache);
+        INDArray mask = AttentionMask.additive(batch, cache, offset, 0, config.dataType());   // [B, 1, T, S]
+        INDArray slidingMask = config.slidingWindow() == 0 ? null
+                : AttentionMask.additive(batch, cache, offset, config.slidingWindow(), config.dataType());
+        step = new Step(b, t, offset, mask, slidingMask, rope[0], rope[1], cache);
 
         INDArray x = tokenEmbedding.forward(ids);                                // [N, d]
         if (positionEmbedding != null) {

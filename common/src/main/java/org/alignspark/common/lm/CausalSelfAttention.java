@@ -11,9 +11,10 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * softmax(Q·Kᵀ/√d_head + mask)·V per head, query head h reading kv head h / (n_heads / n_kv_heads).
  * The {@link QkvProjection} is the family's (GPT-2's fused {@code c_attn}, Llama's {@code q_proj}, {@code k_proj},
  * {@code v_proj}); where the family normalises heads (Qwen3's {@code q_norm}, {@code k_norm}), each query and key
- * head is RMS-normalised before RoPE; q and k are rotated with RoPE when the step carries RoPE tables. The {@link AttentionMask} is
- * additive, [B, 1, T, S]. The products over all (batch, head) pairs run as one batched {@code Nd4j.matmul}; the
- * projections are {@link Linear} gemms.
+ * head is RMS-normalised before RoPE; q and k are rotated with RoPE when the step carries RoPE tables. The
+ * {@link AttentionMask} is additive, [B, 1, T, S]; a layer with a sliding window (Mistral) reads the step's sliding
+ * mask. The products over all (batch, head) pairs run as one batched {@code Nd4j.matmul}; the projections are
+ * {@link Linear} gemms.
  */
 final class CausalSelfAttention {
     private final ModelConfig config;
@@ -22,6 +23,7 @@ final class CausalSelfAttention {
     private final int nKvHeads;
     private final int headDim;
     private final double scale;
+    private final int slidingWindow;  // 0: full causal attention
     private final QkvProjection qkv;
     private final Linear outProj; // c_proj (GPT-2) or o_proj (Llama)
     private final Norm qNorm;     // over each query head [N·H, hd] (Qwen3), else null
@@ -57,6 +59,7 @@ final class CausalSelfAttention {
         this.nKvHeads = config.nKvHeads();
         this.headDim = config.headDim();
         this.scale = 1.0 / Math.sqrt(headDim);
+        this.slidingWindow = config.slidingWindow(layer);
         this.qkv = family.qkv(params, prefix, config);
         this.outProj = family.projection(params, prefix + family.names().attentionOut(), nHeads * headDim,
                 config.dModel(), config.outProjBias());
@@ -90,7 +93,7 @@ final class CausalSelfAttention {
         vRep = repeatKv(values, vRep);
         att = Buffers.reuse(att, x.dataType(), b, nHeads, t, s);
         Nd4j.matmul(qh, kRep, att, false, true, false);                          // Q·Kᵀ [B, H, T, S]
-        att.muli(scale).addi(step.mask());                                       // + mask [B, 1, T, S]
+        att.muli(scale).addi(step.mask(slidingWindow));                          // + mask [B, 1, T, S]
         softmaxRows(att.reshape((long) b * nHeads * t, s));                      // rows of [B·H·T, S]
         yh = Buffers.reuse(yh, x.dataType(), b, nHeads, t, headDim);
         Nd4j.matmul(att, vRep, yh, false, false, false);                         // P·V [B, H, T, hd]

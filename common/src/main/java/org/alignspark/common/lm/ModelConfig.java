@@ -14,6 +14,9 @@ import org.nd4j.linalg.api.buffer.DataType;
  * @param qkvBias       q/k/v projections carry a bias (Qwen2, Llama with attention_bias)
  * @param outProjBias   the attention output projection carries a bias (Llama with attention_bias)
  * @param ropeScaling   Llama 3's long-context RoPE frequency scaling, or null for none
+ * @param slidingWindow W of sliding-window attention in the layers its family slides (Mistral: all), 0 for none:
+ *                      query position i sees key positions j with i − W &lt; j ≤ i, as Hugging Face's
+ *                      {@code sliding_window_overlay} (positions are indices in the padded row, the cache included)
  */
 public record ModelConfig(
         ModelFamily family,
@@ -31,6 +34,7 @@ public record ModelConfig(
         boolean qkvBias,
         boolean outProjBias,
         RopeScaling ropeScaling,
+        int slidingWindow,
         DataType dataType) {
 
     /**
@@ -50,6 +54,9 @@ public record ModelConfig(
                 family.displayName() + " needs head_dim × n_heads = d_model, got " + headDim + " × " + nHeads);
         require(family.positions() != ModelFamily.Positions.ROTARY || headDim % 2 == 0,
                 "RoPE needs an even head dimension");
+        require(slidingWindow >= 0, "sliding_window must be positive, or 0 for none");
+        require(slidingWindow == 0 || family.slidingLayers() != ModelFamily.SlidingLayers.NONE,
+                family.displayName() + " has no sliding-window attention");
         require(dataType == DataType.FLOAT || dataType == DataType.DOUBLE, "dtype must be FLOAT or DOUBLE");
     }
 
@@ -58,7 +65,7 @@ public record ModelConfig(
         require(dModel % nHeads == 0, "d_model " + dModel + " is not a multiple of n_heads " + nHeads);
         return new ModelConfig(ModelFamily.GPT2, vocabSize, dModel, nLayers, nHeads, nHeads, dModel / nHeads,
                 4 * dModel, maxPositions,
-                1e-5, 10000.0, ModelFamily.GPT2.tiedEmbeddings(), false, false, null, DataType.FLOAT);
+                1e-5, 10000.0, ModelFamily.GPT2.tiedEmbeddings(), false, false, null, 0, DataType.FLOAT);
     }
 
     /** Llama with untied embeddings, head_dim d / heads, eps 1e-6, theta 1e4, no biases, float32. */
@@ -67,7 +74,15 @@ public record ModelConfig(
         require(dModel % nHeads == 0, "d_model " + dModel + " is not a multiple of n_heads " + nHeads);
         return new ModelConfig(ModelFamily.LLAMA, vocabSize, dModel, nLayers, nHeads, nKvHeads, dModel / nHeads, dFf,
                 maxPositions,
-                1e-6, 10000.0, ModelFamily.LLAMA.tiedEmbeddings(), false, false, null, DataType.FLOAT);
+                1e-6, 10000.0, ModelFamily.LLAMA.tiedEmbeddings(), false, false, null, 0, DataType.FLOAT);
+    }
+
+    /** The sliding window of layer {@code layer}, or 0 where it attends to every earlier position. */
+    public int slidingWindow(int layer) {
+        return switch (family.slidingLayers()) {
+            case NONE -> 0;
+            case ALL -> slidingWindow;
+        };
     }
 
     /** The same model in another precision. */
@@ -89,6 +104,7 @@ public record ModelConfig(
         private boolean qkvBias;
         private double ropeTheta;
         private RopeScaling ropeScaling;
+        private int slidingWindow;
         private DataType dataType;
 
         private Builder(ModelConfig base) {
@@ -99,6 +115,7 @@ public record ModelConfig(
             this.qkvBias = base.qkvBias;
             this.ropeTheta = base.ropeTheta;
             this.ropeScaling = base.ropeScaling;
+            this.slidingWindow = base.slidingWindow;
             this.dataType = base.dataType;
         }
 
@@ -133,6 +150,11 @@ public record ModelConfig(
             return this;
         }
 
+        public Builder slidingWindow(int window) {
+            this.slidingWindow = window;
+            return this;
+        }
+
         public Builder dataType(DataType type) {
             this.dataType = type;
             return this;
@@ -141,7 +163,7 @@ public record ModelConfig(
         public ModelConfig build() {
             return new ModelConfig(family, base.vocabSize, base.dModel, base.nLayers, base.nHeads, base.nKvHeads,
                     headDim, base.dFf, base.maxPositions, base.normEps, ropeTheta, tieWordEmbeddings, qkvBias, base.outProjBias,
-                    ropeScaling, dataType);
+                    ropeScaling, slidingWindow, dataType);
         }
     }
 

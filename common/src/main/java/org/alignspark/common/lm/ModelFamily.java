@@ -13,7 +13,7 @@ public enum ModelFamily {
      * Conv1D weights [in, out] with a bias on every projection, unembedding tied to the token embedding.
      */
     GPT2("GPT-2", Norm::layerNorm, Positions.LEARNED, QkvProjection.Fused::new, Mlp.GeluMlp::new,
-            Linear.Layout.IN_OUT, true, true,                                  // layout, biases everywhere, tied
+            SlidingLayers.NONE, Linear.Layout.IN_OUT, true, true,              // layout, biases everywhere, tied
             new TensorNames("transformer.", List.of(".attn.bias", ".attn.masked_bias"), // file prefix, buffers
                     "wte.weight", "wpe.weight", "ln_f", "lm_head",              // embeddings, final norm, head
                     "h.", "ln_1", "ln_2",                                       // layer prefix, its two norms
@@ -26,7 +26,7 @@ public enum ModelFamily {
      * MLP, {@code nn.Linear} weights [out, in] without biases (unless the config adds attention biases).
      */
     LLAMA("Llama", Norm::rmsNorm, Positions.ROTARY, QkvProjection.Separate::new, Mlp.SwiGluMlp::new,
-            Linear.Layout.OUT_IN, false, false,                                // layout, no biases, untied
+            SlidingLayers.NONE, Linear.Layout.OUT_IN, false, false,            // layout, no biases, untied
             new TensorNames("", List.of(),                                     // file prefix, buffers
                     "model.embed_tokens.weight", null, "model.norm", "lm_head", // embeddings, final norm, head
                     "model.layers.", "input_layernorm", "post_attention_layernorm", // layer prefix, its two norms
@@ -40,13 +40,35 @@ public enum ModelFamily {
      * no q/k/v biases, and a head dimension that config.json gives explicitly (it may differ from d / heads).
      */
     QWEN3("Qwen3", Norm::rmsNorm, Positions.ROTARY, QkvProjection.Separate::new, Mlp.SwiGluMlp::new,
-            Linear.Layout.OUT_IN, false, false,                                // layout, no biases, untied
+            SlidingLayers.NONE, Linear.Layout.OUT_IN, false, false,            // layout, no biases, untied
             new TensorNames("", List.of(),                                     // file prefix, buffers
                     "model.embed_tokens.weight", null, "model.norm", "lm_head", // embeddings, final norm, head
                     "model.layers.", "input_layernorm", "post_attention_layernorm", // layer prefix, its two norms
                     "self_attn.", null, "q_proj", "k_proj", "v_proj", "o_proj", // attention: qkv | q, k, v; out
                     "q_norm", "k_norm",                                         // per-head q/k RMSNorm
+                    "mlp.", "gate_proj", "up_proj", "down_proj")),              // MLP: gate, up, down
+
+    /**
+     * Mistral (Jiang et al. 2023, "Mistral 7B" §2): Llama's layout and tensor names with sliding-window attention
+     * in every layer when config.json sets {@code sliding_window} (each token attends to the last W positions,
+     * its own included); no biases.
+     */
+    MISTRAL("Mistral", Norm::rmsNorm, Positions.ROTARY, QkvProjection.Separate::new, Mlp.SwiGluMlp::new,
+            SlidingLayers.ALL, Linear.Layout.OUT_IN, false, false,             // layout, no biases, untied
+            new TensorNames("", List.of(),                                     // file prefix, buffers
+                    "model.embed_tokens.weight", null, "model.norm", "lm_head", // embeddings, final norm, head
+                    "model.layers.", "input_layernorm", "post_attention_layernorm", // layer prefix, its two norms
+                    "self_attn.", null, "q_proj", "k_proj", "v_proj", "o_proj", // attention: qkv | q, k, v; out
+                    null, null,                                                 // no q/k norms
                     "mlp.", "gate_proj", "up_proj", "down_proj"));              // MLP: gate, up, down
+
+    /** The layers that attend through the config's sliding window, when it sets one. */
+    public enum SlidingLayers {
+        /** The family has no sliding-window attention: a config with a window is invalid. */
+        NONE,
+        /** Every layer (Mistral). */
+        ALL
+    }
 
     /** How a token learns its position. */
     public enum Positions {
@@ -59,6 +81,7 @@ public enum ModelFamily {
     private final String displayName;
     private final Norm.Factory norm;
     private final Positions positions;
+    private final SlidingLayers slidingLayers;
     private final QkvProjection.Factory qkv;
     private final Mlp.Factory mlp;
     private final Linear.Layout layout;
@@ -67,11 +90,12 @@ public enum ModelFamily {
     private final TensorNames names;
 
     ModelFamily(String displayName, Norm.Factory norm, Positions positions, QkvProjection.Factory qkv,
-                Mlp.Factory mlp, Linear.Layout layout, boolean projectionBiases, boolean tiedEmbeddings,
+                Mlp.Factory mlp, SlidingLayers slidingLayers, Linear.Layout layout, boolean projectionBiases, boolean tiedEmbeddings,
                 TensorNames names) {
         this.displayName = displayName;
         this.norm = norm;
         this.positions = positions;
+        this.slidingLayers = slidingLayers;
         this.qkv = qkv;
         this.mlp = mlp;
         this.layout = layout;
@@ -114,6 +138,11 @@ public enum ModelFamily {
     /** Learned absolute positions or RoPE. */
     public Positions positions() {
         return positions;
+    }
+
+    /** Which layers use the config's sliding window. */
+    public SlidingLayers slidingLayers() {
+        return slidingLayers;
     }
 
     /** Whether q, k and v come from one fused projection, which needs as many kv heads as query heads. */

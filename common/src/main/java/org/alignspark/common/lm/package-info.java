@@ -1,6 +1,7 @@
 /**
- * The causal language model engine: GPT-2, Llama, Qwen2 and Qwen3 decoders as explicit layers on ND4J arrays, each
- * with {@code forward} and {@code backward} side by side (llm.c's shape), checked against finite differences.
+ * The causal language model engine: GPT-2, Llama, Qwen2, Qwen3 and Mistral decoders as explicit layers on ND4J
+ * arrays, each with {@code forward} and {@code backward} side by side (llm.c's shape), checked against finite
+ * differences.
  *
  * <pre>{@code
  * CausalLM model = HfCheckpoint.load("hdfs://…/policy");                // config.json + model.safetensors

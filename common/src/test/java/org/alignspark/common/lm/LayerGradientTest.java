@@ -68,7 +68,7 @@ class LayerGradientTest {
 
     /** A one-layer config of width d and MLP width dFf in float64. */
     private static ModelConfig mlpConfig(ModelFamily family, int d, int dFf) {
-        return new ModelConfig(family, 16, d, 1, 1, 1, d, dFf, 8, 1e-5, 10000.0, false, false, false, null,
+        return new ModelConfig(family, 16, d, 1, 1, 1, d, dFf, 8, 1e-5, 10000.0, false, false, false, null, 0,
                 DataType.DOUBLE);
     }
 
@@ -186,6 +186,30 @@ class LayerGradientTest {
     void attentionWithQwen3HeadNormsMatchesFiniteDifferences() {
         checkAttention(ModelConfig.llama(16, 8, 1, 4, 2, 12, 8).toBuilder().family(ModelFamily.QWEN3).headDim(6)
                 .dataType(DataType.DOUBLE).build(), "qwen3 attention");
+    }
+
+    @Test
+    void attentionWithSlidingWindowMatchesFiniteDifferences() {
+        checkAttention(ModelConfig.llama(16, 8, 1, 4, 2, 12, 8).toBuilder().family(ModelFamily.MISTRAL).slidingWindow(2)
+                .dataType(DataType.DOUBLE).build(), "sliding-window attention");
+    }
+
+    @Test
+    void slidingWindowMaskShowsTheLastWPositionsOfThePaddedRow() {
+        // W = 2: query i sees keys i − 1 and i (HF: kv_idx > q_idx − W); row 1 is left-padded by one
+        Batch batch = new Batch(new int[][] {{1, 2, 3, 4}, {0, 5, 6, 7}}, new int[][] {{1, 1, 1, 1}, {0, 1, 1, 1}});
+        INDArray mask = AttentionMask.additive(batch, null, 0, 2, DataType.DOUBLE);
+        int[][][] visible = {
+                {{1, 0, 0, 0}, {1, 1, 0, 0}, {0, 1, 1, 0}, {0, 0, 1, 1}},
+                {{1, 0, 0, 0}, {0, 1, 0, 0}, {0, 1, 1, 0}, {0, 0, 1, 1}}};   // the pad query sees itself only
+        for (int b = 0; b < 2; b++) {
+            for (int q = 0; q < 4; q++) {
+                for (int k = 0; k < 4; k++) {
+                    org.junit.jupiter.api.Assertions.assertEquals(visible[b][q][k] == 1 ? 0.0 : AttentionMask.MASKED,
+                            mask.getDouble(b, 0, q, k), "row " + b + " query " + q + " key " + k);
+                }
+            }
+        }
     }
 
     @Test

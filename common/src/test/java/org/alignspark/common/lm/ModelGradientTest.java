@@ -65,6 +65,13 @@ class ModelGradientTest {
     }
 
     @Test
+    void mistralSlidingWindowGradientsMatchFiniteDifferences() {
+        // window 2 over rows of 5: every query past the second loses keys to the window
+        checkModel(ModelConfig.llama(24, 16, 2, 4, 2, 24, 16).toBuilder().family(ModelFamily.MISTRAL).slidingWindow(2)
+                .build());
+    }
+
+    @Test
     void hiddenStateGradientAloneMatchesFiniteDifferences() {
         // a reward head reads only the final hidden states: backward(null, dHidden)
         CausalLM model = new CausalLM(ModelConfig.gpt2(16, 8, 2, 2, 8).withDataType(DataType.DOUBLE));

@@ -8,7 +8,7 @@ import org.alignspark.common.lm.ModelFamily;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
- * {@link ModelConfig} to and from a Hugging Face {@code config.json} (model_type gpt2, llama, qwen2 or qwen3). A
+ * {@link ModelConfig} to and from a Hugging Face {@code config.json} (model_type gpt2, llama, qwen2, qwen3 or mistral). A
  * model_type the engine does not know, and a key of a known one that asks for something the engine does not
  * implement (a rope_scaling type, sliding windows where the family has none, …), fail with the file and the key.
  */
@@ -25,14 +25,14 @@ public final class HfConfig {
             return switch (family) {
                 case GPT2 -> new SizeKeys("n_embd", "n_layer", "n_head", "n_inner", "n_positions",
                         "layer_norm_epsilon");
-                case LLAMA, QWEN3 -> new SizeKeys("hidden_size", "num_hidden_layers", "num_attention_heads",
+                case LLAMA, QWEN3, MISTRAL -> new SizeKeys("hidden_size", "num_hidden_layers", "num_attention_heads",
                         "intermediate_size", "max_position_embeddings", "rms_norm_eps");
             };
         }
     }
 
     /** The model_types {@link #fromJson} reads. */
-    public static final String SUPPORTED = "gpt2, llama, qwen2, qwen3";
+    public static final String SUPPORTED = "gpt2, llama, qwen2, qwen3, mistral";
 
     private HfConfig() {
     }
@@ -44,6 +44,7 @@ public final class HfConfig {
             case "llama" -> rotary(ModelFamily.LLAMA, json, file, dataType, false);
             case "qwen2" -> rotary(ModelFamily.LLAMA, json, file, dataType, true);
             case "qwen3" -> rotary(ModelFamily.QWEN3, json, file, dataType, false);
+            case "mistral" -> rotary(ModelFamily.MISTRAL, json, file, dataType, false);
             default -> throw new CheckpointException(file + ": unsupported model_type '" + modelType
                     + "' (supported: " + SUPPORTED + ")");
         };
@@ -70,13 +71,13 @@ public final class HfConfig {
         return new ModelConfig(ModelFamily.GPT2, required(json, "vocab_size", file), d,
                 required(json, keys.nLayers(), file), heads, heads, d / heads, inner, required(json, keys.maxPositions(), file),
                 json.path(keys.normEps()).asDouble(1e-5), 10000.0,
-                json.path("tie_word_embeddings").asBoolean(ModelFamily.GPT2.tiedEmbeddings()), false, false, null,
+                json.path("tie_word_embeddings").asBoolean(ModelFamily.GPT2.tiedEmbeddings()), false, false, null, 0,
                 dataType);
     }
 
     /**
      * The RoPE families: Llama, Qwen2 (Llama with q/k/v biases and no o_proj bias, which HF hard-wires for qwen2)
-     * and Qwen3 (q/k norms).
+     * Qwen3 (q/k norms) and Mistral (sliding_window in every layer; null for none).
      */
     private static ModelConfig rotary(ModelFamily family, JsonNode json, String file, DataType dataType,
                                       boolean qwen2) {
@@ -108,13 +109,21 @@ public final class HfConfig {
             throw new CheckpointException(file + ": hidden_size " + d + " is not a multiple of num_attention_heads "
                     + heads + " and there is no head_dim");
         }
-        boolean attentionBias = json.path("attention_bias").asBoolean(false);
+        int window = 0;
+        if (family.slidingLayers() != ModelFamily.SlidingLayers.NONE && json.hasNonNull("sliding_window")) {
+            window = required(json, "sliding_window", file);
+            if (window <= 0) {
+                throw unsupported(file, "sliding_window", window + " (a window must be positive, or null)");
+            }
+        }
+        // Mistral's attention has no biases whatever the file says, as in HF's MistralAttention
+        boolean attentionBias = family != ModelFamily.MISTRAL && json.path("attention_bias").asBoolean(false);
         return new ModelConfig(family, required(json, "vocab_size", file), d,
                 required(json, keys.nLayers(), file), heads, json.path("num_key_value_heads").asInt(heads), headDim,
                 required(json, keys.dFf(), file), required(json, keys.maxPositions(), file),
                 json.path(keys.normEps()).asDouble(1e-6), ropeTheta(json),
                 json.path("tie_word_embeddings").asBoolean(family.tiedEmbeddings()),
-                qwen2 || attentionBias, !qwen2 && attentionBias, ropeScaling(json, file), dataType);
+                qwen2 || attentionBias, !qwen2 && attentionBias, ropeScaling(json, file), window, dataType);
     }
 
     /** rope_theta, at the top level or (newer files) inside rope_parameters. */
@@ -168,6 +177,15 @@ public final class HfConfig {
                 json.put("model_type", "qwen3");
                 json.put("attention_bias", c.qkvBias());
                 json.put("use_sliding_window", false);
+            }
+            case MISTRAL -> {
+                json.putArray("architectures").add("MistralForCausalLM");
+                json.put("model_type", "mistral");
+                if (c.slidingWindow() > 0) {
+                    json.put("sliding_window", c.slidingWindow());
+                } else {
+                    json.putNull("sliding_window");
+                }
             }
             case LLAMA -> {
                 json.putArray("architectures").add(qwen2 ? "Qwen2ForCausalLM" : "LlamaForCausalLM");

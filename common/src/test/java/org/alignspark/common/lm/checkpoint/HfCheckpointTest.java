@@ -155,6 +155,7 @@ class HfCheckpointTest {
                 Arguments.of("qwen2", "\"use_sliding_window\": true", "use_sliding_window"),
                 Arguments.of("qwen3", "\"use_sliding_window\": true, \"sliding_window\": 4", "use_sliding_window"),
                 Arguments.of("qwen3", "\"layer_types\": [\"sliding_attention\"]", "layer_types"),
+                Arguments.of("mistral", "\"sliding_window\": 0", "sliding_window"),
                 Arguments.of("gpt2", "\"scale_attn_by_inverse_layer_idx\": true", "scale_attn_by_inverse_layer_idx"),
                 Arguments.of("gpt2", "\"scale_attn_weights\": false", "scale_attn_weights"),
                 Arguments.of("gpt2", "\"activation_function\": \"relu\"", "activation_function"),
@@ -182,7 +183,7 @@ class HfCheckpointTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"gpt2", "llama", "qwen2", "qwen3"})
+    @ValueSource(strings = {"gpt2", "llama", "qwen2", "qwen3", "mistral"})
     void savedGoldenCheckpointKeepsHuggingFaceNamesShapesAndModelType(String name) throws Exception {
         Path golden = Path.of(getClass().getResource("/golden/" + name).toURI());
         CausalLM model = HfCheckpoint.load(golden.toString());
