@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 """Independent PyTorch reference for alignspark's LM engine.
 
-Builds tiny random GPT-2, Llama, Qwen2, Qwen3 and Mistral checkpoints in the Hugging Face layout
+Builds tiny random GPT-2, Llama, Qwen2, Qwen3, Mistral and Phi-3 checkpoints in the Hugging Face layout
 (config.json + model.safetensors) and computes golden outputs (logits, log-probs,
 final hidden states) with plain torch modules written from the architectures'
 published definitions (GPT-2: Radford et al. 2019 / HF GPT2LMHeadModel layout;
 Llama: Touvron et al. 2023 / HF LlamaForCausalLM layout; Qwen2: HF Qwen2ForCausalLM;
 Qwen3: Qwen3 Technical Report 2025 / HF Qwen3ForCausalLM layout; Mistral: Jiang et al. 2023 /
-HF MistralForCausalLM layout).
+HF MistralForCausalLM layout; Phi-3: Abdin et al. 2024 / HF Phi3ForCausalLM layout).
 It does not import `transformers` or `safetensors`, and it was written without
 looking at the Java engine.
 
@@ -361,6 +361,91 @@ class Llama(nn.Module):
 
 
 # --------------------------------------------------------------------------------------
+# Phi-3
+# --------------------------------------------------------------------------------------
+
+class Phi3Attention(nn.Module):
+    """Phi-3 attention: one qkv_proj [H*Dh + 2*KV*Dh, d] whose output rows are [q | k | v], no biases,
+    RoPE as Llama, sliding_window in every layer."""
+
+    def __init__(self, cfg):
+        super().__init__()
+        d = cfg["hidden_size"]
+        self.H = cfg["num_attention_heads"]
+        self.KV = cfg["num_key_value_heads"]
+        self.Dh = d // self.H
+        self.theta = cfg["rope_theta"]
+        self.window = cfg.get("sliding_window")
+        self.qkv_proj = nn.Linear(d, (self.H + 2 * self.KV) * self.Dh, bias=False)
+        self.o_proj = nn.Linear(self.H * self.Dh, d, bias=False)
+
+    def forward(self, x, mask, position_ids):
+        B, T, _ = x.shape
+        qkv = self.qkv_proj(x)
+        q_end, k_end = self.H * self.Dh, (self.H + self.KV) * self.Dh
+        q = qkv[..., :q_end].view(B, T, self.H, self.Dh).transpose(1, 2)
+        k = qkv[..., q_end:k_end].view(B, T, self.KV, self.Dh).transpose(1, 2)
+        v = qkv[..., k_end:].view(B, T, self.KV, self.Dh).transpose(1, 2)
+        cos, sin = rope_cos_sin(position_ids, self.Dh, self.theta, x.dtype)
+        q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
+        n_rep = self.H // self.KV
+        k, v = k.repeat_interleave(n_rep, dim=1), v.repeat_interleave(n_rep, dim=1)
+        a = attention(q, k, v, mask, 1.0 / math.sqrt(self.Dh), self.window)
+        return self.o_proj(a.transpose(1, 2).reshape(B, T, self.H * self.Dh))
+
+
+class Phi3MLP(nn.Module):
+    """gate_up_proj [2*inter, d]: the first `inter` output rows are the gate, the rest the up projection."""
+
+    def __init__(self, d, inter):
+        super().__init__()
+        self.gate_up_proj = nn.Linear(d, 2 * inter, bias=False)
+        self.down_proj = nn.Linear(inter, d, bias=False)
+
+    def forward(self, x):
+        gate, up = self.gate_up_proj(x).chunk(2, dim=-1)
+        return self.down_proj(up * F.silu(gate))
+
+
+class Phi3Layer(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        d = cfg["hidden_size"]
+        self.self_attn = Phi3Attention(cfg)
+        self.mlp = Phi3MLP(d, cfg["intermediate_size"])
+        self.input_layernorm = RMSNorm(d, cfg["rms_norm_eps"])
+        self.post_attention_layernorm = RMSNorm(d, cfg["rms_norm_eps"])
+
+    def forward(self, x, mask, position_ids):
+        x = x + self.self_attn(self.input_layernorm(x), mask, position_ids)
+        return x + self.mlp(self.post_attention_layernorm(x))
+
+
+class Phi3Body(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        self.embed_tokens = nn.Embedding(cfg["vocab_size"], cfg["hidden_size"])
+        self.layers = nn.ModuleList([Phi3Layer(cfg) for _ in range(cfg["num_hidden_layers"])])
+        self.norm = RMSNorm(cfg["hidden_size"], cfg["rms_norm_eps"])
+
+
+class Phi3(nn.Module):
+    """Phi3ForCausalLM, untied lm_head."""
+
+    def __init__(self, cfg):
+        super().__init__()
+        self.model = Phi3Body(cfg)
+        self.lm_head = nn.Linear(cfg["hidden_size"], cfg["vocab_size"], bias=False)
+
+    def forward(self, input_ids, attention_mask, position_ids):
+        x = self.model.embed_tokens(input_ids)
+        for layer in self.model.layers:
+            x = layer(x, attention_mask, position_ids)
+        hidden = self.model.norm(x)
+        return hidden, torch.matmul(hidden, self.lm_head.weight.t())
+
+
+# --------------------------------------------------------------------------------------
 # Configs (as HF's save_pretrained writes them: sorted keys, indent 2)
 # --------------------------------------------------------------------------------------
 
@@ -508,6 +593,39 @@ MISTRAL_CONFIG = {
     "rms_norm_eps": 1e-05,
     "rope_theta": 10000.0,
     "sliding_window": 3,
+    "tie_word_embeddings": False,
+    "torch_dtype": "float32",
+    "transformers_version": TRANSFORMERS_VERSION,
+    "use_cache": True,
+    "vocab_size": 96,
+}
+
+# Phi-3 (as Phi-3-mini-4k-instruct's config.json, shrunk; GQA as Phi-3-medium): fused qkv_proj [64, 32]
+# (q 32 rows, k 16, v 16) and gate_up_proj [128, 32] (gate 64 rows, then up 64), no biases, untied
+# lm_head, rms_norm_eps 1e-5, sliding_window 4.
+PHI3_CONFIG = {
+    "architectures": ["Phi3ForCausalLM"],
+    "attention_bias": False,
+    "attention_dropout": 0.0,
+    "bos_token_id": 1,
+    "embd_pdrop": 0.0,
+    "eos_token_id": 2,
+    "hidden_act": "silu",
+    "hidden_size": 32,
+    "initializer_range": 0.02,
+    "intermediate_size": 64,
+    "max_position_embeddings": 64,
+    "model_type": "phi3",
+    "num_attention_heads": 4,
+    "num_hidden_layers": 2,
+    "num_key_value_heads": 2,
+    "original_max_position_embeddings": 64,
+    "pad_token_id": 0,
+    "resid_pdrop": 0.0,
+    "rms_norm_eps": 1e-05,
+    "rope_scaling": None,
+    "rope_theta": 10000.0,
+    "sliding_window": 4,
     "tie_word_embeddings": False,
     "torch_dtype": "float32",
     "transformers_version": TRANSFORMERS_VERSION,
@@ -754,6 +872,24 @@ def mutation_report(kind, model64, cfg, ids, mask, ids_l, mask_l, base, base_l):
                 for layer in m.model.layers:
                     layer.self_attn.k_norm.weight.fill_(1.0)
             measure("k_norm weight ignored", lambda: fwd(m))
+        if kind == "phi3":
+            m = copy.deepcopy(model64)
+            with torch.no_grad():
+                for layer in m.model.layers:
+                    w = layer.mlp.gate_up_proj.weight
+                    w.copy_(torch.cat(w.chunk(2, dim=0)[::-1], dim=0))
+            measure("gate_up_proj halves swapped (up first)", lambda: fwd(m))
+            m = copy.deepcopy(model64)
+            with torch.no_grad():
+                for layer in m.model.layers:
+                    w = layer.self_attn.qkv_proj.weight
+                    q, k, v = w.split([32, 16, 16], dim=0)
+                    w.copy_(torch.cat([q, v, k], dim=0))
+            measure("qkv_proj split as [q | v | k]", lambda: fwd(m))
+            m = copy.deepcopy(model64)
+            for layer in m.model.layers:
+                layer.self_attn.window = None
+            measure("sliding window ignored", lambda: fwd(m))
         if kind == "mistral":
             m = copy.deepcopy(model64)
             for layer in m.model.layers:
@@ -764,7 +900,7 @@ def mutation_report(kind, model64, cfg, ids, mask, ids_l, mask_l, base, base_l):
                 layer.self_attn.window = cfg["sliding_window"] + 1
             measure("sliding window one key wider (j >= i - W)", lambda: fwd(m))
         # the replaced forward has no q/k norms and no window
-        if cfg["num_key_value_heads"] > 1 and kind not in ("qwen3", "mistral"):
+        if cfg["num_key_value_heads"] > 1 and kind not in ("qwen3", "mistral", "phi3"):
             import types
 
             def tiled_forward(self, x, mk, position_ids):
@@ -809,6 +945,7 @@ MODELS = {
     "qwen2": (QWEN2_CONFIG, lambda c: Llama(c, qkv_bias=True), 20240103, 0.1, 0.5),
     "qwen3": (QWEN3_CONFIG, lambda c: Llama(c, qkv_bias=False, qk_norm=True), 20240104, 0.1, 0.5),
     "mistral": (MISTRAL_CONFIG, lambda c: Llama(c, qkv_bias=False, sliding=True), 20240105, 0.1, 0.5),
+    "phi3": (PHI3_CONFIG, lambda c: Phi3(c), 20240106, 0.1, 0.5),
 }
 
 
@@ -945,6 +1082,11 @@ def main():
                                 "applied to q and k before RoPE; head_dim 12 != hidden_size / heads = 8, so "
                                 "q_proj is [48, 32], k_proj/v_proj [24, 32], o_proj [32, 48]; no q/k/v biases; "
                                 "lm_head tied to model.embed_tokens.weight; rope_theta 1e6")
+        if name == "phi3":
+            summary["notes"] = ("self_attn.qkv_proj.weight [64, 32]: output rows [q (32) | k (16) | v (16)]; "
+                                "mlp.gate_up_proj.weight [128, 32]: rows [gate (64) | up (64)], "
+                                "down(up * silu(gate)); sliding_window 4 in every layer; no biases; untied "
+                                "lm_head; rms_norm_eps 1e-5")
         if name == "mistral":
             summary["notes"] = ("sliding_window 3 in every layer: query i sees keys j with i - 3 < j <= i (HF "
                                 "masking_utils.sliding_window_overlay), i and j indices in the padded row; "

@@ -19,7 +19,7 @@ public enum ModelFamily {
                     "h.", "ln_1", "ln_2",                                       // layer prefix, its two norms
                     "attn.", "c_attn", null, null, null, "c_proj",              // attention: qkv | q, k, v; out
                     null, null,                                                 // no q/k norms
-                    "mlp.", null, "c_fc", "c_proj")),                           // MLP: gate, up, down
+                    "mlp.", null, "c_fc", "c_proj", List.of())),                // MLP: gate, up, down; fusions
 
     /**
      * Llama (Touvron et al. 2023): RoPE, RMSNorm, grouped-query attention with separate q/k/v projections, SwiGLU
@@ -32,7 +32,7 @@ public enum ModelFamily {
                     "model.layers.", "input_layernorm", "post_attention_layernorm", // layer prefix, its two norms
                     "self_attn.", null, "q_proj", "k_proj", "v_proj", "o_proj", // attention: qkv | q, k, v; out
                     null, null,                                                 // no q/k norms
-                    "mlp.", "gate_proj", "up_proj", "down_proj")),              // MLP: gate, up, down
+                    "mlp.", "gate_proj", "up_proj", "down_proj", List.of())),   // MLP: gate, up, down; fusions
 
     /**
      * Qwen3 (Qwen Team 2025, "Qwen3 Technical Report" §2): Llama's layout plus an RMSNorm over each head of the
@@ -46,7 +46,7 @@ public enum ModelFamily {
                     "model.layers.", "input_layernorm", "post_attention_layernorm", // layer prefix, its two norms
                     "self_attn.", null, "q_proj", "k_proj", "v_proj", "o_proj", // attention: qkv | q, k, v; out
                     "q_norm", "k_norm",                                         // per-head q/k RMSNorm
-                    "mlp.", "gate_proj", "up_proj", "down_proj")),              // MLP: gate, up, down
+                    "mlp.", "gate_proj", "up_proj", "down_proj", List.of())),   // MLP: gate, up, down; fusions
 
     /**
      * Mistral (Jiang et al. 2023, "Mistral 7B" §2): Llama's layout and tensor names with sliding-window attention
@@ -60,7 +60,27 @@ public enum ModelFamily {
                     "model.layers.", "input_layernorm", "post_attention_layernorm", // layer prefix, its two norms
                     "self_attn.", null, "q_proj", "k_proj", "v_proj", "o_proj", // attention: qkv | q, k, v; out
                     null, null,                                                 // no q/k norms
-                    "mlp.", "gate_proj", "up_proj", "down_proj"));              // MLP: gate, up, down
+                    "mlp.", "gate_proj", "up_proj", "down_proj", List.of())),   // MLP: gate, up, down; fusions
+
+    /**
+     * Phi-3 (Abdin et al. 2024, "Phi-3 Technical Report" §2): Llama's block with sliding-window attention in every
+     * layer when config.json sets {@code sliding_window}; its checkpoints store q/k/v as one {@code qkv_proj}
+     * ([q | k | v] rows) and the MLP's gate and up as one {@code gate_up_proj} ([gate | up] rows). The engine holds
+     * them as Llama's separate projections: split on load, fused again on save.
+     */
+    PHI3("Phi-3", Norm::rmsNorm, Positions.ROTARY, QkvProjection.Separate::new, Mlp.SwiGluMlp::new,
+            SlidingLayers.ALL, Linear.Layout.OUT_IN, false, false,             // layout, no biases, untied
+            new TensorNames("", List.of(),                                     // file prefix, buffers
+                    "model.embed_tokens.weight", null, "model.norm", "lm_head", // embeddings, final norm, head
+                    "model.layers.", "input_layernorm", "post_attention_layernorm", // layer prefix, its two norms
+                    "self_attn.", null, "q_proj", "k_proj", "v_proj", "o_proj", // attention: qkv | q, k, v; out
+                    null, null,                                                 // no q/k norms
+                    "mlp.", "gate_proj", "up_proj", "down_proj",                // MLP: gate, up, down
+                    List.of(new FusedInFile("self_attn.qkv_proj.weight",        // fused in the checkpoint
+                                    List.of("self_attn.q_proj.weight", "self_attn.k_proj.weight",
+                                            "self_attn.v_proj.weight")),
+                            new FusedInFile("mlp.gate_up_proj.weight",
+                                    List.of("mlp.gate_proj.weight", "mlp.up_proj.weight")))));
 
     /** The layers that attend through the config's sliding window, when it sets one. */
     public enum SlidingLayers {
@@ -113,17 +133,26 @@ public enum ModelFamily {
      * @param qkv              one projection to [q | k | v], or null where q, k and v have their own
      * @param qNorm            the norm of each query head before RoPE (Qwen3's {@code q_norm}), or null for none
      * @param kNorm            the norm of each key head before RoPE, or null for none
+     * @param fusedInFile      per-layer tensors that checkpoint files store concatenated (Phi-3's qkv_proj)
      */
     public record TensorNames(String checkpointPrefix, List<String> buffers,
                               String tokenEmbedding, String positionEmbedding, String finalNorm, String lmHead,
                               String layerPrefix, String attentionNorm, String mlpNorm,
                               String attention, String qkv, String q, String k, String v, String attentionOut,
                               String qNorm, String kNorm,
-                              String mlp, String mlpGate, String mlpUp, String mlpDown) {
+                              String mlp, String mlpGate, String mlpUp, String mlpDown,
+                              List<FusedInFile> fusedInFile) {
         /** Prefix of layer {@code l}'s tensors: {@code h.3.}, {@code model.layers.3.}. */
         public String layer(int l) {
             return layerPrefix + l + ".";
         }
+    }
+
+    /**
+     * A per-layer tensor that checkpoint files store as the concatenation, along dim 0 (output rows of [out, in]
+     * weights), of parameters the engine keeps apart. Names are relative to the layer prefix.
+     */
+    public record FusedInFile(String stored, List<String> parts) {
     }
 
     /** The family's name as its papers write it, for messages. */

@@ -1,6 +1,6 @@
 /**
- * The causal language model engine: GPT-2, Llama, Qwen2, Qwen3 and Mistral decoders as explicit layers on ND4J
- * arrays, each with {@code forward} and {@code backward} side by side (llm.c's shape), checked against finite
+ * The causal language model engine: GPT-2, Llama, Qwen2, Qwen3, Mistral and Phi-3 decoders as explicit layers on
+ * ND4J arrays, each with {@code forward} and {@code backward} side by side (llm.c's shape), checked against finite
  * differences.
  *
  * <pre>{@code

@@ -72,6 +72,12 @@ class ModelGradientTest {
     }
 
     @Test
+    void phi3GradientsMatchFiniteDifferences() {
+        checkModel(ModelConfig.llama(24, 16, 2, 4, 2, 24, 16).toBuilder().family(ModelFamily.PHI3).slidingWindow(3)
+                .build());
+    }
+
+    @Test
     void hiddenStateGradientAloneMatchesFiniteDifferences() {
         // a reward head reads only the final hidden states: backward(null, dHidden)
         CausalLM model = new CausalLM(ModelConfig.gpt2(16, 8, 2, 2, 8).withDataType(DataType.DOUBLE));

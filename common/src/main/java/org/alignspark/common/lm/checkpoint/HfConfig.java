@@ -8,7 +8,7 @@ import org.alignspark.common.lm.ModelFamily;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
- * {@link ModelConfig} to and from a Hugging Face {@code config.json} (model_type gpt2, llama, qwen2, qwen3 or mistral). A
+ * {@link ModelConfig} to and from a Hugging Face {@code config.json} (model_type gpt2, llama, qwen2, qwen3, mistral or phi3). A
  * model_type the engine does not know, and a key of a known one that asks for something the engine does not
  * implement (a rope_scaling type, sliding windows where the family has none, …), fail with the file and the key.
  */
@@ -25,14 +25,14 @@ public final class HfConfig {
             return switch (family) {
                 case GPT2 -> new SizeKeys("n_embd", "n_layer", "n_head", "n_inner", "n_positions",
                         "layer_norm_epsilon");
-                case LLAMA, QWEN3, MISTRAL -> new SizeKeys("hidden_size", "num_hidden_layers", "num_attention_heads",
+                case LLAMA, QWEN3, MISTRAL, PHI3 -> new SizeKeys("hidden_size", "num_hidden_layers", "num_attention_heads",
                         "intermediate_size", "max_position_embeddings", "rms_norm_eps");
             };
         }
     }
 
     /** The model_types {@link #fromJson} reads. */
-    public static final String SUPPORTED = "gpt2, llama, qwen2, qwen3, mistral";
+    public static final String SUPPORTED = "gpt2, llama, qwen2, qwen3, mistral, phi3";
 
     private HfConfig() {
     }
@@ -45,6 +45,7 @@ public final class HfConfig {
             case "qwen2" -> rotary(ModelFamily.LLAMA, json, file, dataType, true);
             case "qwen3" -> rotary(ModelFamily.QWEN3, json, file, dataType, false);
             case "mistral" -> rotary(ModelFamily.MISTRAL, json, file, dataType, false);
+            case "phi3" -> rotary(ModelFamily.PHI3, json, file, dataType, false);
             default -> throw new CheckpointException(file + ": unsupported model_type '" + modelType
                     + "' (supported: " + SUPPORTED + ")");
         };
@@ -77,7 +78,7 @@ public final class HfConfig {
 
     /**
      * The RoPE families: Llama, Qwen2 (Llama with q/k/v biases and no o_proj bias, which HF hard-wires for qwen2)
-     * Qwen3 (q/k norms) and Mistral (sliding_window in every layer; null for none).
+     * Qwen3 (q/k norms), Mistral and Phi-3 (sliding_window in every layer; null for none).
      */
     private static ModelConfig rotary(ModelFamily family, JsonNode json, String file, DataType dataType,
                                       boolean qwen2) {
@@ -116,8 +117,9 @@ public final class HfConfig {
                 throw unsupported(file, "sliding_window", window + " (a window must be positive, or null)");
             }
         }
-        // Mistral's attention has no biases whatever the file says, as in HF's MistralAttention
-        boolean attentionBias = family != ModelFamily.MISTRAL && json.path("attention_bias").asBoolean(false);
+        // Mistral's and Phi-3's attention have no biases whatever the file says, as in HF's modules
+        boolean attentionBias = family != ModelFamily.MISTRAL && family != ModelFamily.PHI3
+                && json.path("attention_bias").asBoolean(false);
         return new ModelConfig(family, required(json, "vocab_size", file), d,
                 required(json, keys.nLayers(), file), heads, json.path("num_key_value_heads").asInt(heads), headDim,
                 required(json, keys.dFf(), file), required(json, keys.maxPositions(), file),
@@ -178,9 +180,10 @@ public final class HfConfig {
                 json.put("attention_bias", c.qkvBias());
                 json.put("use_sliding_window", false);
             }
-            case MISTRAL -> {
-                json.putArray("architectures").add("MistralForCausalLM");
-                json.put("model_type", "mistral");
+            case MISTRAL, PHI3 -> {
+                boolean phi3 = c.family() == ModelFamily.PHI3;
+                json.putArray("architectures").add(phi3 ? "Phi3ForCausalLM" : "MistralForCausalLM");
+                json.put("model_type", phi3 ? "phi3" : "mistral");
                 if (c.slidingWindow() > 0) {
                     json.put("sliding_window", c.slidingWindow());
                 } else {

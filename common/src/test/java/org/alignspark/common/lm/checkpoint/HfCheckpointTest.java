@@ -30,6 +30,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 class HfCheckpointTest {
     @TempDir
@@ -156,6 +157,9 @@ class HfCheckpointTest {
                 Arguments.of("qwen3", "\"use_sliding_window\": true, \"sliding_window\": 4", "use_sliding_window"),
                 Arguments.of("qwen3", "\"layer_types\": [\"sliding_attention\"]", "layer_types"),
                 Arguments.of("mistral", "\"sliding_window\": 0", "sliding_window"),
+                Arguments.of("phi3", "\"rope_scaling\": {\"type\": \"longrope\", \"short_factor\": [1.0],"
+                        + " \"long_factor\": [4.0]}", "rope_scaling"),
+                Arguments.of("phi3", "\"partial_rotary_factor\": 0.75", "partial_rotary_factor"),
                 Arguments.of("gpt2", "\"scale_attn_by_inverse_layer_idx\": true", "scale_attn_by_inverse_layer_idx"),
                 Arguments.of("gpt2", "\"scale_attn_weights\": false", "scale_attn_weights"),
                 Arguments.of("gpt2", "\"activation_function\": \"relu\"", "activation_function"),
@@ -183,7 +187,7 @@ class HfCheckpointTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"gpt2", "llama", "qwen2", "qwen3", "mistral"})
+    @ValueSource(strings = {"gpt2", "llama", "qwen2", "qwen3", "mistral", "phi3"})
     void savedGoldenCheckpointKeepsHuggingFaceNamesShapesAndModelType(String name) throws Exception {
         Path golden = Path.of(getClass().getResource("/golden/" + name).toURI());
         CausalLM model = HfCheckpoint.load(golden.toString());
@@ -201,6 +205,53 @@ class HfCheckpointTest {
         CausalLM reloaded = HfCheckpoint.load(saved.toString());
         assertEquals(model.config(), reloaded.config());
         assertSameLogits(model, reloaded);
+    }
+
+    @Test
+    void phi3KeepsFusedProjectionsInItsFilesAndSplitsThemInMemory() throws Exception {
+        Path golden = Path.of(getClass().getResource("/golden/phi3").toURI());
+        CausalLM model = HfCheckpoint.load(golden.toString());
+        Map<String, INDArray> params = model.parameters().values();
+        Map<String, INDArray> file;
+        try (var in = Files.newInputStream(golden.resolve(HfCheckpoint.WEIGHTS))) {
+            file = SafeTensors.read(in, "model.safetensors", DataType.FLOAT);
+        }
+        // qkv_proj rows [q (4 heads × 8) | k (2 × 8) | v (2 × 8)]; gate_up_proj rows [gate (64) | up (64)]
+        INDArray qkv = file.get("model.layers.1.self_attn.qkv_proj.weight");
+        INDArray gateUp = file.get("model.layers.1.mlp.gate_up_proj.weight");
+        assertEquals(qkv.get(NDArrayIndex.interval(0, 32), NDArrayIndex.all()),
+                params.get("model.layers.1.self_attn.q_proj.weight"));
+        assertEquals(qkv.get(NDArrayIndex.interval(32, 48), NDArrayIndex.all()),
+                params.get("model.layers.1.self_attn.k_proj.weight"));
+        assertEquals(qkv.get(NDArrayIndex.interval(48, 64), NDArrayIndex.all()),
+                params.get("model.layers.1.self_attn.v_proj.weight"));
+        assertEquals(gateUp.get(NDArrayIndex.interval(0, 64), NDArrayIndex.all()),
+                params.get("model.layers.1.mlp.gate_proj.weight"));
+        assertEquals(gateUp.get(NDArrayIndex.interval(64, 128), NDArrayIndex.all()),
+                params.get("model.layers.1.mlp.up_proj.weight"));
+
+        Path saved = dir.resolve("phi3");
+        HfCheckpoint.save(model, ModelFolder.local(saved));
+        Map<String, INDArray> written;
+        try (var in = Files.newInputStream(saved.resolve(HfCheckpoint.WEIGHTS))) {
+            written = SafeTensors.read(in, "model.safetensors", DataType.FLOAT);
+        }
+        assertEquals(file.keySet(), written.keySet());
+        file.forEach((name, value) -> assertEquals(value, written.get(name), name));   // bit for bit
+
+        Map<String, INDArray> broken = new LinkedHashMap<>(file);
+        broken.put("model.layers.0.self_attn.qkv_proj.weight", Nd4j.zeros(DataType.FLOAT, 48, 32));
+        writeSafetensors(broken, saved.resolve(HfCheckpoint.WEIGHTS));
+        CheckpointException shape = assertThrows(CheckpointException.class, () -> HfCheckpoint.load(saved.toString()));
+        assertTrue(shape.getMessage().contains("model.layers.0.self_attn.qkv_proj.weight")
+                && shape.getMessage().contains("[64, 32]"), shape.getMessage());
+        broken.remove("model.layers.0.mlp.gate_up_proj.weight");
+        broken.put("model.layers.0.self_attn.qkv_proj.weight", file.get("model.layers.0.self_attn.qkv_proj.weight"));
+        writeSafetensors(broken, saved.resolve(HfCheckpoint.WEIGHTS));
+        CheckpointException missing = assertThrows(CheckpointException.class,
+                () -> HfCheckpoint.load(saved.toString()));
+        assertTrue(missing.getMessage().contains("missing tensor model.layers.0.mlp.gate_up_proj.weight"),
+                missing.getMessage());
     }
 
     /** Tensor name → shape, as stored in a safetensors file. */
