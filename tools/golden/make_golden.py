@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """Independent PyTorch reference for alignspark's LM engine.
 
-Builds tiny random GPT-2, Llama, Qwen2, Qwen3, Mistral and Phi-3 checkpoints in the Hugging Face layout
+Builds tiny random GPT-2, Llama, Qwen2, Qwen3, Mistral, Phi-3 and Gemma 2 checkpoints in the Hugging Face layout
 (config.json + model.safetensors) and computes golden outputs (logits, log-probs,
 final hidden states) with plain torch modules written from the architectures'
 published definitions (GPT-2: Radford et al. 2019 / HF GPT2LMHeadModel layout;
 Llama: Touvron et al. 2023 / HF LlamaForCausalLM layout; Qwen2: HF Qwen2ForCausalLM;
 Qwen3: Qwen3 Technical Report 2025 / HF Qwen3ForCausalLM layout; Mistral: Jiang et al. 2023 /
-HF MistralForCausalLM layout; Phi-3: Abdin et al. 2024 / HF Phi3ForCausalLM layout).
+HF MistralForCausalLM layout; Phi-3: Abdin et al. 2024 / HF Phi3ForCausalLM layout; Gemma 2: Gemma Team
+2024 / HF Gemma2ForCausalLM layout).
 It does not import `transformers` or `safetensors`, and it was written without
 looking at the Java engine.
 
@@ -105,7 +106,7 @@ def read_safetensors(path):
 # Shared pieces
 # --------------------------------------------------------------------------------------
 
-def attention(q, k, v, attention_mask, scale, window=None):
+def attention(q, k, v, attention_mask, scale, window=None, softcap=None):
     """q: [B,H,T,Dh], k/v: [B,H,T,Dh]; attention_mask: [B,T] of 0/1 (1 = real token).
 
     Causal self-attention; with a sliding window W (Mistral 7B, Jiang et al. 2023 §2: "each token can attend
@@ -117,6 +118,8 @@ def attention(q, k, v, attention_mask, scale, window=None):
     """
     T = q.shape[-2]
     scores = torch.matmul(q, k.transpose(-1, -2)) * scale
+    if softcap is not None:
+        scores = torch.tanh(scores / softcap) * softcap
     causal = torch.ones(T, T, dtype=torch.bool, device=q.device).tril()
     if window is not None:
         idx = torch.arange(T, device=q.device)
@@ -446,6 +449,119 @@ class Phi3(nn.Module):
 
 
 # --------------------------------------------------------------------------------------
+# Gemma 2
+# --------------------------------------------------------------------------------------
+
+class GemmaRMSNorm(nn.Module):
+    """Gemma's RMSNorm: x / sqrt(mean(x^2) + eps) * (1 + w), w stored (and initialised) around 0."""
+
+    def __init__(self, d, eps):
+        super().__init__()
+        self.eps = eps
+        self.weight = nn.Parameter(torch.zeros(d))
+
+    def forward(self, x):
+        h = x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps)
+        return h * (1.0 + self.weight)
+
+
+def gelu_tanh(x):
+    # gelu_pytorch_tanh: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+    return 0.5 * x * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * torch.pow(x, 3.0))))
+
+
+class Gemma2Attention(nn.Module):
+    """Scores scaled by query_pre_attn_scalar^-1/2, soft-capped by attn_logit_softcapping; layers with an even
+    index use the sliding window, odd ones attend globally. head_dim from the config."""
+
+    def __init__(self, cfg, layer_idx):
+        super().__init__()
+        d = cfg["hidden_size"]
+        self.H = cfg["num_attention_heads"]
+        self.KV = cfg["num_key_value_heads"]
+        self.Dh = cfg["head_dim"]
+        self.theta = cfg["rope_theta"]
+        self.scaling = cfg["query_pre_attn_scalar"] ** -0.5
+        self.softcap = cfg["attn_logit_softcapping"]
+        self.window = cfg["sliding_window"] if layer_idx % 2 == 0 else None
+        self.q_proj = nn.Linear(d, self.H * self.Dh, bias=False)
+        self.k_proj = nn.Linear(d, self.KV * self.Dh, bias=False)
+        self.v_proj = nn.Linear(d, self.KV * self.Dh, bias=False)
+        self.o_proj = nn.Linear(self.H * self.Dh, d, bias=False)
+
+    def forward(self, x, mask, position_ids):
+        B, T, _ = x.shape
+        q = self.q_proj(x).view(B, T, self.H, self.Dh).transpose(1, 2)
+        k = self.k_proj(x).view(B, T, self.KV, self.Dh).transpose(1, 2)
+        v = self.v_proj(x).view(B, T, self.KV, self.Dh).transpose(1, 2)
+        cos, sin = rope_cos_sin(position_ids, self.Dh, self.theta, x.dtype)
+        q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
+        n_rep = self.H // self.KV
+        k, v = k.repeat_interleave(n_rep, dim=1), v.repeat_interleave(n_rep, dim=1)
+        a = attention(q, k, v, mask, self.scaling, self.window, self.softcap)
+        return self.o_proj(a.transpose(1, 2).reshape(B, T, self.H * self.Dh))
+
+
+class Gemma2MLP(nn.Module):
+    def __init__(self, d, inter):
+        super().__init__()
+        self.gate_proj = nn.Linear(d, inter, bias=False)
+        self.up_proj = nn.Linear(d, inter, bias=False)
+        self.down_proj = nn.Linear(inter, d, bias=False)
+
+    def forward(self, x):
+        return self.down_proj(gelu_tanh(self.gate_proj(x)) * self.up_proj(x))
+
+
+class Gemma2Layer(nn.Module):
+    """Sandwich norms: x + post_attn_norm(attn(input_norm(x))), then h + post_ff_norm(mlp(pre_ff_norm(h)))."""
+
+    def __init__(self, cfg, layer_idx):
+        super().__init__()
+        d, eps = cfg["hidden_size"], cfg["rms_norm_eps"]
+        self.self_attn = Gemma2Attention(cfg, layer_idx)
+        self.mlp = Gemma2MLP(d, cfg["intermediate_size"])
+        self.input_layernorm = GemmaRMSNorm(d, eps)
+        self.post_attention_layernorm = GemmaRMSNorm(d, eps)
+        self.pre_feedforward_layernorm = GemmaRMSNorm(d, eps)
+        self.post_feedforward_layernorm = GemmaRMSNorm(d, eps)
+
+    def forward(self, x, mask, position_ids):
+        x = x + self.post_attention_layernorm(self.self_attn(self.input_layernorm(x), mask, position_ids))
+        return x + self.post_feedforward_layernorm(self.mlp(self.pre_feedforward_layernorm(x)))
+
+
+class Gemma2Body(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        self.embed_tokens = nn.Embedding(cfg["vocab_size"], cfg["hidden_size"])
+        self.layers = nn.ModuleList([Gemma2Layer(cfg, i) for i in range(cfg["num_hidden_layers"])])
+        self.norm = GemmaRMSNorm(cfg["hidden_size"], cfg["rms_norm_eps"])
+
+
+class Gemma2(nn.Module):
+    """Gemma2ForCausalLM: embeddings times sqrt(hidden_size) (a tensor of the embeddings' dtype), tied lm_head,
+    final logits soft-capped by final_logit_softcapping."""
+
+    def __init__(self, cfg):
+        super().__init__()
+        self.d = cfg["hidden_size"]
+        self.final_softcap = cfg["final_logit_softcapping"]
+        self.model = Gemma2Body(cfg)
+
+    def forward(self, input_ids, attention_mask, position_ids):
+        x = self.model.embed_tokens(input_ids)
+        x = x * torch.tensor(self.d ** 0.5, dtype=x.dtype)
+        for layer in self.model.layers:
+            x = layer(x, attention_mask, position_ids)
+        hidden = self.model.norm(x)
+        logits = torch.matmul(hidden, self.model.embed_tokens.weight.t())
+        if self.final_softcap is not None:
+            logits = torch.tanh(logits / self.final_softcap) * self.final_softcap
+        return hidden, logits
+
+
+# --------------------------------------------------------------------------------------
 # Configs (as HF's save_pretrained writes them: sorted keys, indent 2)
 # --------------------------------------------------------------------------------------
 
@@ -633,6 +749,41 @@ PHI3_CONFIG = {
     "vocab_size": 96,
 }
 
+# Gemma 2 (as gemma-2-2b's config.json, shrunk): head_dim 16 != 32/4, query_pre_attn_scalar 24 (neither
+# head_dim nor d/H), sliding_window 3 in layers 0 and 2 (layer 1 global), tied embeddings. The soft caps are
+# scaled down from 50 / 30 so that they bend this tiny model's scores and logits measurably.
+GEMMA2_CONFIG = {
+    "architectures": ["Gemma2ForCausalLM"],
+    "attention_bias": False,
+    "attention_dropout": 0.0,
+    "attn_logit_softcapping": 1.0,
+    "bos_token_id": 2,
+    "cache_implementation": "hybrid",
+    "eos_token_id": 1,
+    "final_logit_softcapping": 2.0,
+    "head_dim": 16,
+    "hidden_act": "gelu_pytorch_tanh",
+    "hidden_activation": "gelu_pytorch_tanh",
+    "hidden_size": 32,
+    "initializer_range": 0.02,
+    "intermediate_size": 64,
+    "max_position_embeddings": 64,
+    "model_type": "gemma2",
+    "num_attention_heads": 4,
+    "num_hidden_layers": 3,
+    "num_key_value_heads": 2,
+    "pad_token_id": 0,
+    "query_pre_attn_scalar": 24,
+    "rms_norm_eps": 1e-06,
+    "rope_theta": 10000.0,
+    "sliding_window": 3,
+    "tie_word_embeddings": True,
+    "torch_dtype": "float32",
+    "transformers_version": TRANSFORMERS_VERSION,
+    "use_cache": True,
+    "vocab_size": 96,
+}
+
 
 # --------------------------------------------------------------------------------------
 # Random init (fixed seeds)
@@ -643,14 +794,14 @@ PHI3_CONFIG = {
 SMALL_TOKENS = (42, 8)
 
 
-def init_params(model, seed, weight_std, embed_std, pos_std=0.02):
+def init_params(model, seed, weight_std, embed_std, pos_std=0.02, norm_center=1.0):
     g = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for name, p in model.named_parameters():
             leaf = name.split(".")[-1]
             is_norm = any(s in name for s in ("ln_", "layernorm", "norm."))
             if is_norm and leaf == "weight":
-                p.copy_(1.0 + 0.2 * torch.randn(p.shape, generator=g))      # around 1
+                p.copy_(norm_center + 0.2 * torch.randn(p.shape, generator=g))   # a gain around 1
             elif leaf == "bias":
                 p.copy_(0.1 * torch.randn(p.shape, generator=g))            # small, nonzero
             elif "wpe" in name:
@@ -803,6 +954,7 @@ def valid_max_diff(a, b, mask):
 
 def mutation_report(kind, model64, cfg, ids, mask, ids_l, mask_l, base, base_l):
     import copy
+    import types
     global gelu_new, rotate_half, position_ids_from_mask
     results = {}
 
@@ -872,6 +1024,36 @@ def mutation_report(kind, model64, cfg, ids, mask, ids_l, mask_l, base, base_l):
                 for layer in m.model.layers:
                     layer.self_attn.k_norm.weight.fill_(1.0)
             measure("k_norm weight ignored", lambda: fwd(m))
+        if kind == "gemma2":
+            def with_attr(setter):
+                m = copy.deepcopy(model64)
+                setter(m)
+                return m
+            measure("norm gain w instead of (1 + w)",
+                    lambda: fwd(with_attr(lambda m: [setattr(mod, "forward", types.MethodType(
+                        lambda self, x: x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps) * self.weight,
+                        mod)) for mod in m.modules() if isinstance(mod, GemmaRMSNorm)])))
+            measure("embeddings not scaled by sqrt(d)", lambda: fwd(with_attr(lambda m: setattr(m, "d", 1.0))))
+            measure("attention soft cap ignored", lambda: fwd(with_attr(
+                lambda m: [setattr(l.self_attn, "softcap", None) for l in m.model.layers])))
+            measure("final logit soft cap ignored", lambda: fwd(with_attr(lambda m: setattr(m, "final_softcap", None))))
+            measure("scores scaled by head_dim^-1/2 instead of query_pre_attn_scalar^-1/2", lambda: fwd(with_attr(
+                lambda m: [setattr(l.self_attn, "scaling", l.self_attn.Dh ** -0.5) for l in m.model.layers])))
+            measure("post-attention and post-feedforward norms skipped", lambda: fwd(with_attr(
+                lambda m: [(setattr(l, "post_attention_layernorm", nn.Identity()),
+                            setattr(l, "post_feedforward_layernorm", nn.Identity())) for l in m.model.layers])))
+            measure("sliding window in the odd layers instead of the even ones", lambda: fwd(with_attr(
+                lambda m: [setattr(l.self_attn, "window", cfg["sliding_window"] if i % 2 else None)
+                           for i, l in enumerate(m.model.layers)])))
+            measure("sliding window ignored", lambda: fwd(with_attr(
+                lambda m: [setattr(l.self_attn, "window", None) for l in m.model.layers])))
+            saved_gelu = gelu_tanh
+
+            def erf_gelu(x):
+                return F.gelu(x)
+            globals()["gelu_tanh"] = erf_gelu
+            measure("GeGLU with erf GELU instead of tanh", lambda: fwd(model64))
+            globals()["gelu_tanh"] = saved_gelu
         if kind == "phi3":
             m = copy.deepcopy(model64)
             with torch.no_grad():
@@ -900,7 +1082,7 @@ def mutation_report(kind, model64, cfg, ids, mask, ids_l, mask_l, base, base_l):
                 layer.self_attn.window = cfg["sliding_window"] + 1
             measure("sliding window one key wider (j >= i - W)", lambda: fwd(m))
         # the replaced forward has no q/k norms and no window
-        if cfg["num_key_value_heads"] > 1 and kind not in ("qwen3", "mistral", "phi3"):
+        if cfg["num_key_value_heads"] > 1 and kind not in ("qwen3", "mistral", "phi3", "gemma2"):
             import types
 
             def tiled_forward(self, x, mk, position_ids):
@@ -946,6 +1128,7 @@ MODELS = {
     "qwen3": (QWEN3_CONFIG, lambda c: Llama(c, qkv_bias=False, qk_norm=True), 20240104, 0.1, 0.5),
     "mistral": (MISTRAL_CONFIG, lambda c: Llama(c, qkv_bias=False, sliding=True), 20240105, 0.1, 0.5),
     "phi3": (PHI3_CONFIG, lambda c: Phi3(c), 20240106, 0.1, 0.5),
+    "gemma2": (GEMMA2_CONFIG, lambda c: Gemma2(c), 20240107, 0.1, 0.5),
 }
 
 
@@ -953,7 +1136,7 @@ def build(name):
     cfg, ctor, seed, wstd, estd = MODELS[name]
     torch.manual_seed(seed)
     model = ctor(cfg).float()
-    init_params(model, seed, wstd, estd)
+    init_params(model, seed, wstd, estd, norm_center=0.0 if name == "gemma2" else 1.0)   # Gemma: gain 1 + w
     model.eval()
     return cfg, model
 
@@ -1082,6 +1265,13 @@ def main():
                                 "applied to q and k before RoPE; head_dim 12 != hidden_size / heads = 8, so "
                                 "q_proj is [48, 32], k_proj/v_proj [24, 32], o_proj [32, 48]; no q/k/v biases; "
                                 "lm_head tied to model.embed_tokens.weight; rope_theta 1e6")
+        if name == "gemma2":
+            summary["notes"] = ("RMSNorm gain (1 + w), norm weights stored around 0; embeddings times sqrt(32) "
+                                "(in the embeddings' dtype); four norms per layer (input, post_attention, "
+                                "pre_feedforward, post_feedforward); GeGLU down(gelu_tanh(gate) * up); scores "
+                                "scaled by query_pre_attn_scalar 24 ** -0.5 then 1.0 * tanh(s / 1.0); "
+                                "sliding_window 3 in layers 0 and 2, layer 1 global; head_dim 16; final logits "
+                                "2.0 * tanh(z / 2.0); lm_head tied to model.embed_tokens.weight")
         if name == "phi3":
             summary["notes"] = ("self_attn.qkv_proj.weight [64, 32]: output rows [q (32) | k (16) | v (16)]; "
                                 "mlp.gate_up_proj.weight [128, 32]: rows [gate (64) | up (64)], "

@@ -8,7 +8,8 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * Causal multi-head self-attention (Vaswani et al. 2017) with grouped-query heads (Ainslie et al. 2023):
- * softmax(Q·Kᵀ/√d_head + mask)·V per head, query head h reading kv head h / (n_heads / n_kv_heads).
+ * softmax(Q·Kᵀ/√d_head + mask)·V per head (Gemma 2: the scale is query_pre_attn_scalar^(−1/2) and the scaled
+ * scores are soft-capped, cap · tanh(s / cap), before the mask), query head h reading kv head h / (n_heads / n_kv_heads).
  * The {@link QkvProjection} is the family's (GPT-2's fused {@code c_attn}, Llama's {@code q_proj}, {@code k_proj},
  * {@code v_proj}); where the family normalises heads (Qwen3's {@code q_norm}, {@code k_norm}), each query and key
  * head is RMS-normalised before RoPE; q and k are rotated with RoPE when the step carries RoPE tables. The
@@ -23,6 +24,7 @@ final class CausalSelfAttention {
     private final int nKvHeads;
     private final int headDim;
     private final double scale;
+    private final double softcap;     // Gemma 2's attention-logit cap, 0 for none
     private final int slidingWindow;  // 0: full causal attention
     private final QkvProjection qkv;
     private final Linear outProj; // c_proj (GPT-2) or o_proj (Llama)
@@ -38,6 +40,7 @@ final class CausalSelfAttention {
     private INDArray kRep;    // [B, H, S, hd] keys repeated for every query head of their group
     private INDArray vRep;    // [B, H, S, hd]
     private INDArray att;     // [B, H, T, S] attention probabilities
+    private INDArray capped;  // [B, H, T, S] tanh(s / cap) of the scaled scores s (soft-capped layers only)
     private INDArray yh;      // [B, H, T, hd] per-head outputs
     private INDArray y;       // [N, H·hd] heads side by side
     private INDArray dyh;     // [B, H, T, hd]
@@ -58,7 +61,8 @@ final class CausalSelfAttention {
         this.nHeads = config.nHeads();
         this.nKvHeads = config.nKvHeads();
         this.headDim = config.headDim();
-        this.scale = 1.0 / Math.sqrt(headDim);
+        this.scale = 1.0 / Math.sqrt(config.queryPreAttnScalar() > 0 ? config.queryPreAttnScalar() : headDim);
+        this.softcap = config.attnLogitSoftcap();
         this.slidingWindow = config.slidingWindow(layer);
         this.qkv = family.qkv(params, prefix, config);
         this.outProj = family.projection(params, prefix + family.names().attentionOut(), nHeads * headDim,
@@ -93,7 +97,13 @@ final class CausalSelfAttention {
         vRep = repeatKv(values, vRep);
         att = Buffers.reuse(att, x.dataType(), b, nHeads, t, s);
         Nd4j.matmul(qh, kRep, att, false, true, false);                          // Q·Kᵀ [B, H, T, S]
-        att.muli(scale).addi(step.mask(slidingWindow));                          // + mask [B, 1, T, S]
+        att.muli(scale);
+        if (softcap > 0) {                                                       // s -> cap · tanh(s / cap)
+            capped = Buffers.reuse(capped, x.dataType(), att.shape()).assign(att).divi(softcap);
+            Transforms.tanh(capped, false);
+            att.assign(capped).muli(softcap);
+        }
+        att.addi(step.mask(slidingWindow));                                      // + mask [B, 1, T, S]
         softmaxRows(att.reshape((long) b * nHeads * t, s));                      // rows of [B·H·T, S]
         yh = Buffers.reuse(yh, x.dataType(), b, nHeads, t, headDim);
         Nd4j.matmul(att, vRep, yh, false, false, false);                         // P·V [B, H, T, hd]
@@ -113,11 +123,16 @@ final class CausalSelfAttention {
         dvRep = Buffers.reuse(dvRep, dy.dataType(), kRep.shape());
         Nd4j.matmul(dyh, vRep, dAtt, false, true, false);                        // dP = dY·Vᵀ [B, H, T, T]
         Nd4j.matmul(att, dyh, dvRep, true, false, false);                        // dV = Pᵀ·dY [B, H, T, hd]
-        // softmax backward, all rows at once: dS = P ⊙ (dP − Σ_j dP_j P_j), then the 1/√d_head scale
+        // softmax backward, all rows at once: dS = P ⊙ (dP − Σ_j dP_j P_j), then the soft cap's
+        // d(cap · tanh(s / cap))/ds = 1 − tanh², then the score scale
         INDArray p2 = att.reshape((long) b * nHeads * t, t);
         INDArray dS = dAtt.reshape((long) b * nHeads * t, t);
         INDArray rowDot = dS.mul(p2).sum(true, 1);
-        dS.subiColumnVector(rowDot).muli(p2).muli(scale);
+        dS.subiColumnVector(rowDot).muli(p2);
+        if (softcap > 0) {
+            dAtt.muli(capped.mul(capped).rsubi(1.0));
+        }
+        dS.muli(scale);
         dqh = Buffers.reuse(dqh, dy.dataType(), qh.shape());
         dkRep = Buffers.reuse(dkRep, dy.dataType(), kRep.shape());
         Nd4j.matmul(dAtt, kRep, dqh, false, false, false);                       // dQ = dS·K [B, H, T, hd]

@@ -17,6 +17,10 @@ import org.nd4j.linalg.api.buffer.DataType;
  * @param slidingWindow W of sliding-window attention in the layers its family slides (Mistral: all), 0 for none:
  *                      query position i sees key positions j with i − W &lt; j ≤ i, as Hugging Face's
  *                      {@code sliding_window_overlay} (positions are indices in the padded row, the cache included)
+ * @param queryPreAttnScalar attention scores are scaled by this^(−1/2) instead of head_dim^(−1/2) (Gemma 2), 0 for
+ *                      head_dim
+ * @param attnLogitSoftcap attention scores s become cap · tanh(s / cap) before the mask (Gemma 2), 0 for none
+ * @param finalLogitSoftcap logits z become cap · tanh(z / cap) (Gemma 2), 0 for none
  */
 public record ModelConfig(
         ModelFamily family,
@@ -35,6 +39,9 @@ public record ModelConfig(
         boolean outProjBias,
         RopeScaling ropeScaling,
         int slidingWindow,
+        double queryPreAttnScalar,
+        double attnLogitSoftcap,
+        double finalLogitSoftcap,
         DataType dataType) {
 
     /**
@@ -57,6 +64,10 @@ public record ModelConfig(
         require(slidingWindow >= 0, "sliding_window must be positive, or 0 for none");
         require(slidingWindow == 0 || family.slidingLayers() != ModelFamily.SlidingLayers.NONE,
                 family.displayName() + " has no sliding-window attention");
+        require(queryPreAttnScalar >= 0 && attnLogitSoftcap >= 0 && finalLogitSoftcap >= 0,
+                "query_pre_attn_scalar and soft caps must be positive, or 0 for none");
+        require(family.gemmaScaling() || (queryPreAttnScalar == 0 && attnLogitSoftcap == 0 && finalLogitSoftcap == 0),
+                family.displayName() + " has no query_pre_attn_scalar or soft caps");
         require(dataType == DataType.FLOAT || dataType == DataType.DOUBLE, "dtype must be FLOAT or DOUBLE");
     }
 
@@ -65,7 +76,7 @@ public record ModelConfig(
         require(dModel % nHeads == 0, "d_model " + dModel + " is not a multiple of n_heads " + nHeads);
         return new ModelConfig(ModelFamily.GPT2, vocabSize, dModel, nLayers, nHeads, nHeads, dModel / nHeads,
                 4 * dModel, maxPositions,
-                1e-5, 10000.0, ModelFamily.GPT2.tiedEmbeddings(), false, false, null, 0, DataType.FLOAT);
+                1e-5, 10000.0, ModelFamily.GPT2.tiedEmbeddings(), false, false, null, 0, 0, 0, 0, DataType.FLOAT);
     }
 
     /** Llama with untied embeddings, head_dim d / heads, eps 1e-6, theta 1e4, no biases, float32. */
@@ -74,7 +85,7 @@ public record ModelConfig(
         require(dModel % nHeads == 0, "d_model " + dModel + " is not a multiple of n_heads " + nHeads);
         return new ModelConfig(ModelFamily.LLAMA, vocabSize, dModel, nLayers, nHeads, nKvHeads, dModel / nHeads, dFf,
                 maxPositions,
-                1e-6, 10000.0, ModelFamily.LLAMA.tiedEmbeddings(), false, false, null, 0, DataType.FLOAT);
+                1e-6, 10000.0, ModelFamily.LLAMA.tiedEmbeddings(), false, false, null, 0, 0, 0, 0, DataType.FLOAT);
     }
 
     /** The sliding window of layer {@code layer}, or 0 where it attends to every earlier position. */
@@ -82,6 +93,7 @@ public record ModelConfig(
         return switch (family.slidingLayers()) {
             case NONE -> 0;
             case ALL -> slidingWindow;
+            case EVEN -> layer % 2 == 0 ? slidingWindow : 0;
         };
     }
 
@@ -105,6 +117,9 @@ public record ModelConfig(
         private double ropeTheta;
         private RopeScaling ropeScaling;
         private int slidingWindow;
+        private double queryPreAttnScalar;
+        private double attnLogitSoftcap;
+        private double finalLogitSoftcap;
         private DataType dataType;
 
         private Builder(ModelConfig base) {
@@ -116,6 +131,9 @@ public record ModelConfig(
             this.ropeTheta = base.ropeTheta;
             this.ropeScaling = base.ropeScaling;
             this.slidingWindow = base.slidingWindow;
+            this.queryPreAttnScalar = base.queryPreAttnScalar;
+            this.attnLogitSoftcap = base.attnLogitSoftcap;
+            this.finalLogitSoftcap = base.finalLogitSoftcap;
             this.dataType = base.dataType;
         }
 
@@ -155,6 +173,14 @@ public record ModelConfig(
             return this;
         }
 
+        /** Gemma 2's attention scale and soft caps (0 for head_dim, and for no cap). */
+        public Builder gemmaScaling(double queryPreAttnScalar, double attnLogitSoftcap, double finalLogitSoftcap) {
+            this.queryPreAttnScalar = queryPreAttnScalar;
+            this.attnLogitSoftcap = attnLogitSoftcap;
+            this.finalLogitSoftcap = finalLogitSoftcap;
+            return this;
+        }
+
         public Builder dataType(DataType type) {
             this.dataType = type;
             return this;
@@ -162,8 +188,9 @@ public record ModelConfig(
 
         public ModelConfig build() {
             return new ModelConfig(family, base.vocabSize, base.dModel, base.nLayers, base.nHeads, base.nKvHeads,
-                    headDim, base.dFf, base.maxPositions, base.normEps, ropeTheta, tieWordEmbeddings, qkvBias, base.outProjBias,
-                    ropeScaling, slidingWindow, dataType);
+                    headDim, base.dFf, base.maxPositions, base.normEps, ropeTheta, tieWordEmbeddings, qkvBias,
+                    base.outProjBias, ropeScaling, slidingWindow, queryPreAttnScalar, attnLogitSoftcap,
+                    finalLogitSoftcap, dataType);
         }
     }
 

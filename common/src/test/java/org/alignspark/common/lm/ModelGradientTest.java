@@ -77,6 +77,17 @@ class ModelGradientTest {
                 .build());
     }
 
+    /** Gemma 2 with caps small enough to bend this model's scores and logits, window 2 in layer 0 only. */
+    static ModelConfig tinyGemma2() {
+        return ModelConfig.llama(24, 16, 2, 4, 2, 24, 16).toBuilder().family(ModelFamily.GEMMA2).headDim(6)
+                .tieWordEmbeddings(true).slidingWindow(2).gemmaScaling(5, 1.0, 2.0).build();
+    }
+
+    @Test
+    void gemma2GradientsMatchFiniteDifferences() {
+        checkModel(tinyGemma2());
+    }
+
     @Test
     void hiddenStateGradientAloneMatchesFiniteDifferences() {
         // a reward head reads only the final hidden states: backward(null, dHidden)

@@ -160,6 +160,11 @@ class HfCheckpointTest {
                 Arguments.of("phi3", "\"rope_scaling\": {\"type\": \"longrope\", \"short_factor\": [1.0],"
                         + " \"long_factor\": [4.0]}", "rope_scaling"),
                 Arguments.of("phi3", "\"partial_rotary_factor\": 0.75", "partial_rotary_factor"),
+                Arguments.of("gemma2", "\"hidden_activation\": \"gelu\"", "hidden_activation"),
+                Arguments.of("gemma2", "\"use_bidirectional_attention\": true", "use_bidirectional_attention"),
+                Arguments.of("gemma2", "\"layer_types\": [\"full_attention\"]", "layer_types"),
+                Arguments.of("gemma2", "\"attn_logit_softcapping\": -1", "attn_logit_softcapping"),
+                Arguments.of("mistral", "\"layer_types\": [\"full_attention\"]", "layer_types"),
                 Arguments.of("gpt2", "\"scale_attn_by_inverse_layer_idx\": true", "scale_attn_by_inverse_layer_idx"),
                 Arguments.of("gpt2", "\"scale_attn_weights\": false", "scale_attn_weights"),
                 Arguments.of("gpt2", "\"activation_function\": \"relu\"", "activation_function"),
@@ -187,7 +192,7 @@ class HfCheckpointTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"gpt2", "llama", "qwen2", "qwen3", "mistral", "phi3"})
+    @ValueSource(strings = {"gpt2", "llama", "qwen2", "qwen3", "mistral", "phi3", "gemma2"})
     void savedGoldenCheckpointKeepsHuggingFaceNamesShapesAndModelType(String name) throws Exception {
         Path golden = Path.of(getClass().getResource("/golden/" + name).toURI());
         CausalLM model = HfCheckpoint.load(golden.toString());
@@ -197,9 +202,10 @@ class HfCheckpointTest {
         var json = new com.fasterxml.jackson.databind.ObjectMapper();
         var original = json.readTree(golden.resolve(HfCheckpoint.CONFIG).toFile());
         var written = json.readTree(saved.resolve(HfCheckpoint.CONFIG).toFile());
-        for (String key : new String[] {"model_type", "architectures", "head_dim", "tie_word_embeddings"}) {
+        for (String key : new String[] {"model_type", "architectures", "head_dim", "tie_word_embeddings",
+                "sliding_window", "query_pre_attn_scalar", "attn_logit_softcapping", "final_logit_softcapping"}) {
             if (original.has(key)) {   // qwen2's file has no head_dim; writing the implied one is harmless
-                assertEquals(original.get(key), written.get(key), name + " " + key);
+                assertEquals(valueOf(original.get(key)), valueOf(written.get(key)), name + " " + key);
             }
         }
         CausalLM reloaded = HfCheckpoint.load(saved.toString());
@@ -252,6 +258,12 @@ class HfCheckpointTest {
                 () -> HfCheckpoint.load(saved.toString()));
         assertTrue(missing.getMessage().contains("missing tensor model.layers.0.mlp.gate_up_proj.weight"),
                 missing.getMessage());
+    }
+
+    /** A config value for comparison: numbers by value (1 = 1.0), absent as null. */
+    private static String valueOf(com.fasterxml.jackson.databind.JsonNode value) {
+        return value == null || value.isNull() ? "null" : value.isNumber() ? String.valueOf(value.asDouble())
+                : value.toString();
     }
 
     /** Tensor name → shape, as stored in a safetensors file. */
