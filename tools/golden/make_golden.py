@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """Independent PyTorch reference for alignspark's LM engine.
 
-Builds tiny random GPT-2, Llama and Qwen2 checkpoints in the Hugging Face layout
+Builds tiny random GPT-2, Llama, Qwen2, Qwen3, Mistral, Phi-3 and Gemma 2 checkpoints in the Hugging Face layout
 (config.json + model.safetensors) and computes golden outputs (logits, log-probs,
 final hidden states) with plain torch modules written from the architectures'
 published definitions (GPT-2: Radford et al. 2019 / HF GPT2LMHeadModel layout;
-Llama: Touvron et al. 2023 / HF LlamaForCausalLM layout; Qwen2: HF Qwen2ForCausalLM).
+Llama: Touvron et al. 2023 / HF LlamaForCausalLM layout; Qwen2: HF Qwen2ForCausalLM;
+Qwen3: Qwen3 Technical Report 2025 / HF Qwen3ForCausalLM layout; Mistral: Jiang et al. 2023 /
+HF MistralForCausalLM layout; Phi-3: Abdin et al. 2024 / HF Phi3ForCausalLM layout; Gemma 2: Gemma Team
+2024 / HF Gemma2ForCausalLM layout).
 It does not import `transformers` or `safetensors`, and it was written without
 looking at the Java engine.
 
@@ -103,16 +106,24 @@ def read_safetensors(path):
 # Shared pieces
 # --------------------------------------------------------------------------------------
 
-def attention(q, k, v, attention_mask, scale):
+def attention(q, k, v, attention_mask, scale, window=None, softcap=None):
     """q: [B,H,T,Dh], k/v: [B,H,T,Dh]; attention_mask: [B,T] of 0/1 (1 = real token).
 
-    Causal self-attention. Disallowed (future or padded) keys get the most negative
+    Causal self-attention; with a sliding window W (Mistral 7B, Jiang et al. 2023 §2: "each token can attend
+    to at most W tokens from the previous layer"), query i also sees only keys j > i - W, its own included:
+    transformers' masking_utils.sliding_window_overlay is `kv_idx > q_idx - sliding_window`, with i and j the
+    indices in the padded row. Disallowed (future or padded) keys get the most negative
     finite value before softmax (as HF does), so rows with no allowed key (pad queries
     in a left-padded row) give a finite but meaningless result instead of NaN.
     """
     T = q.shape[-2]
     scores = torch.matmul(q, k.transpose(-1, -2)) * scale
+    if softcap is not None:
+        scores = torch.tanh(scores / softcap) * softcap
     causal = torch.ones(T, T, dtype=torch.bool, device=q.device).tril()
+    if window is not None:
+        idx = torch.arange(T, device=q.device)
+        causal = causal & (idx[None, :] > idx[:, None] - window)      # [q, k]
     allowed = causal[None, None, :, :] & attention_mask.bool()[:, None, None, :]
     scores = scores.masked_fill(~allowed, torch.finfo(scores.dtype).min)
     probs = torch.softmax(scores, dim=-1)
@@ -255,22 +266,35 @@ def apply_rope(x, cos, sin):
 
 
 class LlamaAttention(nn.Module):
-    def __init__(self, cfg, qkv_bias):
+    """Llama attention; qk_norm adds Qwen3's RMSNorm over each query and key head (gain of size head_dim,
+    eps rms_norm_eps) applied before RoPE. head_dim is the config's when it has one (Qwen3: may differ from
+    hidden_size / heads; q_proj is [H*head_dim, d], o_proj [d, H*head_dim])."""
+
+    def __init__(self, cfg, qkv_bias, qk_norm=False, sliding=False):
         super().__init__()
         d = cfg["hidden_size"]
+        self.window = cfg.get("sliding_window") if sliding else None
         self.H = cfg["num_attention_heads"]
         self.KV = cfg["num_key_value_heads"]
-        self.Dh = d // self.H
+        self.Dh = cfg.get("head_dim") or d // self.H
         self.theta = cfg["rope_theta"]
         self.q_proj = nn.Linear(d, self.H * self.Dh, bias=qkv_bias)
         self.k_proj = nn.Linear(d, self.KV * self.Dh, bias=qkv_bias)
         self.v_proj = nn.Linear(d, self.KV * self.Dh, bias=qkv_bias)
         self.o_proj = nn.Linear(self.H * self.Dh, d, bias=False)
+        if qk_norm:
+            self.q_norm = RMSNorm(self.Dh, cfg["rms_norm_eps"])
+            self.k_norm = RMSNorm(self.Dh, cfg["rms_norm_eps"])
+        else:
+            self.q_norm = self.k_norm = None
 
     def forward(self, x, mask, position_ids):
         B, T, _ = x.shape
-        q = self.q_proj(x).view(B, T, self.H, self.Dh).transpose(1, 2)
-        k = self.k_proj(x).view(B, T, self.KV, self.Dh).transpose(1, 2)
+        q = self.q_proj(x).view(B, T, self.H, self.Dh)
+        k = self.k_proj(x).view(B, T, self.KV, self.Dh)
+        if self.q_norm is not None:          # per head, over head_dim, before RoPE
+            q, k = self.q_norm(q), self.k_norm(k)
+        q, k = q.transpose(1, 2), k.transpose(1, 2)
         v = self.v_proj(x).view(B, T, self.KV, self.Dh).transpose(1, 2)
         cos, sin = rope_cos_sin(position_ids, self.Dh, self.theta, x.dtype)
         q = apply_rope(q, cos, sin)
@@ -279,7 +303,7 @@ class LlamaAttention(nn.Module):
         n_rep = self.H // self.KV
         k = k.repeat_interleave(n_rep, dim=1)
         v = v.repeat_interleave(n_rep, dim=1)
-        a = attention(q, k, v, mask, 1.0 / math.sqrt(self.Dh))
+        a = attention(q, k, v, mask, 1.0 / math.sqrt(self.Dh), self.window)
         a = a.transpose(1, 2).reshape(B, T, self.H * self.Dh)
         return self.o_proj(a)
 
@@ -296,11 +320,11 @@ class LlamaMLP(nn.Module):
 
 
 class LlamaLayer(nn.Module):
-    def __init__(self, cfg, qkv_bias):
+    def __init__(self, cfg, qkv_bias, qk_norm=False, sliding=False):
         super().__init__()
         d = cfg["hidden_size"]
         self.input_layernorm = RMSNorm(d, cfg["rms_norm_eps"])
-        self.self_attn = LlamaAttention(cfg, qkv_bias)
+        self.self_attn = LlamaAttention(cfg, qkv_bias, qk_norm, sliding)
         self.post_attention_layernorm = RMSNorm(d, cfg["rms_norm_eps"])
         self.mlp = LlamaMLP(d, cfg["intermediate_size"])
 
@@ -311,20 +335,22 @@ class LlamaLayer(nn.Module):
 
 
 class LlamaBody(nn.Module):
-    def __init__(self, cfg, qkv_bias):
+    def __init__(self, cfg, qkv_bias, qk_norm=False, sliding=False):
         super().__init__()
         self.embed_tokens = nn.Embedding(cfg["vocab_size"], cfg["hidden_size"])
-        self.layers = nn.ModuleList([LlamaLayer(cfg, qkv_bias) for _ in range(cfg["num_hidden_layers"])])
+        self.layers = nn.ModuleList([LlamaLayer(cfg, qkv_bias, qk_norm, sliding)
+                                     for _ in range(cfg["num_hidden_layers"])])
         self.norm = RMSNorm(cfg["hidden_size"], cfg["rms_norm_eps"])
 
 
 class Llama(nn.Module):
-    """LlamaForCausalLM (qkv_bias=False) / Qwen2ForCausalLM (qkv_bias=True)."""
+    """LlamaForCausalLM (qkv_bias=False) / Qwen2ForCausalLM (qkv_bias=True) / Qwen3ForCausalLM (qk_norm=True) /
+    MistralForCausalLM (sliding=True: every layer attends through config sliding_window)."""
 
-    def __init__(self, cfg, qkv_bias):
+    def __init__(self, cfg, qkv_bias, qk_norm=False, sliding=False):
         super().__init__()
         self.tied = cfg["tie_word_embeddings"]
-        self.model = LlamaBody(cfg, qkv_bias)
+        self.model = LlamaBody(cfg, qkv_bias, qk_norm, sliding)
         if not self.tied:
             self.lm_head = nn.Linear(cfg["hidden_size"], cfg["vocab_size"], bias=False)
 
@@ -335,6 +361,204 @@ class Llama(nn.Module):
         hidden = self.model.norm(x)
         w = self.model.embed_tokens.weight if self.tied else self.lm_head.weight
         return hidden, torch.matmul(hidden, w.t())
+
+
+# --------------------------------------------------------------------------------------
+# Phi-3
+# --------------------------------------------------------------------------------------
+
+class Phi3Attention(nn.Module):
+    """Phi-3 attention: one qkv_proj [H*Dh + 2*KV*Dh, d] whose output rows are [q | k | v], no biases,
+    RoPE as Llama, sliding_window in every layer."""
+
+    def __init__(self, cfg):
+        super().__init__()
+        d = cfg["hidden_size"]
+        self.H = cfg["num_attention_heads"]
+        self.KV = cfg["num_key_value_heads"]
+        self.Dh = d // self.H
+        self.theta = cfg["rope_theta"]
+        self.window = cfg.get("sliding_window")
+        self.qkv_proj = nn.Linear(d, (self.H + 2 * self.KV) * self.Dh, bias=False)
+        self.o_proj = nn.Linear(self.H * self.Dh, d, bias=False)
+
+    def forward(self, x, mask, position_ids):
+        B, T, _ = x.shape
+        qkv = self.qkv_proj(x)
+        q_end, k_end = self.H * self.Dh, (self.H + self.KV) * self.Dh
+        q = qkv[..., :q_end].view(B, T, self.H, self.Dh).transpose(1, 2)
+        k = qkv[..., q_end:k_end].view(B, T, self.KV, self.Dh).transpose(1, 2)
+        v = qkv[..., k_end:].view(B, T, self.KV, self.Dh).transpose(1, 2)
+        cos, sin = rope_cos_sin(position_ids, self.Dh, self.theta, x.dtype)
+        q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
+        n_rep = self.H // self.KV
+        k, v = k.repeat_interleave(n_rep, dim=1), v.repeat_interleave(n_rep, dim=1)
+        a = attention(q, k, v, mask, 1.0 / math.sqrt(self.Dh), self.window)
+        return self.o_proj(a.transpose(1, 2).reshape(B, T, self.H * self.Dh))
+
+
+class Phi3MLP(nn.Module):
+    """gate_up_proj [2*inter, d]: the first `inter` output rows are the gate, the rest the up projection."""
+
+    def __init__(self, d, inter):
+        super().__init__()
+        self.gate_up_proj = nn.Linear(d, 2 * inter, bias=False)
+        self.down_proj = nn.Linear(inter, d, bias=False)
+
+    def forward(self, x):
+        gate, up = self.gate_up_proj(x).chunk(2, dim=-1)
+        return self.down_proj(up * F.silu(gate))
+
+
+class Phi3Layer(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        d = cfg["hidden_size"]
+        self.self_attn = Phi3Attention(cfg)
+        self.mlp = Phi3MLP(d, cfg["intermediate_size"])
+        self.input_layernorm = RMSNorm(d, cfg["rms_norm_eps"])
+        self.post_attention_layernorm = RMSNorm(d, cfg["rms_norm_eps"])
+
+    def forward(self, x, mask, position_ids):
+        x = x + self.self_attn(self.input_layernorm(x), mask, position_ids)
+        return x + self.mlp(self.post_attention_layernorm(x))
+
+
+class Phi3Body(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        self.embed_tokens = nn.Embedding(cfg["vocab_size"], cfg["hidden_size"])
+        self.layers = nn.ModuleList([Phi3Layer(cfg) for _ in range(cfg["num_hidden_layers"])])
+        self.norm = RMSNorm(cfg["hidden_size"], cfg["rms_norm_eps"])
+
+
+class Phi3(nn.Module):
+    """Phi3ForCausalLM, untied lm_head."""
+
+    def __init__(self, cfg):
+        super().__init__()
+        self.model = Phi3Body(cfg)
+        self.lm_head = nn.Linear(cfg["hidden_size"], cfg["vocab_size"], bias=False)
+
+    def forward(self, input_ids, attention_mask, position_ids):
+        x = self.model.embed_tokens(input_ids)
+        for layer in self.model.layers:
+            x = layer(x, attention_mask, position_ids)
+        hidden = self.model.norm(x)
+        return hidden, torch.matmul(hidden, self.lm_head.weight.t())
+
+
+# --------------------------------------------------------------------------------------
+# Gemma 2
+# --------------------------------------------------------------------------------------
+
+class GemmaRMSNorm(nn.Module):
+    """Gemma's RMSNorm: x / sqrt(mean(x^2) + eps) * (1 + w), w stored (and initialised) around 0."""
+
+    def __init__(self, d, eps):
+        super().__init__()
+        self.eps = eps
+        self.weight = nn.Parameter(torch.zeros(d))
+
+    def forward(self, x):
+        h = x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps)
+        return h * (1.0 + self.weight)
+
+
+def gelu_tanh(x):
+    # gelu_pytorch_tanh: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+    return 0.5 * x * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * torch.pow(x, 3.0))))
+
+
+class Gemma2Attention(nn.Module):
+    """Scores scaled by query_pre_attn_scalar^-1/2, soft-capped by attn_logit_softcapping; layers with an even
+    index use the sliding window, odd ones attend globally. head_dim from the config."""
+
+    def __init__(self, cfg, layer_idx):
+        super().__init__()
+        d = cfg["hidden_size"]
+        self.H = cfg["num_attention_heads"]
+        self.KV = cfg["num_key_value_heads"]
+        self.Dh = cfg["head_dim"]
+        self.theta = cfg["rope_theta"]
+        self.scaling = cfg["query_pre_attn_scalar"] ** -0.5
+        self.softcap = cfg["attn_logit_softcapping"]
+        self.window = cfg["sliding_window"] if layer_idx % 2 == 0 else None
+        self.q_proj = nn.Linear(d, self.H * self.Dh, bias=False)
+        self.k_proj = nn.Linear(d, self.KV * self.Dh, bias=False)
+        self.v_proj = nn.Linear(d, self.KV * self.Dh, bias=False)
+        self.o_proj = nn.Linear(self.H * self.Dh, d, bias=False)
+
+    def forward(self, x, mask, position_ids):
+        B, T, _ = x.shape
+        q = self.q_proj(x).view(B, T, self.H, self.Dh).transpose(1, 2)
+        k = self.k_proj(x).view(B, T, self.KV, self.Dh).transpose(1, 2)
+        v = self.v_proj(x).view(B, T, self.KV, self.Dh).transpose(1, 2)
+        cos, sin = rope_cos_sin(position_ids, self.Dh, self.theta, x.dtype)
+        q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
+        n_rep = self.H // self.KV
+        k, v = k.repeat_interleave(n_rep, dim=1), v.repeat_interleave(n_rep, dim=1)
+        a = attention(q, k, v, mask, self.scaling, self.window, self.softcap)
+        return self.o_proj(a.transpose(1, 2).reshape(B, T, self.H * self.Dh))
+
+
+class Gemma2MLP(nn.Module):
+    def __init__(self, d, inter):
+        super().__init__()
+        self.gate_proj = nn.Linear(d, inter, bias=False)
+        self.up_proj = nn.Linear(d, inter, bias=False)
+        self.down_proj = nn.Linear(inter, d, bias=False)
+
+    def forward(self, x):
+        return self.down_proj(gelu_tanh(self.gate_proj(x)) * self.up_proj(x))
+
+
+class Gemma2Layer(nn.Module):
+    """Sandwich norms: x + post_attn_norm(attn(input_norm(x))), then h + post_ff_norm(mlp(pre_ff_norm(h)))."""
+
+    def __init__(self, cfg, layer_idx):
+        super().__init__()
+        d, eps = cfg["hidden_size"], cfg["rms_norm_eps"]
+        self.self_attn = Gemma2Attention(cfg, layer_idx)
+        self.mlp = Gemma2MLP(d, cfg["intermediate_size"])
+        self.input_layernorm = GemmaRMSNorm(d, eps)
+        self.post_attention_layernorm = GemmaRMSNorm(d, eps)
+        self.pre_feedforward_layernorm = GemmaRMSNorm(d, eps)
+        self.post_feedforward_layernorm = GemmaRMSNorm(d, eps)
+
+    def forward(self, x, mask, position_ids):
+        x = x + self.post_attention_layernorm(self.self_attn(self.input_layernorm(x), mask, position_ids))
+        return x + self.post_feedforward_layernorm(self.mlp(self.pre_feedforward_layernorm(x)))
+
+
+class Gemma2Body(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        self.embed_tokens = nn.Embedding(cfg["vocab_size"], cfg["hidden_size"])
+        self.layers = nn.ModuleList([Gemma2Layer(cfg, i) for i in range(cfg["num_hidden_layers"])])
+        self.norm = GemmaRMSNorm(cfg["hidden_size"], cfg["rms_norm_eps"])
+
+
+class Gemma2(nn.Module):
+    """Gemma2ForCausalLM: embeddings times sqrt(hidden_size) (a tensor of the embeddings' dtype), tied lm_head,
+    final logits soft-capped by final_logit_softcapping."""
+
+    def __init__(self, cfg):
+        super().__init__()
+        self.d = cfg["hidden_size"]
+        self.final_softcap = cfg["final_logit_softcapping"]
+        self.model = Gemma2Body(cfg)
+
+    def forward(self, input_ids, attention_mask, position_ids):
+        x = self.model.embed_tokens(input_ids)
+        x = x * torch.tensor(self.d ** 0.5, dtype=x.dtype)
+        for layer in self.model.layers:
+            x = layer(x, attention_mask, position_ids)
+        hidden = self.model.norm(x)
+        logits = torch.matmul(hidden, self.model.embed_tokens.weight.t())
+        if self.final_softcap is not None:
+            logits = torch.tanh(logits / self.final_softcap) * self.final_softcap
+        return hidden, logits
 
 
 # --------------------------------------------------------------------------------------
@@ -433,6 +657,133 @@ QWEN2_CONFIG = {
     "vocab_size": 96,
 }
 
+# Qwen3 (as Qwen3-0.6B's config.json, shrunk): q_norm/k_norm over each head, no q/k/v biases
+# (attention_bias false), an explicit head_dim 12 that differs from hidden_size / heads = 8 (so
+# q_proj is [48, 32] and o_proj [32, 48]), tied embeddings, rope_theta 1e6, GQA 4 heads / 2 kv heads.
+QWEN3_CONFIG = {
+    "architectures": ["Qwen3ForCausalLM"],
+    "attention_bias": False,
+    "attention_dropout": 0.0,
+    "bos_token_id": 1,
+    "eos_token_id": 2,
+    "head_dim": 12,
+    "hidden_act": "silu",
+    "hidden_size": 32,
+    "initializer_range": 0.02,
+    "intermediate_size": 64,
+    "max_position_embeddings": 64,
+    "max_window_layers": 2,
+    "model_type": "qwen3",
+    "num_attention_heads": 4,
+    "num_hidden_layers": 2,
+    "num_key_value_heads": 2,
+    "rms_norm_eps": 1e-06,
+    "rope_scaling": None,
+    "rope_theta": 1000000.0,
+    "sliding_window": None,
+    "tie_word_embeddings": True,
+    "torch_dtype": "float32",
+    "transformers_version": TRANSFORMERS_VERSION,
+    "use_cache": True,
+    "use_sliding_window": False,
+    "vocab_size": 96,
+}
+
+# Mistral (as Mistral-7B-v0.1's config.json, shrunk): Llama's layout, no biases, untied lm_head,
+# rms_norm_eps 1e-5, and sliding_window 3, so that with T = 7 the window hides keys i - 3 and older.
+MISTRAL_CONFIG = {
+    "architectures": ["MistralForCausalLM"],
+    "attention_dropout": 0.0,
+    "bos_token_id": 1,
+    "eos_token_id": 2,
+    "head_dim": 8,
+    "hidden_act": "silu",
+    "hidden_size": 32,
+    "initializer_range": 0.02,
+    "intermediate_size": 64,
+    "max_position_embeddings": 64,
+    "model_type": "mistral",
+    "num_attention_heads": 4,
+    "num_hidden_layers": 2,
+    "num_key_value_heads": 2,
+    "rms_norm_eps": 1e-05,
+    "rope_theta": 10000.0,
+    "sliding_window": 3,
+    "tie_word_embeddings": False,
+    "torch_dtype": "float32",
+    "transformers_version": TRANSFORMERS_VERSION,
+    "use_cache": True,
+    "vocab_size": 96,
+}
+
+# Phi-3 (as Phi-3-mini-4k-instruct's config.json, shrunk; GQA as Phi-3-medium): fused qkv_proj [64, 32]
+# (q 32 rows, k 16, v 16) and gate_up_proj [128, 32] (gate 64 rows, then up 64), no biases, untied
+# lm_head, rms_norm_eps 1e-5, sliding_window 4.
+PHI3_CONFIG = {
+    "architectures": ["Phi3ForCausalLM"],
+    "attention_bias": False,
+    "attention_dropout": 0.0,
+    "bos_token_id": 1,
+    "embd_pdrop": 0.0,
+    "eos_token_id": 2,
+    "hidden_act": "silu",
+    "hidden_size": 32,
+    "initializer_range": 0.02,
+    "intermediate_size": 64,
+    "max_position_embeddings": 64,
+    "model_type": "phi3",
+    "num_attention_heads": 4,
+    "num_hidden_layers": 2,
+    "num_key_value_heads": 2,
+    "original_max_position_embeddings": 64,
+    "pad_token_id": 0,
+    "resid_pdrop": 0.0,
+    "rms_norm_eps": 1e-05,
+    "rope_scaling": None,
+    "rope_theta": 10000.0,
+    "sliding_window": 4,
+    "tie_word_embeddings": False,
+    "torch_dtype": "float32",
+    "transformers_version": TRANSFORMERS_VERSION,
+    "use_cache": True,
+    "vocab_size": 96,
+}
+
+# Gemma 2 (as gemma-2-2b's config.json, shrunk): head_dim 16 != 32/4, query_pre_attn_scalar 24 (neither
+# head_dim nor d/H), sliding_window 3 in layers 0 and 2 (layer 1 global), tied embeddings. The soft caps are
+# scaled down from 50 / 30 so that they bend this tiny model's scores and logits measurably.
+GEMMA2_CONFIG = {
+    "architectures": ["Gemma2ForCausalLM"],
+    "attention_bias": False,
+    "attention_dropout": 0.0,
+    "attn_logit_softcapping": 1.0,
+    "bos_token_id": 2,
+    "cache_implementation": "hybrid",
+    "eos_token_id": 1,
+    "final_logit_softcapping": 2.0,
+    "head_dim": 16,
+    "hidden_act": "gelu_pytorch_tanh",
+    "hidden_activation": "gelu_pytorch_tanh",
+    "hidden_size": 32,
+    "initializer_range": 0.02,
+    "intermediate_size": 64,
+    "max_position_embeddings": 64,
+    "model_type": "gemma2",
+    "num_attention_heads": 4,
+    "num_hidden_layers": 3,
+    "num_key_value_heads": 2,
+    "pad_token_id": 0,
+    "query_pre_attn_scalar": 24,
+    "rms_norm_eps": 1e-06,
+    "rope_theta": 10000.0,
+    "sliding_window": 3,
+    "tie_word_embeddings": True,
+    "torch_dtype": "float32",
+    "transformers_version": TRANSFORMERS_VERSION,
+    "use_cache": True,
+    "vocab_size": 96,
+}
+
 
 # --------------------------------------------------------------------------------------
 # Random init (fixed seeds)
@@ -443,14 +794,14 @@ QWEN2_CONFIG = {
 SMALL_TOKENS = (42, 8)
 
 
-def init_params(model, seed, weight_std, embed_std, pos_std=0.02):
+def init_params(model, seed, weight_std, embed_std, pos_std=0.02, norm_center=1.0):
     g = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for name, p in model.named_parameters():
             leaf = name.split(".")[-1]
             is_norm = any(s in name for s in ("ln_", "layernorm", "norm."))
             if is_norm and leaf == "weight":
-                p.copy_(1.0 + 0.2 * torch.randn(p.shape, generator=g))      # around 1
+                p.copy_(norm_center + 0.2 * torch.randn(p.shape, generator=g))   # a gain around 1
             elif leaf == "bias":
                 p.copy_(0.1 * torch.randn(p.shape, generator=g))            # small, nonzero
             elif "wpe" in name:
@@ -603,6 +954,7 @@ def valid_max_diff(a, b, mask):
 
 def mutation_report(kind, model64, cfg, ids, mask, ids_l, mask_l, base, base_l):
     import copy
+    import types
     global gelu_new, rotate_half, position_ids_from_mask
     results = {}
 
@@ -651,16 +1003,86 @@ def mutation_report(kind, model64, cfg, ids, mask, ids_l, mask_l, base, base_l):
             layer.self_attn.theta = 10000.0 if cfg["rope_theta"] != 10000.0 else 1e6
         measure("wrong rope_theta", lambda: fwd(m))
         m = copy.deepcopy(model64)
+        other = 1e-5 if cfg["rms_norm_eps"] != 1e-5 else 1e-6
         for layer in m.model.layers:
-            layer.input_layernorm.eps = 1e-5
-            layer.post_attention_layernorm.eps = 1e-5
-        m.model.norm.eps = 1e-5
-        measure("rms_norm_eps 1e-5 instead of 1e-6", lambda: fwd(m))
+            layer.input_layernorm.eps = other
+            layer.post_attention_layernorm.eps = other
+        m.model.norm.eps = other
+        measure(f"rms_norm_eps {other:.0e} instead of {cfg['rms_norm_eps']:.0e}".replace("e-0", "e-"), lambda: fwd(m))
         m = copy.deepcopy(model64)
         with torch.no_grad():
             m.model.norm.weight.fill_(1.0)
         measure("final norm weight ignored", lambda: fwd(m))
-        if cfg["num_key_value_heads"] > 1:
+        if kind == "qwen3":
+            m = copy.deepcopy(model64)
+            for layer in m.model.layers:
+                layer.self_attn.q_norm = nn.Identity()
+                layer.self_attn.k_norm = nn.Identity()
+            measure("q_norm/k_norm ignored", lambda: fwd(m))
+            m = copy.deepcopy(model64)
+            with torch.no_grad():
+                for layer in m.model.layers:
+                    layer.self_attn.k_norm.weight.fill_(1.0)
+            measure("k_norm weight ignored", lambda: fwd(m))
+        if kind == "gemma2":
+            def with_attr(setter):
+                m = copy.deepcopy(model64)
+                setter(m)
+                return m
+            measure("norm gain w instead of (1 + w)",
+                    lambda: fwd(with_attr(lambda m: [setattr(mod, "forward", types.MethodType(
+                        lambda self, x: x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps) * self.weight,
+                        mod)) for mod in m.modules() if isinstance(mod, GemmaRMSNorm)])))
+            measure("embeddings not scaled by sqrt(d)", lambda: fwd(with_attr(lambda m: setattr(m, "d", 1.0))))
+            measure("attention soft cap ignored", lambda: fwd(with_attr(
+                lambda m: [setattr(l.self_attn, "softcap", None) for l in m.model.layers])))
+            measure("final logit soft cap ignored", lambda: fwd(with_attr(lambda m: setattr(m, "final_softcap", None))))
+            measure("scores scaled by head_dim^-1/2 instead of query_pre_attn_scalar^-1/2", lambda: fwd(with_attr(
+                lambda m: [setattr(l.self_attn, "scaling", l.self_attn.Dh ** -0.5) for l in m.model.layers])))
+            measure("post-attention and post-feedforward norms skipped", lambda: fwd(with_attr(
+                lambda m: [(setattr(l, "post_attention_layernorm", nn.Identity()),
+                            setattr(l, "post_feedforward_layernorm", nn.Identity())) for l in m.model.layers])))
+            measure("sliding window in the odd layers instead of the even ones", lambda: fwd(with_attr(
+                lambda m: [setattr(l.self_attn, "window", cfg["sliding_window"] if i % 2 else None)
+                           for i, l in enumerate(m.model.layers)])))
+            measure("sliding window ignored", lambda: fwd(with_attr(
+                lambda m: [setattr(l.self_attn, "window", None) for l in m.model.layers])))
+            saved_gelu = gelu_tanh
+
+            def erf_gelu(x):
+                return F.gelu(x)
+            globals()["gelu_tanh"] = erf_gelu
+            measure("GeGLU with erf GELU instead of tanh", lambda: fwd(model64))
+            globals()["gelu_tanh"] = saved_gelu
+        if kind == "phi3":
+            m = copy.deepcopy(model64)
+            with torch.no_grad():
+                for layer in m.model.layers:
+                    w = layer.mlp.gate_up_proj.weight
+                    w.copy_(torch.cat(w.chunk(2, dim=0)[::-1], dim=0))
+            measure("gate_up_proj halves swapped (up first)", lambda: fwd(m))
+            m = copy.deepcopy(model64)
+            with torch.no_grad():
+                for layer in m.model.layers:
+                    w = layer.self_attn.qkv_proj.weight
+                    q, k, v = w.split([32, 16, 16], dim=0)
+                    w.copy_(torch.cat([q, v, k], dim=0))
+            measure("qkv_proj split as [q | v | k]", lambda: fwd(m))
+            m = copy.deepcopy(model64)
+            for layer in m.model.layers:
+                layer.self_attn.window = None
+            measure("sliding window ignored", lambda: fwd(m))
+        if kind == "mistral":
+            m = copy.deepcopy(model64)
+            for layer in m.model.layers:
+                layer.self_attn.window = None
+            measure("sliding window ignored", lambda: fwd(m))
+            m = copy.deepcopy(model64)
+            for layer in m.model.layers:
+                layer.self_attn.window = cfg["sliding_window"] + 1
+            measure("sliding window one key wider (j >= i - W)", lambda: fwd(m))
+        # the replaced forward has no q/k norms and no window
+        if cfg["num_key_value_heads"] > 1 and kind not in ("qwen3", "mistral", "phi3", "gemma2"):
             import types
 
             def tiled_forward(self, x, mk, position_ids):
@@ -703,6 +1125,10 @@ MODELS = {
     "gpt2": (GPT2_CONFIG, lambda c: GPT2(c), 20240101, 0.1, 0.5),
     "llama": (LLAMA_CONFIG, lambda c: Llama(c, qkv_bias=False), 20240102, 0.1, 0.5),
     "qwen2": (QWEN2_CONFIG, lambda c: Llama(c, qkv_bias=True), 20240103, 0.1, 0.5),
+    "qwen3": (QWEN3_CONFIG, lambda c: Llama(c, qkv_bias=False, qk_norm=True), 20240104, 0.1, 0.5),
+    "mistral": (MISTRAL_CONFIG, lambda c: Llama(c, qkv_bias=False, sliding=True), 20240105, 0.1, 0.5),
+    "phi3": (PHI3_CONFIG, lambda c: Phi3(c), 20240106, 0.1, 0.5),
+    "gemma2": (GEMMA2_CONFIG, lambda c: Gemma2(c), 20240107, 0.1, 0.5),
 }
 
 
@@ -710,7 +1136,7 @@ def build(name):
     cfg, ctor, seed, wstd, estd = MODELS[name]
     torch.manual_seed(seed)
     model = ctor(cfg).float()
-    init_params(model, seed, wstd, estd)
+    init_params(model, seed, wstd, estd, norm_center=0.0 if name == "gemma2" else 1.0)   # Gemma: gain 1 + w
     model.eval()
     return cfg, model
 
@@ -834,6 +1260,27 @@ def main():
                                 "attention_bias key), o_proj has none; lm_head is tied to "
                                 "model.embed_tokens.weight and there is no lm_head.weight tensor; "
                                 "rope_theta 1e6; 4 query heads share 1 kv head")
+        if name == "qwen3":
+            summary["notes"] = ("q_norm/k_norm: RMSNorm over each head's head_dim (gain [12], eps rms_norm_eps) "
+                                "applied to q and k before RoPE; head_dim 12 != hidden_size / heads = 8, so "
+                                "q_proj is [48, 32], k_proj/v_proj [24, 32], o_proj [32, 48]; no q/k/v biases; "
+                                "lm_head tied to model.embed_tokens.weight; rope_theta 1e6")
+        if name == "gemma2":
+            summary["notes"] = ("RMSNorm gain (1 + w), norm weights stored around 0; embeddings times sqrt(32) "
+                                "(in the embeddings' dtype); four norms per layer (input, post_attention, "
+                                "pre_feedforward, post_feedforward); GeGLU down(gelu_tanh(gate) * up); scores "
+                                "scaled by query_pre_attn_scalar 24 ** -0.5 then 1.0 * tanh(s / 1.0); "
+                                "sliding_window 3 in layers 0 and 2, layer 1 global; head_dim 16; final logits "
+                                "2.0 * tanh(z / 2.0); lm_head tied to model.embed_tokens.weight")
+        if name == "phi3":
+            summary["notes"] = ("self_attn.qkv_proj.weight [64, 32]: output rows [q (32) | k (16) | v (16)]; "
+                                "mlp.gate_up_proj.weight [128, 32]: rows [gate (64) | up (64)], "
+                                "down(up * silu(gate)); sliding_window 4 in every layer; no biases; untied "
+                                "lm_head; rms_norm_eps 1e-5")
+        if name == "mistral":
+            summary["notes"] = ("sliding_window 3 in every layer: query i sees keys j with i - 3 < j <= i (HF "
+                                "masking_utils.sliding_window_overlay), i and j indices in the padded row; "
+                                "no biases; untied lm_head.weight; rms_norm_eps 1e-5")
         if name == "llama":
             summary["notes"] = ("GQA: 4 query heads, 2 kv heads; query head h uses kv head h // 2 "
                                 "(HF repeat_kv); q_proj/k_proj/v_proj/o_proj weights are [out, in]")

@@ -6,7 +6,9 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The additive attention mask [B, 1, T, S] of a step of T new tokens after {@code offset} cached ones: key j is
- * visible to query t iff j ≤ offset + t and key j is a real token, or j is the query's own position. The diagonal
+ * visible to query t iff j ≤ offset + t and key j is a real token, or j is the query's own position; with a sliding
+ * window W, also only if j &gt; offset + t − W (Hugging Face's {@code sliding_window_overlay}: the last W positions,
+ * the query's own included, counted as indices of the padded row). The diagonal
  * keeps a padding query's softmax row non-empty; the outputs at padding positions mean nothing and are never read.
  */
 final class AttentionMask {
@@ -16,8 +18,11 @@ final class AttentionMask {
     private AttentionMask() {
     }
 
-    /** 0 where visible, {@link #MASKED} elsewhere; {@code cache} holds the first {@code offset} keys, or is null. */
-    static INDArray additive(Batch batch, KvCache cache, int offset, DataType dataType) {
+    /**
+     * 0 where visible, {@link #MASKED} elsewhere; {@code cache} holds the first {@code offset} keys, or is null;
+     * {@code window} 0 for full causal attention.
+     */
+    static INDArray additive(Batch batch, KvCache cache, int offset, int window, DataType dataType) {
         int b = batch.batchSize();
         int t = batch.length();
         int s = offset + t;
@@ -26,7 +31,8 @@ final class AttentionMask {
             for (int q = 0; q < t; q++) {
                 for (int k = 0; k < s; k++) {
                     boolean real = k < offset ? cache.keyMask[i][k] == 1 : batch.mask()[i][k - offset] == 1;
-                    boolean visible = k == offset + q || (k < offset + q && real);
+                    boolean inWindow = window == 0 || k > offset + q - window;
+                    boolean visible = k == offset + q || (k < offset + q && real && inWindow);
                     mask[(i * t + q) * s + k] = visible ? 0.0 : MASKED;
                 }
             }

@@ -2,17 +2,20 @@ package org.alignspark.common.lm;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * A decoder-only transformer language model, GPT-2 (Radford et al. 2019) or Llama (Touvron et al. 2023):
  *
  * <pre>
- *   x      = wte[tokens] (+ wpe[positions] for GPT-2)          [B·T, d]
+ *   x      = wte[tokens] (+ wpe[positions] for GPT-2; × √d for Gemma 2)   [B·T, d]
  *   x      = block_l(x) for l = 0 … L−1                          [B·T, d]
  *   hidden = final_norm(x)                                       [B·T, d]   ← {@link #hiddenStates()}
  *   logits = hidden · Eᵀ   (E = wte when tied, else lm_head)     [B·T, V]   ← {@link #logits()}
+ *   logits = cap · tanh(logits / cap)   (Gemma 2's final soft cap)          [B·T, V]
  * </pre>
  *
  * The layers and their tensor names are the config's {@link ModelFamily}'s; {@link #logProbs} reads the logits
@@ -30,6 +33,7 @@ public final class CausalLM {
     private final Linear lmHead;
     private final LogSoftmaxHead logSoftmax;
     private final double[] inverseFrequencies;  // RoPE (Llama), else null
+    private final double embeddingScale;        // √d in the embedding's dtype (Gemma 2), else 1
 
     private Batch batch;
     private Step step;
@@ -62,6 +66,9 @@ public final class CausalLM {
                 ? Linear.shared(params, names.tokenEmbedding(), config.dModel(), config.vocabSize())
                 : new Linear(params, names.lmHead(), config.dModel(), config.vocabSize(), false, Linear.Layout.OUT_IN);
         logSoftmax = new LogSoftmaxHead(config.dataType());
+        double sqrtD = Math.sqrt(config.dModel());
+        embeddingScale = !family.gemmaScaling() ? 1.0
+                : config.dataType() == DataType.FLOAT ? (float) sqrtD : sqrtD;
     }
 
     /** A model with GPT-2's initialisation: matrices N(0, 0.02), norm gains 1, biases 0, from {@code seed}. */
@@ -117,10 +124,15 @@ public final class CausalLM {
         INDArray[] rope = inverseFrequencies == null
                 ? new INDArray[2]
                 : Rope.tables(positions, inverseFrequencies, config.dataType());
-        INDArray mask = AttentionMask.additive(batch, cache, offset, config.dataType());   // [B, 1, T, S]
-        step = new Step(b, t, offset, mask, rope[0], rope[1], cache);
+        INDArray mask = AttentionMask.additive(batch, cache, offset, 0, config.dataType());   // [B, 1, T, S]
+        INDArray slidingMask = config.slidingWindow() == 0 ? null
+                : AttentionMask.additive(batch, cache, offset, config.slidingWindow(), config.dataType());
+        step = new Step(b, t, offset, mask, slidingMask, rope[0], rope[1], cache);
 
         INDArray x = tokenEmbedding.forward(ids);                                // [N, d]
+        if (embeddingScale != 1.0) {
+            x.muli(embeddingScale);                                              // Gemma 2: × √d
+        }
         if (positionEmbedding != null) {
             x0 = Buffers.reuse(x0, config.dataType(), x.shape()).assign(x)
                     .addi(positionEmbedding.forward(checkedPositions(positions)));
@@ -131,6 +143,9 @@ public final class CausalLM {
         }
         hidden = finalNorm.forward(x);                                            // [N, d]
         logits = lmHead.forward(hidden);                                          // [N, V]
+        if (config.finalLogitSoftcap() > 0) {                                     // Gemma 2: cap · tanh(z / cap)
+            Transforms.tanh(logits.divi(config.finalLogitSoftcap()), false).muli(config.finalLogitSoftcap());
+        }
         if (cache != null) {
             cache.advance(batch.mask());
         }
@@ -187,7 +202,7 @@ public final class CausalLM {
         }
         dHiddenFlat = Buffers.reuse(dHiddenFlat, config.dataType(), hidden.shape()).assign(0);
         if (dLogits != null) {
-            dHiddenFlat.addi(lmHead.backward(dLogits));                           // [N, d]
+            dHiddenFlat.addi(lmHead.backward(uncapped(dLogits)));                 // [N, d]
         }
         if (dHidden != null) {
             dHiddenFlat.addi(dHidden.reshape(hidden.shape()));
@@ -196,10 +211,20 @@ public final class CausalLM {
         for (int l = blocks.size() - 1; l >= 0; l--) {
             dx = blocks.get(l).backward(dx);
         }
-        tokenEmbedding.backward(dx);
+        tokenEmbedding.backward(embeddingScale == 1.0 ? dx : dx.mul(embeddingScale));
         if (positionEmbedding != null) {
             positionEmbedding.backward(dx);
         }
+    }
+
+    /** dL/dz from dL/d(cap · tanh(z / cap)) = dL/dlogits ⊙ (1 − (logits / cap)²); the identity without a cap. */
+    private INDArray uncapped(INDArray dLogits) {
+        double cap = config.finalLogitSoftcap();
+        if (cap == 0) {
+            return dLogits;
+        }
+        INDArray t = logits.div(cap);                                             // tanh(z / cap), [N, V]
+        return t.muli(t).rsubi(1.0).muli(dLogits);
     }
 
     private int[] checkedPositions(int[][] positions) {

@@ -1,5 +1,6 @@
 package org.alignspark.common.lm;
 
+import java.util.function.UnaryOperator;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -7,11 +8,14 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * Causal multi-head self-attention (Vaswani et al. 2017) with grouped-query heads (Ainslie et al. 2023):
- * softmax(Q·Kᵀ/√d_head + mask)·V per head, query head h reading kv head h / (n_heads / n_kv_heads).
+ * softmax(Q·Kᵀ/√d_head + mask)·V per head (Gemma 2: the scale is query_pre_attn_scalar^(−1/2) and the scaled
+ * scores are soft-capped, cap · tanh(s / cap), before the mask), query head h reading kv head h / (n_heads / n_kv_heads).
  * The {@link QkvProjection} is the family's (GPT-2's fused {@code c_attn}, Llama's {@code q_proj}, {@code k_proj},
- * {@code v_proj}); q and k are rotated with RoPE when the step carries RoPE tables. The {@link AttentionMask} is
- * additive, [B, 1, T, S]. The products over all (batch, head) pairs run as one batched {@code Nd4j.matmul}; the
- * projections are {@link Linear} gemms.
+ * {@code v_proj}); where the family normalises heads (Qwen3's {@code q_norm}, {@code k_norm}), each query and key
+ * head is RMS-normalised before RoPE; q and k are rotated with RoPE when the step carries RoPE tables. The
+ * {@link AttentionMask} is additive, [B, 1, T, S]; a layer with a sliding window (Mistral) reads the step's sliding
+ * mask. The products over all (batch, head) pairs run as one batched {@code Nd4j.matmul}; the projections are
+ * {@link Linear} gemms.
  */
 final class CausalSelfAttention {
     private final ModelConfig config;
@@ -20,8 +24,12 @@ final class CausalSelfAttention {
     private final int nKvHeads;
     private final int headDim;
     private final double scale;
+    private final double softcap;     // Gemma 2's attention-logit cap, 0 for none
+    private final int slidingWindow;  // 0: full causal attention
     private final QkvProjection qkv;
     private final Linear outProj; // c_proj (GPT-2) or o_proj (Llama)
+    private final Norm qNorm;     // over each query head [N·H, hd] (Qwen3), else null
+    private final Norm kNorm;     // over each key head [N·Hkv, hd] (Qwen3), else null
 
     private Step step;
     private INDArray qh;      // [B, H, T, hd] queries (after RoPE)
@@ -32,6 +40,7 @@ final class CausalSelfAttention {
     private INDArray kRep;    // [B, H, S, hd] keys repeated for every query head of their group
     private INDArray vRep;    // [B, H, S, hd]
     private INDArray att;     // [B, H, T, S] attention probabilities
+    private INDArray capped;  // [B, H, T, S] tanh(s / cap) of the scaled scores s (soft-capped layers only)
     private INDArray yh;      // [B, H, T, hd] per-head outputs
     private INDArray y;       // [N, H·hd] heads side by side
     private INDArray dyh;     // [B, H, T, hd]
@@ -52,10 +61,14 @@ final class CausalSelfAttention {
         this.nHeads = config.nHeads();
         this.nKvHeads = config.nKvHeads();
         this.headDim = config.headDim();
-        this.scale = 1.0 / Math.sqrt(headDim);
+        this.scale = 1.0 / Math.sqrt(config.queryPreAttnScalar() > 0 ? config.queryPreAttnScalar() : headDim);
+        this.softcap = config.attnLogitSoftcap();
+        this.slidingWindow = config.slidingWindow(layer);
         this.qkv = family.qkv(params, prefix, config);
         this.outProj = family.projection(params, prefix + family.names().attentionOut(), nHeads * headDim,
                 config.dModel(), config.outProjBias());
+        this.qNorm = family.headNorms() ? family.headNorm(params, prefix + family.names().qNorm(), config) : null;
+        this.kNorm = family.headNorms() ? family.headNorm(params, prefix + family.names().kNorm(), config) : null;
     }
 
     INDArray forward(INDArray x, Step step) { // x [N, d] -> [N, d]
@@ -64,8 +77,10 @@ final class CausalSelfAttention {
         int t = step.length();
         int s = step.keyLength();
         INDArray[] qkvRows = qkv.forward(x);                                     // [N, H·hd], 2 × [N, Hkv·hd]
-        qh = toHeads(qkvRows[0], Buffers.reuse(qh, x.dataType(), b, nHeads, t, headDim));
-        kh = toHeads(qkvRows[1], Buffers.reuse(kh, x.dataType(), b, nKvHeads, t, headDim));
+        INDArray q = qNorm == null ? qkvRows[0] : perHead(qNorm::forward, qkvRows[0], nHeads);
+        INDArray k = kNorm == null ? qkvRows[1] : perHead(kNorm::forward, qkvRows[1], nKvHeads);
+        qh = toHeads(q, Buffers.reuse(qh, x.dataType(), b, nHeads, t, headDim));
+        kh = toHeads(k, Buffers.reuse(kh, x.dataType(), b, nKvHeads, t, headDim));
         vh = toHeads(qkvRows[2], Buffers.reuse(vh, x.dataType(), b, nKvHeads, t, headDim));
         if (step.ropeCos() != null) {
             Rope.forward(qh, step.ropeCos(), step.ropeSin());
@@ -82,7 +97,13 @@ final class CausalSelfAttention {
         vRep = repeatKv(values, vRep);
         att = Buffers.reuse(att, x.dataType(), b, nHeads, t, s);
         Nd4j.matmul(qh, kRep, att, false, true, false);                          // Q·Kᵀ [B, H, T, S]
-        att.muli(scale).addi(step.mask());                                       // + mask [B, 1, T, S]
+        att.muli(scale);
+        if (softcap > 0) {                                                       // s -> cap · tanh(s / cap)
+            capped = Buffers.reuse(capped, x.dataType(), att.shape()).assign(att).divi(softcap);
+            Transforms.tanh(capped, false);
+            att.assign(capped).muli(softcap);
+        }
+        att.addi(step.mask(slidingWindow));                                      // + mask [B, 1, T, S]
         softmaxRows(att.reshape((long) b * nHeads * t, s));                      // rows of [B·H·T, S]
         yh = Buffers.reuse(yh, x.dataType(), b, nHeads, t, headDim);
         Nd4j.matmul(att, vRep, yh, false, false, false);                         // P·V [B, H, T, hd]
@@ -102,11 +123,16 @@ final class CausalSelfAttention {
         dvRep = Buffers.reuse(dvRep, dy.dataType(), kRep.shape());
         Nd4j.matmul(dyh, vRep, dAtt, false, true, false);                        // dP = dY·Vᵀ [B, H, T, T]
         Nd4j.matmul(att, dyh, dvRep, true, false, false);                        // dV = Pᵀ·dY [B, H, T, hd]
-        // softmax backward, all rows at once: dS = P ⊙ (dP − Σ_j dP_j P_j), then the 1/√d_head scale
+        // softmax backward, all rows at once: dS = P ⊙ (dP − Σ_j dP_j P_j), then the soft cap's
+        // d(cap · tanh(s / cap))/ds = 1 − tanh², then the score scale
         INDArray p2 = att.reshape((long) b * nHeads * t, t);
         INDArray dS = dAtt.reshape((long) b * nHeads * t, t);
         INDArray rowDot = dS.mul(p2).sum(true, 1);
-        dS.subiColumnVector(rowDot).muli(p2).muli(scale);
+        dS.subiColumnVector(rowDot).muli(p2);
+        if (softcap > 0) {
+            dAtt.muli(capped.mul(capped).rsubi(1.0));
+        }
+        dS.muli(scale);
         dqh = Buffers.reuse(dqh, dy.dataType(), qh.shape());
         dkRep = Buffers.reuse(dkRep, dy.dataType(), kRep.shape());
         Nd4j.matmul(dAtt, kRep, dqh, false, false, false);                       // dQ = dS·K [B, H, T, hd]
@@ -122,7 +148,15 @@ final class CausalSelfAttention {
         dk = fromHeads(dkh, Buffers.reuse(dk, dy.dataType(), n, nKvHeads * headDim));
         dv = fromHeads(dvh, Buffers.reuse(dv, dy.dataType(), n, nKvHeads * headDim));
         dx = Buffers.reuse(dx, dy.dataType(), n, config.dModel());
-        return qkv.backward(dq, dk, dv, dx);
+        return qkv.backward(qNorm == null ? dq : perHead(qNorm::backward, dq, nHeads),
+                kNorm == null ? dk : perHead(kNorm::backward, dk, nKvHeads), dv, dx);
+    }
+
+    /** Applies a per-head map to rows [N, heads·hd] as rows [N·heads, hd]: each head of each token alone. */
+    private INDArray perHead(UnaryOperator<INDArray> map, INDArray rows, int heads) {
+        long n = rows.rows();
+        INDArray byHead = rows.reshape('c', n * heads, headDim);                 // [N·heads, hd]
+        return map.apply(byHead).reshape('c', n, (long) heads * headDim);        // [N, heads·hd]
     }
 
     /** [B, Hkv, S, hd] -> [B, H, S, hd]: query head h reads kv head h / group (HF repeat_kv). */

@@ -1,6 +1,7 @@
 /**
- * The causal language model engine: GPT-2 and Llama-family decoders as explicit layers on ND4J arrays, each with
- * {@code forward} and {@code backward} side by side (llm.c's shape), checked against finite differences.
+ * The causal language model engine: GPT-2, Llama, Qwen2, Qwen3, Mistral, Phi-3 and Gemma 2 decoders as explicit
+ * layers on ND4J arrays, each with {@code forward} and {@code backward} side by side (llm.c's shape), checked against finite
+ * differences.
  *
  * <pre>{@code
  * CausalLM model = HfCheckpoint.load("hdfs://…/policy");                // config.json + model.safetensors
@@ -24,9 +25,9 @@
  *   <li>Its input: {@link Batch} (padded rows, position ids, next-token targets), turned per forward into a
  *       {@code Step} with its {@code AttentionMask} and {@code Rope} tables.</li>
  *   <li>The layers, in the order the forward runs them: {@code Embedding}; {@code TransformerBlock} = {@code Norm}
- *       (LayerNorm or RMSNorm), {@code CausalSelfAttention} over a {@code QkvProjection}, {@code Norm},
- *       {@code Mlp} (GELU with {@code GeluTanh}, or SwiGLU); the final {@code Norm}; all projections are
- *       {@code Linear}, their buffers from {@code Buffers}.</li>
+ *       (LayerNorm, RMSNorm or Gemma's (1 + w) RMSNorm), {@code CausalSelfAttention} over a {@code QkvProjection},
+ *       {@code Norm}, {@code Mlp} (GELU with {@code GeluTanh}, SwiGLU or GeGLU), with Gemma 2's post-norms; the
+ *       final {@code Norm}; all projections are {@code Linear}, their buffers from {@code Buffers}.</li>
  *   <li>Its output: {@code LogSoftmaxHead} (log-probs of chosen targets and their backward), and
  *       {@link CompletionLogProbs}, the one place prompt–completion pairs are scored ({@link SequenceLogProb} per
  *       row).</li>

@@ -18,7 +18,12 @@ class GenerationTest {
     private static List<CausalLM> models(DataType type) {
         List<CausalLM> models = new ArrayList<>();
         for (ModelConfig config : new ModelConfig[] {ModelConfig.gpt2(48, 16, 2, 2, 32),
-                ModelConfig.llama(48, 16, 2, 4, 2, 24, 32)}) {
+                ModelConfig.llama(48, 16, 2, 4, 2, 24, 32),
+                ModelConfig.llama(48, 16, 2, 4, 2, 24, 32).toBuilder().family(ModelFamily.QWEN3).headDim(6).build(),
+                ModelConfig.llama(48, 16, 2, 4, 2, 24, 32).toBuilder().family(ModelFamily.MISTRAL).slidingWindow(3)
+                        .build(),
+                ModelConfig.llama(48, 16, 2, 4, 2, 24, 32).toBuilder().family(ModelFamily.GEMMA2).headDim(6)
+                        .tieWordEmbeddings(true).slidingWindow(3).gemmaScaling(5, 1.0, 2.0).build()}) {
             CausalLM model = new CausalLM(config.withDataType(type));
             FiniteDifferences.randomize(model.parameters(), 5, 0.4);   // peaked distributions, no near-ties
             models.add(model);

@@ -22,7 +22,9 @@ class GoldenOutputsTest {
     private static final double TOLERANCE = 1e-4;
 
     @ParameterizedTest(name = "{0}, {1} padding")
-    @CsvSource({"gpt2, ''", "gpt2, _left", "llama, ''", "llama, _left", "qwen2, ''", "qwen2, _left"})
+    @CsvSource({"gpt2, ''", "gpt2, _left", "llama, ''", "llama, _left", "qwen2, ''", "qwen2, _left", "qwen3, ''",
+        "qwen3, _left", "mistral, ''", "mistral, _left", "phi3, ''",
+        "phi3, _left", "gemma2, ''", "gemma2, _left"})
     void outputsMatchPyTorchReference(String model, String suffix) throws Exception {
         Path folder = Path.of(getClass().getResource("/golden/" + model).toURI());
         CausalLM lm = HfCheckpoint.load(ModelFolder.local(folder), DataType.FLOAT);

@@ -61,14 +61,41 @@ class LayerGradientTest {
     }
 
     @Test
+    void gemmaRmsNormWithOnePlusWeightGainMatchesFiniteDifferences() {
+        Parameters params = new Parameters(DataType.DOUBLE);
+        Norm norm = Norm.rmsNormOnePlusWeight(params, "norm", 8, 1e-6);
+        checkLayer("gemma rmsnorm", params, gaussian(4, 2.0, N, 8), norm::forward, norm::backward);
+    }
+
+    @Test
+    void gemmaRmsNormMultipliesByOnePlusTheStoredWeight() {
+        // x = [1, 2, 3, 4]: mean(x²) = 7.5; w = [0, 1, −0.5, 2] → gains [1, 2, 0.5, 3]
+        Parameters params = new Parameters(DataType.DOUBLE);
+        Norm norm = Norm.rmsNormOnePlusWeight(params, "norm", 4, 1e-6);
+        params.values().get("norm.weight").assign(Nd4j.create(new double[] {0, 1, -0.5, 2}, new long[] {4},
+                DataType.DOUBLE));
+        double r = 1 / Math.sqrt(7.5 + 1e-6);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new double[] {r, 4 * r, 1.5 * r, 12 * r},
+                norm.forward(Nd4j.create(new double[] {1, 2, 3, 4}, new long[] {1, 4}, DataType.DOUBLE))
+                        .reshape(4).toDoubleVector(), 1e-12);
+    }
+
+    @Test
     void geluTanhMatchesFiniteDifferences() {
         GeluTanh gelu = new GeluTanh();
         checkLayer("gelu", new Parameters(DataType.DOUBLE), gaussian(5, 2.0, N, 8), gelu::forward, gelu::backward);
     }
 
+    @Test
+    void geGluMlpMatchesFiniteDifferences() {
+        Parameters params = new Parameters(DataType.DOUBLE);
+        Mlp mlp = new Mlp.GeGluMlp(params, "mlp.", mlpConfig(ModelFamily.GEMMA2, 6, 10));
+        checkLayer("geglu", params, gaussian(7, 1.0, N, 6), mlp::forward, mlp::backward);
+    }
+
     /** A one-layer config of width d and MLP width dFf in float64. */
     private static ModelConfig mlpConfig(ModelFamily family, int d, int dFf) {
-        return new ModelConfig(family, 16, d, 1, 1, 1, dFf, 8, 1e-5, 10000.0, false, false, false, null,
+        return new ModelConfig(family, 16, d, 1, 1, 1, d, dFf, 8, 1e-5, 10000.0, false, false, false, null, 0, 0, 0, 0,
                 DataType.DOUBLE);
     }
 
@@ -180,6 +207,59 @@ class LayerGradientTest {
     void attentionWithQkvBiasMatchesFiniteDifferences() {
         checkAttention(ModelConfig.llama(16, 8, 1, 2, 1, 12, 8).toBuilder().qkvBias(true).dataType(DataType.DOUBLE).build(),
                 "qkv-bias attention");
+    }
+
+    @Test
+    void attentionWithQwen3HeadNormsMatchesFiniteDifferences() {
+        checkAttention(ModelConfig.llama(16, 8, 1, 4, 2, 12, 8).toBuilder().family(ModelFamily.QWEN3).headDim(6)
+                .dataType(DataType.DOUBLE).build(), "qwen3 attention");
+    }
+
+    @Test
+    void attentionWithSlidingWindowMatchesFiniteDifferences() {
+        checkAttention(ModelConfig.llama(16, 8, 1, 4, 2, 12, 8).toBuilder().family(ModelFamily.MISTRAL).slidingWindow(2)
+                .dataType(DataType.DOUBLE).build(), "sliding-window attention");
+    }
+
+    @Test
+    void slidingWindowMaskShowsTheLastWPositionsOfThePaddedRow() {
+        // W = 2: query i sees keys i − 1 and i (HF: kv_idx > q_idx − W); row 1 is left-padded by one
+        Batch batch = new Batch(new int[][] {{1, 2, 3, 4}, {0, 5, 6, 7}}, new int[][] {{1, 1, 1, 1}, {0, 1, 1, 1}});
+        INDArray mask = AttentionMask.additive(batch, null, 0, 2, DataType.DOUBLE);
+        int[][][] visible = {
+                {{1, 0, 0, 0}, {1, 1, 0, 0}, {0, 1, 1, 0}, {0, 0, 1, 1}},
+                {{1, 0, 0, 0}, {0, 1, 0, 0}, {0, 1, 1, 0}, {0, 0, 1, 1}}};   // the pad query sees itself only
+        for (int b = 0; b < 2; b++) {
+            for (int q = 0; q < 4; q++) {
+                for (int k = 0; k < 4; k++) {
+                    org.junit.jupiter.api.Assertions.assertEquals(visible[b][q][k] == 1 ? 0.0 : AttentionMask.MASKED,
+                            mask.getDouble(b, 0, q, k), "row " + b + " query " + q + " key " + k);
+                }
+            }
+        }
+    }
+
+    /** One Gemma 2 layer (layer 0: sliding window 2) with attention scores capped at {@code cap}. */
+    private static ModelConfig gemma2(double cap) {
+        return ModelConfig.llama(16, 8, 1, 4, 2, 12, 8).toBuilder().family(ModelFamily.GEMMA2).headDim(6)
+                .tieWordEmbeddings(true).slidingWindow(2).gemmaScaling(5, cap, 2.0).dataType(DataType.DOUBLE)
+                .build();
+    }
+
+    @Test
+    void softCappedAttentionWithQueryPreAttnScalarMatchesFiniteDifferences() {
+        checkAttention(gemma2(0.5), "gemma2 attention");
+    }
+
+    @Test
+    void gemma2SandwichNormBlockMatchesFiniteDifferences() {
+        // a milder cap than the attention test's: the block's norm gains near 2 push scores to ~10, where
+        // tanh(s / cap) saturates for small caps and central differences lose their 1e-6 accuracy
+        ModelConfig config = gemma2(5.0);
+        Parameters params = new Parameters(DataType.DOUBLE);
+        TransformerBlock block = new TransformerBlock(config, params, 0);
+        Step step = step(config, PADDED);
+        checkLayer("gemma2 block", params, gaussian(13, 1.0, 8, 8), x -> block.forward(x, step), block::backward);
     }
 
     @Test

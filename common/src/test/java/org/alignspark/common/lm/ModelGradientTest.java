@@ -58,6 +58,37 @@ class ModelGradientTest {
     }
 
     @Test
+    void qwen3HeadNormsWithExplicitHeadDimGradientsMatchFiniteDifferences() {
+        // head_dim 6 ≠ d / heads = 4: q_proj [24, 16], o_proj [16, 24]; q_norm and k_norm gains of 6
+        checkModel(ModelConfig.llama(24, 16, 2, 4, 2, 24, 16).toBuilder().family(ModelFamily.QWEN3).headDim(6)
+                .tieWordEmbeddings(true).build());
+    }
+
+    @Test
+    void mistralSlidingWindowGradientsMatchFiniteDifferences() {
+        // window 2 over rows of 5: every query past the second loses keys to the window
+        checkModel(ModelConfig.llama(24, 16, 2, 4, 2, 24, 16).toBuilder().family(ModelFamily.MISTRAL).slidingWindow(2)
+                .build());
+    }
+
+    @Test
+    void phi3GradientsMatchFiniteDifferences() {
+        checkModel(ModelConfig.llama(24, 16, 2, 4, 2, 24, 16).toBuilder().family(ModelFamily.PHI3).slidingWindow(3)
+                .build());
+    }
+
+    /** Gemma 2 with caps small enough to bend this model's scores and logits, window 2 in layer 0 only. */
+    static ModelConfig tinyGemma2() {
+        return ModelConfig.llama(24, 16, 2, 4, 2, 24, 16).toBuilder().family(ModelFamily.GEMMA2).headDim(6)
+                .tieWordEmbeddings(true).slidingWindow(2).gemmaScaling(5, 1.0, 2.0).build();
+    }
+
+    @Test
+    void gemma2GradientsMatchFiniteDifferences() {
+        checkModel(tinyGemma2());
+    }
+
+    @Test
     void hiddenStateGradientAloneMatchesFiniteDifferences() {
         // a reward head reads only the final hidden states: backward(null, dHidden)
         CausalLM model = new CausalLM(ModelConfig.gpt2(16, 8, 2, 2, 8).withDataType(DataType.DOUBLE));

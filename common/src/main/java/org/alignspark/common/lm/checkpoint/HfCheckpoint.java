@@ -17,11 +17,14 @@ import org.alignspark.common.lm.ModelConfig;
 import org.alignspark.common.lm.ModelFamily;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Hugging Face checkpoint folders: {@code config.json} plus {@code model.safetensors}, or shards listed in
  * {@code model.safetensors.index.json}. Tensor names are the model's own parameter names, as its
- * {@link ModelFamily} names them; GPT-2 files may prefix them with {@code transformer.}.
+ * {@link ModelFamily} names them; GPT-2 files may prefix them with {@code transformer.}; Phi-3's fused
+ * {@code qkv_proj} and {@code gate_up_proj} are split on load and fused again on save.
  */
 public final class HfCheckpoint {
     public static final String CONFIG = "config.json";
@@ -43,6 +46,7 @@ public final class HfCheckpoint {
         Map<String, String> sourceFile = new HashMap<>();
         Map<String, INDArray> tensors = readTensors(folder, dataType, sourceFile);
         ModelFamily.TensorNames names = model.config().family().names();
+        Map<String, String> fusedAs = unfuse(tensors, model, sourceFile);
         Map<String, INDArray> byName = new LinkedHashMap<>();
         Map<String, String> fileOf = new HashMap<>();
         for (Map.Entry<String, INDArray> e : tensors.entrySet()) {
@@ -65,8 +69,9 @@ public final class HfCheckpoint {
         for (Map.Entry<String, INDArray> p : params.entrySet()) {
             INDArray value = byName.get(p.getKey());
             if (value == null) {
-                throw new CheckpointException(folder.location() + ": missing tensor " + p.getKey() + " (expected "
-                        + Arrays.toString(p.getValue().shape()) + ")");
+                throw new CheckpointException(folder.location() + ": missing tensor "
+                        + fusedAs.getOrDefault(p.getKey(), p.getKey()) + " (expected "
+                        + Arrays.toString(p.getValue().shape()) + " for " + p.getKey() + ")");
             }
             if (!Arrays.equals(value.shape(), p.getValue().shape())) {
                 throw new CheckpointException(fileOf.get(p.getKey()) + ": tensor " + p.getKey() + " has shape "
@@ -76,6 +81,73 @@ public final class HfCheckpoint {
             p.getValue().assign(value.castTo(dataType));
         }
         return model;
+    }
+
+    /**
+     * Splits, in place, every tensor the family stores fused (Phi-3's {@code qkv_proj}, {@code gate_up_proj}) into
+     * the parameters the model holds, by the parameters' row counts. Returns part name → stored name, for messages.
+     */
+    private static Map<String, String> unfuse(Map<String, INDArray> tensors, CausalLM model,
+                                              Map<String, String> sourceFile) {
+        ModelFamily.TensorNames names = model.config().family().names();
+        Map<String, INDArray> params = model.parameters().values();
+        Map<String, String> fusedAs = new HashMap<>();
+        for (int l = 0; l < model.config().nLayers(); l++) {
+            for (ModelFamily.FusedInFile fused : names.fusedInFile()) {
+                String stored = names.layer(l) + fused.stored();
+                long rows = 0;
+                long columns = params.get(names.layer(l) + fused.parts().get(0)).columns();
+                for (String part : fused.parts()) {
+                    fusedAs.put(names.layer(l) + part, stored);
+                    rows += params.get(names.layer(l) + part).rows();
+                }
+                INDArray value = tensors.remove(stored);
+                if (value == null) {
+                    continue;   // reported as missing by the caller
+                }
+                if (value.rank() != 2 || value.rows() != rows || value.columns() != columns) {
+                    throw new CheckpointException(sourceFile.get(stored) + ": tensor " + stored + " has shape "
+                            + Arrays.toString(value.shape()) + " but config.json implies [" + rows + ", " + columns
+                            + "]");
+                }
+                long start = 0;
+                for (String part : fused.parts()) {
+                    long partRows = params.get(names.layer(l) + part).rows();
+                    tensors.put(names.layer(l) + part, value.get(NDArrayIndex.interval(start, start + partRows),
+                            NDArrayIndex.all()).dup());
+                    sourceFile.put(names.layer(l) + part, sourceFile.get(stored));
+                    start += partRows;
+                }
+            }
+        }
+        return fusedAs;
+    }
+
+    /** The tensors as the family's checkpoints store them: parameters in model order, fused ones concatenated. */
+    static Map<String, INDArray> storedTensors(CausalLM model) {
+        ModelFamily.TensorNames names = model.config().family().names();
+        Map<String, INDArray> params = model.parameters().values();
+        Map<String, String> storedAt = new HashMap<>();        // first part → the fused tensor's name
+        Map<String, INDArray[]> fusedParts = new HashMap<>();  // fused name → its parts, in order
+        for (int l = 0; l < model.config().nLayers(); l++) {
+            for (ModelFamily.FusedInFile fused : names.fusedInFile()) {
+                String layer = names.layer(l);
+                storedAt.put(layer + fused.parts().get(0), layer + fused.stored());
+                fusedParts.put(layer + fused.stored(),
+                        fused.parts().stream().map(p -> params.get(layer + p)).toArray(INDArray[]::new));
+                fused.parts().stream().skip(1).forEach(p -> storedAt.put(layer + p, null));
+            }
+        }
+        Map<String, INDArray> stored = new LinkedHashMap<>();
+        for (Map.Entry<String, INDArray> e : params.entrySet()) {
+            if (!storedAt.containsKey(e.getKey())) {
+                stored.put(e.getKey(), e.getValue());
+            } else if (storedAt.get(e.getKey()) != null) {
+                String name = storedAt.get(e.getKey());
+                stored.put(name, Nd4j.concat(0, fusedParts.get(name)));                // [Σ rows, in]
+            }
+        }
+        return stored;
     }
 
     public static ModelConfig readConfig(ModelFolder folder, DataType dataType) {
@@ -155,14 +227,17 @@ public final class HfCheckpoint {
         }
     }
 
-    /** Writes config.json and model.safetensors (float32; a tied LM head is stored once, as the embedding). */
+    /**
+     * Writes config.json and model.safetensors (float32; a tied LM head is stored once, as the embedding; tensors
+     * the family stores fused, fused again).
+     */
     public static void save(CausalLM model, ModelFolder folder) {
         try {
             try (OutputStream out = folder.create(CONFIG)) {
                 JSON.writeValue(out, HfConfig.toJson(model.config()));
             }
             try (OutputStream out = folder.create(WEIGHTS)) {
-                SafeTensors.write(model.parameters().values(), out);
+                SafeTensors.write(storedTensors(model), out);
             }
         } catch (IOException e) {
             throw new CheckpointException(folder.location() + ": cannot write checkpoint: " + e.getMessage(), e);

@@ -14,15 +14,23 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
 import org.alignspark.common.lm.Batch;
 import org.alignspark.common.lm.CausalLM;
 import org.alignspark.common.lm.ModelConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 class HfCheckpointTest {
     @TempDir
@@ -132,23 +140,140 @@ class HfCheckpointTest {
         assertTrue(e.getMessage().contains("config.json") && e.getMessage().contains("bert"), e.getMessage());
     }
 
-    @Test
-    void rejectsUnsupportedVariantsOfKnownArchitectures() throws Exception {
-        String[] configs = {
-            "{\"model_type\": \"llama\", \"hidden_size\": 16, \"num_hidden_layers\": 1, \"num_attention_heads\": 2,"
-                + " \"intermediate_size\": 32, \"max_position_embeddings\": 16, \"vocab_size\": 32,"
-                + " \"rope_scaling\": {\"rope_type\": \"yarn\", \"factor\": 8.0}}",
-            "{\"model_type\": \"qwen2\", \"use_sliding_window\": true}",
-            "{\"model_type\": \"gpt2\", \"scale_attn_by_inverse_layer_idx\": true}",
-            "{\"model_type\": \"gpt2\", \"activation_function\": \"relu\"}"};
-        for (int i = 0; i < configs.length; i++) {
-            Path folder = dir.resolve("variant-" + i);
-            Files.createDirectories(folder);
-            Files.writeString(folder.resolve("config.json"), configs[i]);
-            CheckpointException e = assertThrows(CheckpointException.class,
-                    () -> HfCheckpoint.readConfig(ModelFolder.local(folder), DataType.FLOAT));
-            assertTrue(e.getMessage().contains("config.json"), e.getMessage());
+    private static final String LLAMA_SIZES = "\"hidden_size\": 16, \"num_hidden_layers\": 1,"
+            + " \"num_attention_heads\": 2, \"intermediate_size\": 32, \"max_position_embeddings\": 16,"
+            + " \"vocab_size\": 32";
+
+    /** A config.json of {@code modelType} with valid sizes plus {@code option}, and the key its error must name. */
+    static Stream<Arguments> unsupportedOptions() {
+        return Stream.of(
+                Arguments.of("llama", "\"rope_scaling\": {\"rope_type\": \"yarn\", \"factor\": 8.0}", "rope_scaling"),
+                Arguments.of("qwen3", "\"rope_parameters\": {\"rope_type\": \"dynamic\", \"factor\": 2.0}",
+                        "rope_parameters"),
+                Arguments.of("llama", "\"hidden_act\": \"gelu\"", "hidden_act"),
+                Arguments.of("llama", "\"mlp_bias\": true", "mlp_bias"),
+                Arguments.of("llama", "\"partial_rotary_factor\": 0.5", "partial_rotary_factor"),
+                Arguments.of("qwen2", "\"use_sliding_window\": true", "use_sliding_window"),
+                Arguments.of("qwen3", "\"use_sliding_window\": true, \"sliding_window\": 4", "use_sliding_window"),
+                Arguments.of("qwen3", "\"layer_types\": [\"sliding_attention\"]", "layer_types"),
+                Arguments.of("mistral", "\"sliding_window\": 0", "sliding_window"),
+                Arguments.of("phi3", "\"rope_scaling\": {\"type\": \"longrope\", \"short_factor\": [1.0],"
+                        + " \"long_factor\": [4.0]}", "rope_scaling"),
+                Arguments.of("phi3", "\"partial_rotary_factor\": 0.75", "partial_rotary_factor"),
+                Arguments.of("gemma2", "\"hidden_activation\": \"gelu\"", "hidden_activation"),
+                Arguments.of("gemma2", "\"use_bidirectional_attention\": true", "use_bidirectional_attention"),
+                Arguments.of("gemma2", "\"layer_types\": [\"full_attention\"]", "layer_types"),
+                Arguments.of("gemma2", "\"attn_logit_softcapping\": -1", "attn_logit_softcapping"),
+                Arguments.of("mistral", "\"layer_types\": [\"full_attention\"]", "layer_types"),
+                Arguments.of("gpt2", "\"scale_attn_by_inverse_layer_idx\": true", "scale_attn_by_inverse_layer_idx"),
+                Arguments.of("gpt2", "\"scale_attn_weights\": false", "scale_attn_weights"),
+                Arguments.of("gpt2", "\"activation_function\": \"relu\"", "activation_function"),
+                Arguments.of("bert", "\"hidden_size\": 16", "model_type"));
+    }
+
+    @ParameterizedTest(name = "{0} with {2}")
+    @MethodSource("unsupportedOptions")
+    void rejectsUnsupportedOptionNamingFileAndKey(String modelType, String option, String key) throws Exception {
+        Path folder = dir.resolve(modelType + "-" + key);
+        Files.createDirectories(folder);
+        String sizes = modelType.equals("gpt2")
+                ? "\"n_embd\": 16, \"n_layer\": 1, \"n_head\": 2, \"n_positions\": 16, \"vocab_size\": 32"
+                : LLAMA_SIZES;
+        Files.writeString(folder.resolve("config.json"),
+                "{\"model_type\": \"" + modelType + "\", " + sizes + ", " + option + "}");
+        CheckpointException e = assertThrows(CheckpointException.class,
+                () -> HfCheckpoint.readConfig(ModelFolder.local(folder), DataType.FLOAT));
+        assertTrue(e.getMessage().contains("config.json") && e.getMessage().contains(key), e.getMessage());
+        // the same sizes without the option load
+        if (!modelType.equals("bert")) {
+            Files.writeString(folder.resolve("config.json"), "{\"model_type\": \"" + modelType + "\", " + sizes + "}");
+            HfCheckpoint.readConfig(ModelFolder.local(folder), DataType.FLOAT);
         }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"gpt2", "llama", "qwen2", "qwen3", "mistral", "phi3", "gemma2"})
+    void savedGoldenCheckpointKeepsHuggingFaceNamesShapesAndModelType(String name) throws Exception {
+        Path golden = Path.of(getClass().getResource("/golden/" + name).toURI());
+        CausalLM model = HfCheckpoint.load(golden.toString());
+        Path saved = dir.resolve(name);
+        HfCheckpoint.save(model, ModelFolder.local(saved));
+        assertEquals(shapes(golden.resolve(HfCheckpoint.WEIGHTS)), shapes(saved.resolve(HfCheckpoint.WEIGHTS)));
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var original = json.readTree(golden.resolve(HfCheckpoint.CONFIG).toFile());
+        var written = json.readTree(saved.resolve(HfCheckpoint.CONFIG).toFile());
+        for (String key : new String[] {"model_type", "architectures", "head_dim", "tie_word_embeddings",
+                "sliding_window", "query_pre_attn_scalar", "attn_logit_softcapping", "final_logit_softcapping"}) {
+            if (original.has(key)) {   // qwen2's file has no head_dim; writing the implied one is harmless
+                assertEquals(valueOf(original.get(key)), valueOf(written.get(key)), name + " " + key);
+            }
+        }
+        CausalLM reloaded = HfCheckpoint.load(saved.toString());
+        assertEquals(model.config(), reloaded.config());
+        assertSameLogits(model, reloaded);
+    }
+
+    @Test
+    void phi3KeepsFusedProjectionsInItsFilesAndSplitsThemInMemory() throws Exception {
+        Path golden = Path.of(getClass().getResource("/golden/phi3").toURI());
+        CausalLM model = HfCheckpoint.load(golden.toString());
+        Map<String, INDArray> params = model.parameters().values();
+        Map<String, INDArray> file;
+        try (var in = Files.newInputStream(golden.resolve(HfCheckpoint.WEIGHTS))) {
+            file = SafeTensors.read(in, "model.safetensors", DataType.FLOAT);
+        }
+        // qkv_proj rows [q (4 heads × 8) | k (2 × 8) | v (2 × 8)]; gate_up_proj rows [gate (64) | up (64)]
+        INDArray qkv = file.get("model.layers.1.self_attn.qkv_proj.weight");
+        INDArray gateUp = file.get("model.layers.1.mlp.gate_up_proj.weight");
+        assertEquals(qkv.get(NDArrayIndex.interval(0, 32), NDArrayIndex.all()),
+                params.get("model.layers.1.self_attn.q_proj.weight"));
+        assertEquals(qkv.get(NDArrayIndex.interval(32, 48), NDArrayIndex.all()),
+                params.get("model.layers.1.self_attn.k_proj.weight"));
+        assertEquals(qkv.get(NDArrayIndex.interval(48, 64), NDArrayIndex.all()),
+                params.get("model.layers.1.self_attn.v_proj.weight"));
+        assertEquals(gateUp.get(NDArrayIndex.interval(0, 64), NDArrayIndex.all()),
+                params.get("model.layers.1.mlp.gate_proj.weight"));
+        assertEquals(gateUp.get(NDArrayIndex.interval(64, 128), NDArrayIndex.all()),
+                params.get("model.layers.1.mlp.up_proj.weight"));
+
+        Path saved = dir.resolve("phi3");
+        HfCheckpoint.save(model, ModelFolder.local(saved));
+        Map<String, INDArray> written;
+        try (var in = Files.newInputStream(saved.resolve(HfCheckpoint.WEIGHTS))) {
+            written = SafeTensors.read(in, "model.safetensors", DataType.FLOAT);
+        }
+        assertEquals(file.keySet(), written.keySet());
+        file.forEach((name, value) -> assertEquals(value, written.get(name), name));   // bit for bit
+
+        Map<String, INDArray> broken = new LinkedHashMap<>(file);
+        broken.put("model.layers.0.self_attn.qkv_proj.weight", Nd4j.zeros(DataType.FLOAT, 48, 32));
+        writeSafetensors(broken, saved.resolve(HfCheckpoint.WEIGHTS));
+        CheckpointException shape = assertThrows(CheckpointException.class, () -> HfCheckpoint.load(saved.toString()));
+        assertTrue(shape.getMessage().contains("model.layers.0.self_attn.qkv_proj.weight")
+                && shape.getMessage().contains("[64, 32]"), shape.getMessage());
+        broken.remove("model.layers.0.mlp.gate_up_proj.weight");
+        broken.put("model.layers.0.self_attn.qkv_proj.weight", file.get("model.layers.0.self_attn.qkv_proj.weight"));
+        writeSafetensors(broken, saved.resolve(HfCheckpoint.WEIGHTS));
+        CheckpointException missing = assertThrows(CheckpointException.class,
+                () -> HfCheckpoint.load(saved.toString()));
+        assertTrue(missing.getMessage().contains("missing tensor model.layers.0.mlp.gate_up_proj.weight"),
+                missing.getMessage());
+    }
+
+    /** A config value for comparison: numbers by value (1 = 1.0), absent as null. */
+    private static String valueOf(com.fasterxml.jackson.databind.JsonNode value) {
+        return value == null || value.isNull() ? "null" : value.isNumber() ? String.valueOf(value.asDouble())
+                : value.toString();
+    }
+
+    /** Tensor name → shape, as stored in a safetensors file. */
+    private static Map<String, List<Long>> shapes(Path file) throws Exception {
+        Map<String, List<Long>> shapes = new TreeMap<>();
+        try (var in = Files.newInputStream(file)) {
+            SafeTensors.read(in, file.toString(), DataType.FLOAT).forEach((k, v) ->
+                    shapes.put(k, java.util.Arrays.stream(v.shape()).boxed().toList()));
+        }
+        return shapes;
     }
 
     @Test
