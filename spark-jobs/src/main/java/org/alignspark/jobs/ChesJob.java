@@ -12,6 +12,7 @@ import org.alignspark.common.rewards.ChesScore;
 import org.alignspark.executor.EncodedPair;
 import org.alignspark.executor.ExecutorModels;
 import org.alignspark.executor.LengthSortedBatches;
+import org.alignspark.executor.ModelRows;
 import org.alignspark.warehouse.JobRun;
 
 import org.apache.spark.api.java.function.MapPartitionsFunction;
@@ -114,8 +115,8 @@ public final class ChesJob implements Callable<Integer> {
         return rows -> {
             ExecutorModels.TaskModel lm = ExecutorModels.taskModel(model);
             return LengthSortedBatches.map(rows, r -> EncodedPair.of(lm, r), EncodedPair::length, batchSize, batch -> {
-                float[][][] chosen = responseStates(lm, batch, EncodedPair::chosen);
-                float[][][] rejected = responseStates(lm, batch, EncodedPair::rejected);
+                float[][][] chosen = responseStates(lm, batch, EncodedPair::chosen, "chosen");
+                float[][][] rejected = responseStates(lm, batch, EncodedPair::rejected, "rejected");
                 List<Row> out = new ArrayList<>(batch.size());
                 for (int i = 0; i < batch.size(); i++) {
                     out.add(RowFactory.create(batch.get(i).row().getAs("pair_id"), ChesScore.ches(chosen[i], rejected[i]),
@@ -126,12 +127,23 @@ public final class ChesJob implements Callable<Integer> {
         };
     }
 
-    /** For each pair, the final hidden states that predict the response tokens (end of turn included), [pair][|y|+1][d]. */
+    /**
+     * For each pair, the authors' CHES rows (docs/spec-data-side.md §2b, {@code compute_preference_similarity_per_example.py}
+     * scores {@code query + response}, no end of turn appended): the final hidden states of the prompt's last token and
+     * of each response token, [pair][|y|+1][d], where y is the response text's tokens. The last row is the state that
+     * predicts the first token of the template's end of turn ({@code <|im_end|>}, {@code <|eos|>}); the rest of the end
+     * of turn (ChatML's trailing newline) is not counted.
+     */
     private static float[][][] responseStates(ExecutorModels.TaskModel lm, List<EncodedPair> batch,
-                                              java.util.function.Function<EncodedPair, int[]> side) {
+                                              java.util.function.Function<EncodedPair, int[]> side, String column) {
         List<int[]> sequences = new ArrayList<>(batch.size());
-        for (EncodedPair pair : batch) {
+        int[] rowCounts = new int[batch.size()];
+        for (int i = 0; i < batch.size(); i++) {
+            EncodedPair pair = batch.get(i);
             int[] c = side.apply(pair);
+            rowCounts[i] = lm.encoder().responseLength(ModelRows.messages(pair.row(), "prompt"), pair.row().getAs(column)) + 1;
+            require(rowCounts[i] <= c.length, "pair " + pair.row().getAs("pair_id") + ": the chat template "
+                    + lm.encoder().template().format() + " adds no end-of-turn token after the " + column + " response");
             int[] all = java.util.Arrays.copyOf(pair.prompt(), pair.prompt().length + c.length);
             System.arraycopy(c, 0, all, pair.prompt().length, c.length);
             sequences.add(all);
@@ -141,7 +153,7 @@ public final class ChesJob implements Callable<Integer> {
         float[][][] states = new float[batch.size()][][];
         for (int i = 0; i < batch.size(); i++) {
             float[][] rows = hidden.slice(i).toFloatMatrix();                                            // [T, d]
-            states[i] = ChesScore.responseStateRows(rows, batch.get(i).prompt().length, side.apply(batch.get(i)).length);
+            states[i] = ChesScore.responseStateRows(rows, batch.get(i).prompt().length, rowCounts[i]);
         }
         return states;
     }

@@ -8,7 +8,9 @@ package org.alignspark.common.rewards;
  * LN-CHES_x(y+, y−) = ⟨S+, S−⟩/(|y+||y−|) − ‖S+‖²/|y+|² (Def. 3), i.e. with means instead of sums.
  * Here |y| is the number of rows passed: the authors' scoring script passes |y| + 1 rows (the last one predicts
  * the token after the response, i.e. EOS counted), which {@link #responseStateRows} gives with
- * {@code responseLength = |y| + 1}. Sums are accumulated in double (the spec warns about bf16 sums).
+ * {@code responseLength = |y| + 1}, y being the response text's own tokens (the ches job takes them from
+ * {@code ChatEncoder.responseLength}; the rest of a template's end of turn, e.g. ChatML's newline after
+ * {@code <|im_end|>}, is not counted). Sums are accumulated in double (the spec warns about bf16 sums).
  */
 public final class ChesScore {
     private ChesScore() {

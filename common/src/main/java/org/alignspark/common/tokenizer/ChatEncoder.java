@@ -42,6 +42,27 @@ public final class ChatEncoder {
         return tokenizer.encode(whole.substring(opened.length()));
     }
 
+    /**
+     * How many leading tokens of {@link #completion} encode the response text itself, before the template's end of
+     * turn (e.g. ChatML's {@code <|im_end|>\n}, the byte template's {@code <|eos|>}); a template that strips the
+     * content (Llama 3) is followed. Fails when the response's own tokens are not a prefix of the completion's.
+     */
+    public int responseLength(List<Message> prompt, String response) {
+        String opened = template.render(prompt, true);
+        List<Message> full = new ArrayList<>(prompt);
+        full.add(new Message("assistant", response));
+        String added = template.render(full, false).substring(opened.length());
+        String content = added.startsWith(response) ? response : response.strip();
+        int[] completion = tokenizer.encode(added);
+        int[] own = tokenizer.encode(content);
+        if (!added.startsWith(content) || own.length > completion.length
+                || !java.util.Arrays.equals(own, java.util.Arrays.copyOf(completion, own.length))) {
+            throw new IllegalStateException("the response's tokens are not the start of its completion under chat template "
+                    + template.format());
+        }
+        return own.length;
+    }
+
     /** Prompt and completion together. */
     public int[] conversation(List<Message> prompt, String response) {
         int[] p = prompt(prompt);
