@@ -5,17 +5,19 @@ import java.time.Instant;
 import org.alignspark.warehouse.JobRun;
 import org.alignspark.warehouse.RunRecord;
 import org.alignspark.warehouse.Warehouse;
+import org.alignspark.warehouse.WriteGuard;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /**
  * The options every warehouse job shares, as one mixin: the night ({@code --dt}) and the warehouse
- * ({@code --warehouse}); {@link #start} opens them as the job's {@link JobRun}, named for the job's command.
+ * ({@code --warehouse}), and what a run may do to the partition it replaces ({@link WriteGuardOption}); {@link #start} opens them as the job's {@link JobRun}, named for the job's command.
  */
 public final class JobOptions {
     @Mixin private PartitionOption partition;
     @Mixin private WarehouseOption warehouse;
+    @Mixin private WriteGuardOption guard;
     @Spec(Spec.Target.MIXEE) private CommandSpec command;
 
     /** The job's command name, as job_runs and the pipeline's steps know it. */
@@ -38,7 +40,9 @@ public final class JobOptions {
         Instant started = Instant.now();
         String job = command.name();
         String dt = dt();
-        return new JobRun(job, table, dt, warehouse.open("alignspark " + job + " " + table), RunRecord.newRunId(job), started);
+        WriteGuard writeGuard = guard.guard();
+        return new JobRun(job, table, dt, warehouse.open("alignspark " + job + " " + table), RunRecord.newRunId(job), started,
+                writeGuard);
     }
 
     /** {@link #start}, with every table under the root in the catalog, for jobs that query tables by name. */

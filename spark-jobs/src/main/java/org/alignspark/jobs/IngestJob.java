@@ -95,6 +95,8 @@ public final class IngestJob implements Callable<Integer> {
         LOG.info("stage parse: {} rows in {} ({} accepted, {} quarantined, {} ties)",
                 counts.rowsIn(), Throughput.since(started, counts.rowsIn()), accepted, quarantined, counts.ties());
 
+        run.checkQuarantine(counts.rowsIn(), quarantined);
+
         Instant writeStart = Instant.now();
         int files = Shards.fileCount(accepted, rowsPerFile, spark.sparkContext().defaultParallelism());
         run.overwrite(Shards.byPromptId(parsed.records(kind), kind, files), dataset, accepted == 0);

@@ -10,7 +10,8 @@ import org.apache.spark.sql.SparkSession;
  * One run of a job over one night: the warehouse, the partition {@code dt} it reads and writes, the table it writes,
  * its run id and start time. {@link #record} ends it with its row counts in {@code job_runs}.
  */
-public record JobRun(String job, String table, String dt, Warehouse warehouse, String runId, Instant started) {
+public record JobRun(String job, String table, String dt, Warehouse warehouse, String runId, Instant started,
+                     WriteGuard guard) {
 
     public SparkSession spark() {
         return warehouse.spark();
@@ -26,9 +27,24 @@ public record JobRun(String job, String table, String dt, Warehouse warehouse, S
         return warehouse.partition(input, dt, split);
     }
 
-    /** Replaces the night's partition of {@code output} with {@code rows} ({@link Warehouse#overwritePartition}). */
+    /**
+     * Replaces the night's partition of {@code output} with {@code rows} ({@link Warehouse#overwritePartition}). The
+     * run's own table ({@link #table}) is never replaced by nothing unless the guard allows it ({@code --allow-empty}):
+     * the run fails and the previous partition stays. Tables beside it (quarantine, removed rows) may be empty.
+     */
     public void overwrite(Dataset<Row> rows, String output, boolean empty) {
+        if (empty && output.equals(table)) {
+            guard.checkNotEmpty(job, table, dt);
+        }
         warehouse.overwritePartition(rows, output, dt, empty);
+    }
+
+    /**
+     * Fails, before the run writes anything, when more of its {@code rowsIn} were quarantined than
+     * {@code --max-quarantine-fraction} allows.
+     */
+    public void checkQuarantine(long rowsIn, long rowsQuarantined) {
+        guard.checkQuarantine(job, table, dt, rowsIn, rowsQuarantined);
     }
 
     public void append(Dataset<Row> rows, String output) {

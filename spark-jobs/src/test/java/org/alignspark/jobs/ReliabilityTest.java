@@ -1,0 +1,135 @@
+package org.alignspark.jobs;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+import org.alignspark.Main;
+import org.alignspark.testing.TestSpark;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The reproductions of issue 24 ("no good night is lost"), each run through {@link Main#run} as a user runs it. */
+class ReliabilityTest {
+    private static final String DT = "2026-11-27";
+    private static SparkSession spark;
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void startSpark() {
+        spark = TestSpark.session();
+    }
+
+    /** A job's exit code and what it printed on stderr. */
+    record Outcome(int rc, String err) {
+        /** The lines of stderr that say what failed (log lines excluded). */
+        List<String> failureLines() {
+            return err.lines().filter(l -> l.startsWith("alignspark ") || l.startsWith("  caused by")).toList();
+        }
+    }
+
+    private Outcome run(String... args) {
+        PrintStream saved = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            int rc = Main.run(args);
+            return new Outcome(rc, captured.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setErr(saved);
+            System.err.print(captured.toString(StandardCharsets.UTF_8));
+        }
+    }
+
+    private String warehouse() {
+        return tmp.resolve("warehouse").toString();
+    }
+
+    private Outcome ingest(String format, String dataset, String dt, String input, String... more) {
+        List<String> args = new ArrayList<>(List.of("ingest", "--format", format, "--dataset", dataset, "--dt", dt,
+                "--warehouse", warehouse(), "--input", input));
+        args.addAll(List.of(more));
+        return run(args.toArray(String[]::new));
+    }
+
+    private static String pairs() {
+        return TestSpark.samples("trl-pairs.jsonl").toString();
+    }
+
+    /** Every file of a partition folder with its size: equal before and after means untouched. */
+    private Map<String, Long> files(String table, String dt) throws IOException {
+        Map<String, Long> files = new TreeMap<>();
+        Path folder = Path.of(warehouse(), table, "dt=" + dt);
+        if (!Files.exists(folder)) {
+            return files;
+        }
+        try (Stream<Path> walk = Files.walk(folder)) {
+            for (Path file : walk.filter(Files::isRegularFile).toList()) {
+                files.put(folder.relativize(file).toString(), Files.size(file));
+            }
+        }
+        return files;
+    }
+
+    private void assertOneLineFailure(Outcome outcome, String... phrases) {
+        assertNotEquals(0, outcome.rc(), outcome.err());
+        List<String> lines = outcome.failureLines();
+        assertEquals(1, lines.size(), "one line of failure, got: " + lines);
+        for (String phrase : phrases) {
+            assertTrue(lines.get(0).contains(phrase), "'" + phrase + "' in: " + lines.get(0));
+        }
+    }
+
+    // item 1: a run with nothing (or mostly rejects) to write fails and keeps the previous partition
+
+    @Test
+    void reingestingAnEmptyFileKeepsTheGoodPartition() throws IOException {
+        assertEquals(0, ingest("trl", "p", DT, pairs()).rc());
+        Map<String, Long> good = files("p", DT);
+        assertEquals(7, spark.read().parquet(warehouse() + "/p/dt=" + DT).count());
+
+        Path empty = Files.createFile(tmp.resolve("empty.jsonl"));
+        assertOneLineFailure(ingest("trl", "p", DT, empty.toString()), "no rows to write to p dt=" + DT, "--allow-empty");
+        assertEquals(good, files("p", DT));
+    }
+
+    @Test
+    void reingestingAllBadRowsKeepsTheGoodPartition() throws IOException {
+        assertEquals(0, ingest("trl", "p", DT, pairs()).rc());
+        Map<String, Long> good = files("p", DT);
+        Map<String, Long> goodQuarantine = files("p_quarantine", DT);
+
+        Path notJson = Files.writeString(tmp.resolve("notes.jsonl"), "not json\nneither\nnor this\n");
+        assertOneLineFailure(ingest("trl", "p", DT, notJson.toString()), "quarantined 3 of 3 rows", "--max-quarantine-fraction");
+        assertEquals(good, files("p", DT));
+        assertEquals(goodQuarantine, files("p_quarantine", DT));
+
+        // The wrong --format: every row is rejected by the helpsteer2-ratings reader.
+        assertOneLineFailure(ingest("helpsteer2-ratings", "p", DT, pairs()), "quarantined 8 of 8 rows");
+        assertEquals(good, files("p", DT));
+    }
+
+    @Test
+    void allowEmptyWritesAnEmptyPartitionOnPurpose() throws IOException {
+        assertEquals(0, ingest("trl", "p", DT, pairs()).rc());
+        Path empty = Files.createFile(tmp.resolve("empty.jsonl"));
+        assertEquals(0, ingest("trl", "p", DT, empty.toString(), "--allow-empty").rc());
+        assertEquals(0, spark.sql("SELECT * FROM p WHERE dt = '" + DT + "'").count());
+    }
+}
