@@ -78,7 +78,7 @@ public final class IngestJob implements Callable<Integer> {
     public Integer call() {
         require(rowsPerFile > 0, "--rows-per-file must be positive");
         InputFormat inputFormat = InputFormat.fromCliName(format);
-        JobRun run = job.start(Warehouse.checkTableName(dataset));
+        JobRun run = job.start(Warehouse.checkOutputName(dataset));
         SparkSession spark = run.spark();
         Instant started = run.started();
 

@@ -3,6 +3,7 @@ package org.alignspark.warehouse;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 import org.apache.hadoop.fs.FileStatus;
@@ -58,6 +59,28 @@ public final class Warehouse {
         return table;
     }
 
+    /**
+     * Tables the jobs keep themselves, each a log appended to under a fixed name: the run records every job appends
+     * to ({@code job_runs}, {@code pipeline_runs}, {@code training_metrics}) and the evaluations' results. No option may name one as a job's output (a {@code --dataset job_runs} would replace the night's run
+     * records), nor a {@code <table>_quarantine} table, which belongs to the job writing {@code <table>}.
+     */
+    public static final Set<String> RESERVED = Set.of("job_runs", "training_metrics", "pipeline_runs",
+            "self_correction_metrics", "flr_eval", "guidance_sweep", "policy_eval");
+
+    private static final String QUARANTINE_SUFFIX = "_quarantine";
+
+    /** {@link #checkTableName}, and not a table the jobs keep themselves ({@link #RESERVED}): for a user's output name. */
+    public static String checkOutputName(String table) {
+        checkTableName(table);
+        if (RESERVED.contains(table) || table.endsWith(QUARANTINE_SUFFIX)) {
+            throw new IllegalArgumentException("table name '" + table + "' is reserved for the warehouse's own "
+                    + (table.endsWith(QUARANTINE_SUFFIX) ? "quarantine tables" : "table " + table)
+                    + " (reserved: " + new java.util.TreeSet<>(RESERVED) + " and *" + QUARANTINE_SUFFIX
+                    + "); choose another output name");
+        }
+        return table;
+    }
+
     public static String checkDate(String dt) {
         boolean valid = DATE.matcher(dt).matches();
         try {
@@ -78,6 +101,9 @@ public final class Warehouse {
      */
     public void overwritePartition(Dataset<Row> rows, String table, String dt, boolean empty) {
         checkDate(dt);
+        if (RESERVED.contains(table)) {
+            throw new IllegalArgumentException(table + " is a log the jobs append to; no run replaces its partitions");
+        }
         Path path = tablePath(table);
         if (empty) {
             deletePartition(table, dt);

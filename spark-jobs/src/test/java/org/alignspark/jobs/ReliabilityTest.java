@@ -132,4 +132,21 @@ class ReliabilityTest {
         assertEquals(0, ingest("trl", "p", DT, empty.toString(), "--allow-empty").rc());
         assertEquals(0, spark.sql("SELECT * FROM p WHERE dt = '" + DT + "'").count());
     }
+
+    // item 3: the warehouse's own tables are reserved
+
+    @Test
+    void datasetMayNotNameTheWarehousesOwnTables() throws IOException {
+        assertEquals(0, ingest("trl", "p", DT, pairs()).rc());
+        Map<String, Long> runs = files("job_runs", DT);
+        assertOneLineFailure(ingest("trl", "job_runs", DT, pairs()), "'job_runs' is reserved");
+        assertEquals(runs, files("job_runs", DT));
+        assertOneLineFailure(ingest("trl", "p_quarantine", DT, pairs()), "'p_quarantine' is reserved");
+        assertOneLineFailure(run("diversity", "--input", "p", "--output", "pipeline_runs", "--dt", DT, "--warehouse", warehouse()),
+                "'pipeline_runs' is reserved");
+        assertTrue(org.alignspark.warehouse.Warehouse.RESERVED.containsAll(List.of(
+                org.alignspark.warehouse.RunRecord.TABLE, org.alignspark.train.TrainingMetricsTable.TABLE,
+                org.alignspark.pipeline.PipelineRunsTable.TABLE, org.alignspark.evaluation.SelfCorrectionMetricsTable.TABLE,
+                FlrEvalJob.TABLE, GuidanceSweepJob.TABLE, EvalPolicyJob.TABLE)));
+    }
 }
