@@ -105,6 +105,7 @@ public final class Warehouse {
             throw new IllegalArgumentException(table + " is a log the jobs append to; no run replaces its partitions");
         }
         Path path = tablePath(table);
+        checkSchema(table, dt, rows.schema(), false);
         if (empty) {
             deletePartition(table, dt);
         } else {
@@ -124,6 +125,7 @@ public final class Warehouse {
     /** Adds rows to partition {@code dt} of a log-like table (run records), keeping what is there. */
     public void appendPartition(Dataset<Row> rows, String table, String dt) {
         checkDate(dt);
+        checkSchema(table, dt, rows.schema(), true);
         rows.withColumn(PARTITION_COLUMN, lit(dt)).write()
                 .mode(SaveMode.Append)
                 .partitionBy(PARTITION_COLUMN)
@@ -169,6 +171,65 @@ public final class Warehouse {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Fails when {@code schema} is not the schema the table's first write fixed (read from a partition of another
+     * date, the one being replaced aside): a table of preference pairs never takes a night of ratings whose columns
+     * would then read NULL. Columns compare by name and type, not nullability (Parquet reads every column back
+     * nullable). A log ({@code appending}) may gain columns at its end, as job_runs did its status.
+     */
+    void checkSchema(String table, String dt, StructType schema, boolean appending) {
+        StructType fixed = fixedSchema(table, dt);
+        if (fixed == null) {
+            return;
+        }
+        List<String> had = columns(fixed);
+        List<String> got = columns(schema);
+        boolean extendsIt = appending && got.size() >= had.size() && got.subList(0, had.size()).equals(had);
+        if (!got.equals(had) && !extendsIt) {
+            List<String> missing = new java.util.ArrayList<>(had);
+            missing.removeAll(got);
+            List<String> added = new java.util.ArrayList<>(got);
+            added.removeAll(had);
+            throw new IllegalArgumentException("table " + table + " has the schema its first write fixed, (" + String.join(", ", had)
+                    + "), but this run's dt=" + dt + " rows have (" + String.join(", ", got) + "): not in this run "
+                    + missing + ", new in this run " + added + "; write to another table (or drop " + tablePath(table) + ")");
+        }
+    }
+
+    private static List<String> columns(StructType schema) {
+        return java.util.Arrays.stream(schema.fields()).filter(f -> !f.name().equals(PARTITION_COLUMN))
+                .map(f -> f.name() + " " + f.dataType().catalogString()).toList();
+    }
+
+    /** The schema of a partition of {@code table} other than {@code dt}'s, or null where the table has none. */
+    private StructType fixedSchema(String table, String dt) {
+        try {
+            FileStatus[] partitions = fileSystem().globStatus(new Path(tablePath(table), PARTITION_COLUMN + "=*"));
+            if (partitions == null) {
+                return null;
+            }
+            for (FileStatus partition : partitions) {
+                if (partition.isDirectory() && !partition.getPath().getName().equals(PARTITION_COLUMN + "=" + dt)
+                        && hasDataFiles(partition.getPath())) {
+                    return spark.read().parquet(partition.getPath().toString()).schema();
+                }
+            }
+            return null;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list table folder " + tablePath(table), e);
+        }
+    }
+
+    private boolean hasDataFiles(Path folder) throws IOException {
+        for (FileStatus file : fileSystem().listStatus(folder)) {
+            String name = file.getPath().getName();
+            if (file.isFile() && !name.startsWith("_") && !name.startsWith(".")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Registers {@code table} in the catalog at its folder, with {@code schema} plus the dt partition column. */

@@ -149,4 +149,15 @@ class ReliabilityTest {
                 org.alignspark.pipeline.PipelineRunsTable.TABLE, org.alignspark.evaluation.SelfCorrectionMetricsTable.TABLE,
                 FlrEvalJob.TABLE, GuidanceSweepJob.TABLE, EvalPolicyJob.TABLE)));
     }
+
+    // item 4: a table's schema is fixed by its first write
+
+    @Test
+    void aTableRefusesAnotherSchemaOnAnotherDate() throws IOException {
+        assertEquals(0, ingest("trl", "p", DT, pairs()).rc());
+        Outcome ratings = ingest("helpsteer2-ratings", "p", "2026-11-28", TestSpark.samples("helpsteer2-ratings.jsonl").toString());
+        assertOneLineFailure(ratings, "table p has the schema its first write fixed", "chosen string", "not in this run [");
+        assertEquals(Map.of(), files("p", "2026-11-28"));
+        assertEquals(7, spark.read().parquet(warehouse() + "/p").count());
+    }
 }
