@@ -6,6 +6,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 
+import org.alignspark.cli.JobOptions;
 import org.alignspark.jobs.FlrEvalJob;
 import org.alignspark.jobs.PipelineJob;
 import org.alignspark.jobs.FlrMineJob;
@@ -72,6 +73,9 @@ public final class Main implements Runnable {
         args = PolicyTrainerAlias.resolve(args);
         CommandLine commandLine = new CommandLine(new Main(), JOBS);
         commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            // A run that started ends in job_runs as failed, with its error.
+            cmd.getCommandSpec().mixins().values().stream().map(CommandLine.Model.CommandSpec::userObject)
+                    .filter(JobOptions.class::isInstance).forEach(options -> ((JobOptions) options).failed(e));
             cmd.getErr().println("alignspark " + cmd.getCommandName() + " failed: " + e);
             for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
                 cmd.getErr().println("  caused by: " + cause);

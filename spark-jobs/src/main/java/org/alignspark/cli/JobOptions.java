@@ -4,6 +4,7 @@ import java.time.Instant;
 
 import org.alignspark.warehouse.JobRun;
 import org.alignspark.warehouse.RunRecord;
+import org.alignspark.warehouse.StartedRuns;
 import org.alignspark.warehouse.Warehouse;
 import org.alignspark.warehouse.WriteGuard;
 import picocli.CommandLine.Mixin;
@@ -19,6 +20,7 @@ public final class JobOptions {
     @Mixin private WarehouseOption warehouse;
     @Mixin private WriteGuardOption guard;
     @Spec(Spec.Target.MIXEE) private CommandSpec command;
+    private JobRun run;
 
     /** The job's command name, as job_runs and the pipeline's steps know it. */
     public String name() {
@@ -41,8 +43,25 @@ public final class JobOptions {
         String job = command.name();
         String dt = dt();
         WriteGuard writeGuard = guard.guard();
-        return new JobRun(job, table, dt, warehouse.open("alignspark " + job + " " + table), RunRecord.newRunId(job), started,
-                writeGuard);
+        JobRun run = new JobRun(job, table, dt, warehouse.open("alignspark " + job + " " + table), RunRecord.newRunId(job),
+                started, writeGuard);
+        StartedRuns.start(run);
+        this.run = run;
+        return run;
+    }
+
+    /**
+     * Ends the run this job started, if it has not ended, as failed with {@code error} (the entry point calls it for
+     * a job that threw). A failure to record the failure is logged, never hides the error itself.
+     */
+    public void failed(Throwable error) {
+        if (run != null) {
+            try {
+                run.fail(error);
+            } catch (RuntimeException e) {
+                org.slf4j.LoggerFactory.getLogger(JobOptions.class).warn("cannot record the failure of {}", run.runId(), e);
+            }
+        }
     }
 
     /** {@link #start}, with every table under the root in the catalog, for jobs that query tables by name. */

@@ -8,7 +8,8 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * One run of a job over one night: the warehouse, the partition {@code dt} it reads and writes, the table it writes,
- * its run id and start time. {@link #record} ends it with its row counts in {@code job_runs}.
+ * its run id and start time. It starts in {@link StartedRuns}; {@link #record} ends it with its row counts in
+ * {@code job_runs}, {@link #fail} with its error.
  */
 public record JobRun(String job, String table, String dt, Warehouse warehouse, String runId, Instant started,
                      WriteGuard guard) {
@@ -57,9 +58,24 @@ public record JobRun(String job, String table, String dt, Warehouse warehouse, S
     }
 
     public RunRecord record(long rowsIn, long rowsOut, long rowsQuarantined, long duplicates, long ties) {
+        return record(rowsIn, rowsOut, rowsQuarantined, duplicates, ties, 0);
+    }
+
+    /** {@link #record}, with the input files the run skipped (hidden or {@code _}-prefixed). */
+    public RunRecord record(long rowsIn, long rowsOut, long rowsQuarantined, long duplicates, long ties, long filesSkipped) {
         RunRecord run = new RunRecord(runId, job, table, dt, rowsIn, rowsOut, rowsQuarantined, duplicates, ties, started,
-                Instant.now());
+                Instant.now(), RunRecord.SUCCEEDED, null, filesSkipped);
         run.append(warehouse);
+        StartedRuns.end(this);
         return run;
+    }
+
+    /** Ends a run that failed with {@code error}: a {@code job_runs} row with status failed, unless it already ended. */
+    public void fail(Throwable error) {
+        if (StartedRuns.open(this)) {
+            String message = error.getMessage() == null ? error.toString() : error.getMessage();
+            RunRecord.failed(runId, job, table, dt, started, message.lines().findFirst().orElse("")).append(warehouse);
+            StartedRuns.end(this);
+        }
     }
 }

@@ -30,6 +30,8 @@ public final class Warehouse {
     public static final String PARTITION_COLUMN = "dt";
     private static final Pattern TABLE_NAME = Pattern.compile("[a-z][a-z0-9_]{0,127}");
     private static final Pattern DATE = Pattern.compile("\\d{4}-\\d{2}-\\d{2}");
+    /** How old staging debris must be before a write removes it ({@link #removeStagingDebris}). */
+    public static final java.time.Duration STAGING_DEBRIS_AGE = java.time.Duration.ofHours(1);
     private static final Logger LOG = LoggerFactory.getLogger(Warehouse.class);
 
     private final SparkSession spark;
@@ -106,6 +108,7 @@ public final class Warehouse {
         }
         Path path = tablePath(table);
         checkSchema(table, dt, rows.schema(), false);
+        removeStagingDebris(table);
         if (empty) {
             deletePartition(table, dt);
         } else {
@@ -126,6 +129,7 @@ public final class Warehouse {
     public void appendPartition(Dataset<Row> rows, String table, String dt) {
         checkDate(dt);
         checkSchema(table, dt, rows.schema(), true);
+        removeStagingDebris(table);
         rows.withColumn(PARTITION_COLUMN, lit(dt)).write()
                 .mode(SaveMode.Append)
                 .partitionBy(PARTITION_COLUMN)
@@ -195,6 +199,32 @@ public final class Warehouse {
             throw new IllegalArgumentException("table " + table + " has the schema its first write fixed, (" + String.join(", ", had)
                     + "), but this run's dt=" + dt + " rows have (" + String.join(", ", got) + "): not in this run "
                     + missing + ", new in this run " + added + "; write to another table (or drop " + tablePath(table) + ")");
+        }
+    }
+
+    /**
+     * Removes what writes to {@code table} that were killed midway left behind: Spark's dynamic-overwrite staging
+     * folders ({@code .spark-staging-<job>}) and the committer's {@code _temporary}, once older than
+     * {@link #STAGING_DEBRIS_AGE} (a younger one may be a write in progress). The table's data never lived there.
+     */
+    void removeStagingDebris(String table) {
+        try {
+            FileSystem fs = fileSystem();
+            Path path = tablePath(table);
+            if (!fs.exists(path)) {
+                return;
+            }
+            long cutoff = System.currentTimeMillis() - STAGING_DEBRIS_AGE.toMillis();
+            for (FileStatus child : fs.listStatus(path)) {
+                String name = child.getPath().getName();
+                boolean staging = name.startsWith(".spark-staging-") || name.equals("_temporary");
+                if (staging && child.getModificationTime() < cutoff) {
+                    LOG.warn("removing {}, left by an interrupted write to {}", child.getPath(), table);
+                    fs.delete(child.getPath(), true);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot clean table folder " + tablePath(table), e);
         }
     }
 

@@ -160,4 +160,64 @@ class ReliabilityTest {
         assertEquals(Map.of(), files("p", "2026-11-28"));
         assertEquals(7, spark.read().parquet(warehouse() + "/p").count());
     }
+
+    // item 7: every run is visible in job_runs, and interrupted writes leave nothing for long
+
+    private List<org.apache.spark.sql.Row> runsOf(String table) {
+        return spark.read().parquet(warehouse() + "/job_runs").filter("table_name = '" + table + "'")
+                .orderBy("started_at").collectAsList();
+    }
+
+    @Test
+    void aFailedRunIsRecordedWithItsError() throws IOException {
+        assertEquals(0, ingest("trl", "p", DT, pairs()).rc());
+        Path empty = Files.createFile(tmp.resolve("empty.jsonl"));
+        assertNotEquals(0, ingest("trl", "p", DT, empty.toString()).rc());
+        List<org.apache.spark.sql.Row> runs = runsOf("p");
+        assertEquals(List.of("succeeded", "failed"), runs.stream().map(r -> r.<String>getAs("status")).toList());
+        assertTrue(runs.get(1).<String>getAs("error").contains("no rows to write to p"), runs.get(1).toString());
+        assertEquals(List.of(), listing(Path.of(warehouse(), "job_runs", "_started")), "no run is left open");
+    }
+
+    @Test
+    void anInterruptedRunIsRecordedAsStartedByTheNextRun() throws IOException {
+        // What a run killed after its start leaves: its start file (written as JobOptions.start writes it), no row.
+        Path started = Files.createDirectories(Path.of(warehouse(), "job_runs", "_started"));
+        Files.writeString(started.resolve("ingest-killed.json"), "{\"run_id\": \"ingest-killed\", \"job\": \"ingest\", "
+                + "\"table\": \"p\", \"dt\": \"" + DT + "\", \"started_at\": \"2026-11-27T01:00:00Z\"}");
+        assertEquals(0, ingest("trl", "p", DT, pairs()).rc());
+        List<org.apache.spark.sql.Row> runs = runsOf("p");
+        assertEquals(List.of("started", "succeeded"), runs.stream().map(r -> r.<String>getAs("status")).toList());
+        assertEquals("ingest-killed", runs.get(0).getAs("run_id"));
+        assertTrue(runs.get(0).isNullAt(runs.get(0).fieldIndex("finished_at")));
+    }
+
+    @Test
+    void stagingDebrisOfAnInterruptedWriteIsRemovedByTheNextRun() throws IOException {
+        assertEquals(0, ingest("trl", "p", DT, pairs()).rc());
+        Path table = Path.of(warehouse(), "p");
+        Path oldStaging = Files.createDirectories(table.resolve(".spark-staging-0f3a/dt=" + DT));
+        Files.writeString(oldStaging.resolve("part-00000.parquet"), "half a file");
+        Path oldTemporary = Files.createDirectories(table.resolve("_temporary/0"));
+        Path freshStaging = Files.createDirectories(table.resolve(".spark-staging-9c1d"));
+        java.nio.file.attribute.FileTime twoHoursAgo = java.nio.file.attribute.FileTime.from(
+                java.time.Instant.now().minus(java.time.Duration.ofHours(2)));
+        Files.setLastModifiedTime(table.resolve(".spark-staging-0f3a"), twoHoursAgo);
+        Files.setLastModifiedTime(table.resolve("_temporary"), twoHoursAgo);
+
+        assertEquals(0, ingest("trl", "p", DT, pairs()).rc());
+        assertTrue(Files.notExists(table.resolve(".spark-staging-0f3a")));
+        assertTrue(Files.notExists(oldTemporary));
+        assertTrue(Files.exists(freshStaging), "a staging folder younger than an hour may be a write in progress");
+        assertEquals(7, spark.read().parquet(table.toString()).count());
+    }
+
+    private static List<String> listing(Path folder) throws IOException {
+        if (!Files.exists(folder)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(folder)) {
+            return files.map(f -> f.getFileName().toString()).toList();
+        }
+    }
 }

@@ -125,7 +125,8 @@ class ReportJobTest {
                 RowFactory.create("models/policy", "win_rate_vs_reference", 0.6875, 8L)), results), "policy_eval", DT);
 
         // A run record that does not add up, which the page must flag.
-        new RunRecord("broken-run", "flr-score", "flr_scores", DT, 44, 40, 0, 0, 0, Instant.now(), Instant.now())
+        new RunRecord("broken-run", "flr-score", "flr_scores", DT, 44, 40, 0, 0, 0, Instant.now(), Instant.now(),
+                RunRecord.SUCCEEDED, null, 0)
                 .append(warehouse);
 
         reportDir = tmp.resolve("report");
