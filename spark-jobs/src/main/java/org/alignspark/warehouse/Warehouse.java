@@ -50,6 +50,15 @@ public final class Warehouse {
         return spark;
     }
 
+    /** Whether the root folder exists (a job writing its first table creates it). */
+    public boolean exists() {
+        try {
+            return fileSystem().exists(root);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open warehouse " + root, e);
+        }
+    }
+
     public Path tablePath(String table) {
         return new Path(root, checkTableName(table));
     }

@@ -74,7 +74,7 @@ class ReportJobTest {
         Path broken = tmp.resolve("broken.jsonl");
         Files.copy(Path.of(ReportJobTest.class.getResource("/broken/broken-lines.jsonl").getPath()), broken);
         assertEquals(0, Main.run("ingest", "--format", "trl", "--input", broken.toString(), "--dataset", "raw_pairs",
-                "--dt", DT, "--warehouse", root));
+                "--dt", DT, "--warehouse", root, "--max-quarantine-fraction", "1"));
 
         // Ten prompts with four scored responses each (FLR spread apart), one prompt with a single response.
         List<Row> scores = new ArrayList<>();
