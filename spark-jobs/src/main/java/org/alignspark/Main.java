@@ -98,6 +98,11 @@ public final class Main implements Runnable {
         }
 
         @Override
+        public Optional<String> check(String... args) {
+            return parseError(args);
+        }
+
+        @Override
         public synchronized Optional<Set<String>> options(String job) {
             if (jobs == null) {
                 jobs = new CommandLine(new Main(), JOBS);
@@ -109,6 +114,36 @@ public final class Main implements Runnable {
             return Optional.of(commands.stream().flatMap(c -> jobs.getSubcommands().get(c).getCommandSpec().options().stream())
                     .flatMap(option -> Arrays.stream(option.names())).collect(Collectors.toUnmodifiableSet()));
         }
+    }
+
+    /**
+     * Why {@code args} would not parse as a job's command line, as picocli says it in one line (an unknown option with
+     * the closest ones it knows, a missing required option), or empty; nothing runs.
+     */
+    static Optional<String> parseError(String... args) {
+        CommandLine commandLine = new CommandLine(new Main(), JOBS);
+        String[] resolved = PolicyTrainerAlias.resolve(args);
+        CommandLine job = resolved.length == 0 ? null : commandLine.getSubcommands().get(resolved[0]);
+        if (job != null) {
+            // Unknown options first: picocli reports a missing required option before them, and a typo is the cause.
+            List<String> unknown = Arrays.stream(resolved).skip(1).filter(a -> a.startsWith("--"))
+                    .filter(a -> !job.getCommandSpec().optionsMap().containsKey(a.split("=", 2)[0])).toList();
+            if (!unknown.isEmpty()) {
+                return Optional.of(withSuggestions(new CommandLine.UnmatchedArgumentException(job, unknown)));
+            }
+        }
+        try {
+            commandLine.parseArgs(resolved);
+            return Optional.empty();
+        } catch (CommandLine.ParameterException e) {
+            return Optional.of(withSuggestions(e));
+        }
+    }
+
+    private static String withSuggestions(CommandLine.ParameterException e) {
+        String suggestions = e instanceof CommandLine.UnmatchedArgumentException unmatched
+                && !unmatched.getSuggestions().isEmpty() ? " (did you mean " + String.join(" or ", unmatched.getSuggestions()) + "?)" : "";
+        return e.getMessage() + suggestions;
     }
 
     public static void main(String[] args) {

@@ -220,4 +220,56 @@ class ReliabilityTest {
             return files.map(f -> f.getFileName().toString()).toList();
         }
     }
+
+    // item 5: sql is read-only unless --write, and writes only inside the warehouse
+
+    @Test
+    void sqlRefusesStatementsThatWrite() {
+        assertEquals(0, ingest("trl", "p", DT, pairs()).rc());
+        assertOneLineFailure(run("sql", "--warehouse", warehouse(), "INSERT INTO p SELECT * FROM p"),
+                "sql is read-only", "InsertIntoStatement", "--write");
+        assertOneLineFailure(run("sql", "--warehouse", warehouse(),
+                "CREATE TABLE q USING parquet AS SELECT * FROM p"), "sql is read-only", "--write");
+        assertOneLineFailure(run("sql", "--warehouse", warehouse(), "SELECT count(*) FROM p", "DROP TABLE p"),
+                "statement 2 writes");
+        assertEquals(7, spark.read().parquet(warehouse() + "/p").count());
+        assertEquals(0, run("sql", "--warehouse", warehouse(), "SELECT count(*) FROM p", "SHOW TABLES", "DESCRIBE p").rc());
+    }
+
+    @Test
+    void sqlWritesWithWriteAndOnlyInsideTheWarehouse() {
+        assertEquals(0, ingest("trl", "p", DT, pairs()).rc());
+        assertEquals(0, run("sql", "--write", "--warehouse", warehouse(),
+                "CREATE TABLE q_copy USING parquet AS SELECT pair_id FROM p").rc());
+        assertEquals(7, spark.read().parquet(warehouse() + "/q_copy").count());
+        spark.sql("DROP TABLE q_copy");
+        assertTrue(Files.notExists(Path.of("spark-warehouse")), "no spark-warehouse/ in the folder the job ran from");
+    }
+
+    @Test
+    void sqlOnAMissingWarehouseSaysWhereItLooked() {
+        assertOneLineFailure(run("sql", "--warehouse", tmp.resolve("nowhere").toString(), "SELECT * FROM p"),
+                "warehouse folder", "does not exist", "--warehouse");
+    }
+
+    // item 6: pipeline checks every step's options before the first step runs
+
+    @Test
+    void pipelineNamesUnknownStepOptionsBeforeAnyStepRuns() throws IOException {
+        Path config = Files.writeString(tmp.resolve("typo.yaml"), """
+                name: typo
+                steps:
+                  - name: pairs
+                    job: ingest
+                    args: {format: trl, input: "%s", dataset: p}
+                    outputs: [table:p]
+                  - name: more
+                    job: ingest
+                    args: {format: trl, inptu: "%s", datset: q}
+                    outputs: [table:q]
+                """.formatted(pairs(), pairs()));
+        Outcome outcome = run("pipeline", "--config", config.toString(), "--dt", DT, "--warehouse", warehouse());
+        assertOneLineFailure(outcome, "step 'more' (ingest)", "--inptu", "--datset", "did you mean", "nothing was run");
+        assertTrue(Files.notExists(Path.of(warehouse(), "p")), "step 1 did not run");
+    }
 }
