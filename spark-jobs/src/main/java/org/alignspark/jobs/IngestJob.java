@@ -50,7 +50,8 @@ public final class IngestJob implements Callable<Integer> {
     String format;
 
     @Option(names = "--input", required = true, arity = "1..*",
-            description = "Input files, folders or globs: JSON Lines (plain or .gz/.bz2/.zst) or Parquet; local or any Hadoop path.")
+            description = "Input files, folders (read recursively; .* and _* names skipped and counted) or globs: JSON Lines "
+                    + "(plain or .gz/.bz2/.zst) or Parquet (a table folder's dt=... partitions become columns); local or any Hadoop path.")
     List<String> inputs;
 
     @Option(names = "--dataset", required = true, description = "Output table name ([a-z][a-z0-9_]*).")
@@ -82,7 +83,8 @@ public final class IngestJob implements Callable<Integer> {
         SparkSession spark = run.spark();
         Instant started = run.started();
 
-        JavaRDD<InputLines.Line> lines = InputLines.read(spark, inputs);
+        InputLines.Read input = InputLines.read(spark, inputs);
+        JavaRDD<InputLines.Line> lines = input.lines();
         ReaderOptions options = new ReaderOptions(testFraction, maxChars, source == null ? inputFormat.cliName() : source);
         FormatReader reader = inputFormat.reader(options, RowParser.firstObject(InputLines.firstNonBlank(lines)));
         DatasetKind kind = reader.kind();
@@ -109,7 +111,8 @@ public final class IngestJob implements Callable<Integer> {
         LOG.info("stage write {}_quarantine: {} rows, {}", dataset, quarantined, Throughput.since(quarantineStart, quarantined));
         parsed.unpersist();
 
-        RunRecord record = run.record(counts.rowsIn(), rowsOut, quarantined, accepted - rowsOut, counts.ties());
+        RunRecord record = run.record(counts.rowsIn(), rowsOut, quarantined, accepted - rowsOut, counts.ties(),
+                input.filesSkipped());
         System.out.println(record.summary());
         return record.balanced() ? 0 : 1;
     }

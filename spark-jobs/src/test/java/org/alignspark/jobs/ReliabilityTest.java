@@ -272,4 +272,37 @@ class ReliabilityTest {
         assertOneLineFailure(outcome, "step 'more' (ingest)", "--inptu", "--datset", "did you mean", "nothing was run");
         assertTrue(Files.notExists(Path.of(warehouse(), "p")), "step 1 did not run");
     }
+
+    // item 2: ingest reads folders recursively, skipping and counting hidden files
+
+    @Test
+    void ingestReadsAFolderWithSubfoldersAndCountsTheHiddenFilesItSkips() throws IOException {
+        List<String> lines = Files.readAllLines(Path.of(pairs()));
+        Path folder = Files.createDirectories(tmp.resolve("night/sub"));
+        Files.write(tmp.resolve("night/a.jsonl"), lines.subList(0, 4));
+        Files.write(folder.resolve("b.jsonl"), lines.subList(4, lines.size()));
+        Files.writeString(tmp.resolve("night/_SUCCESS"), "");
+        Files.writeString(tmp.resolve("night/.draft.jsonl"), "not rows");
+        Files.createDirectories(tmp.resolve("night/_temporary/0"));
+        Files.writeString(tmp.resolve("night/_temporary/0/part-0.jsonl"), "{half a row");
+
+        assertEquals(0, ingest("trl", "p", DT, tmp.resolve("night").toString()).rc());
+        org.apache.spark.sql.Row run = runsOf("p").get(0);
+        assertEquals(8L, run.<Long>getAs("rows_in"), "every line of both files, none of the hidden ones");
+        assertEquals(7L, run.<Long>getAs("rows_out"));
+        assertEquals(3L, run.<Long>getAs("files_skipped"), "_SUCCESS, .draft.jsonl, _temporary/0/part-0.jsonl");
+    }
+
+    @Test
+    void ingestReadsAParquetTableFolderWithDtPartitions() {
+        Path table = tmp.resolve("hs2-table");
+        spark.read().json(TestSpark.samples("helpsteer2-preference.jsonl").toString())
+                .withColumn("dt", org.apache.spark.sql.functions.lit("2026-01-01"))
+                .write().partitionBy("dt").parquet(table.toString());
+        assertEquals(0, ingest("helpsteer2-preference", "hs2", DT, table.toString()).rc());
+        org.apache.spark.sql.Row run = runsOf("hs2").get(0);
+        assertEquals(4L, run.<Long>getAs("rows_in"));
+        assertEquals(3L, run.<Long>getAs("rows_out"));
+        assertEquals(1L, run.<Long>getAs("files_skipped"), "Spark's _SUCCESS");
+    }
 }
