@@ -44,10 +44,17 @@ import static org.alignspark.cli.OptionChecks.require;
 public final class IngestJob implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(IngestJob.class);
 
-    @Option(names = "--format", required = true,
-            description = "Input format: trl, hh-rlhf, ultrafeedback-binarized, helpsteer2-preference, helpsteer2-ratings, "
-                    + "self-correction, candidates, dialogues.")
+    @Option(names = "--format", required = true, completionCandidates = Formats.class,
+            description = "Input format: ${COMPLETION-CANDIDATES}.")
     String format;
+
+    /** Every format ingest reads, as --help lists them. */
+    static final class Formats implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return java.util.Arrays.stream(InputFormat.values()).map(InputFormat::cliName).iterator();
+        }
+    }
 
     @Option(names = "--input", required = true, arity = "1..*",
             description = "Input files, folders (read recursively; .* and _* names skipped and counted) or globs: JSON Lines "

@@ -149,6 +149,13 @@ public final class InputLines {
                 .map(row -> new Line(row.getString(0), null, null, row.getString(1), null));
     }
 
+    /** A file the reader could not read to its end (a truncated gzip, a lost block), named with what to do. */
+    private static InputError unreadable(String file, Exception e) {
+        Throwable cause = e instanceof java.io.IOException || e.getCause() == null ? e : e.getCause();
+        return new InputError("cannot read input " + file + " after its last whole line: " + cause
+                + " (is it truncated? re-copy it, or leave it out of --input)", e);
+    }
+
     /** The first line of the inputs that is a non-blank text, for formats that decide their kind from it. */
     public static String firstNonBlank(JavaRDD<Line> lines) {
         List<Line> first = lines.filter(l -> l.text() != null && !l.text().isBlank() && l.decodeError() == null).take(1);
@@ -177,12 +184,21 @@ public final class InputLines {
 
                 @Override
                 public boolean hasNext() {
-                    return records.hasNext();
+                    try {
+                        return records.hasNext();
+                    } catch (Exception e) {
+                        throw unreadable(name, e);
+                    }
                 }
 
                 @Override
                 public Line next() {
-                    var record = records.next();
+                    scala.Tuple2<LongWritable, Text> record;
+                    try {
+                        record = records.next();
+                    } catch (Exception e) {
+                        throw unreadable(name, e);
+                    }
                     lineNumber++;
                     Text text = record._2();
                     Long number = fromStart ? lineNumber : null;

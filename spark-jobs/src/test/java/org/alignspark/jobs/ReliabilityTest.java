@@ -305,4 +305,66 @@ class ReliabilityTest {
         assertEquals(3L, run.<Long>getAs("rows_out"));
         assertEquals(1L, run.<Long>getAs("files_skipped"), "Spark's _SUCCESS");
     }
+
+    // item 8: each message one line that names the input and says what to do
+
+    @Test
+    void aBadDateIsOneLine() {
+        Outcome outcome = ingest("trl", "p", "2026-13-45", pairs());
+        assertOneLineFailure(outcome, "dt '2026-13-45' must be a date YYYY-MM-DD");
+        assertTrue(!outcome.err().contains("Exception"), outcome.err());
+    }
+
+    @Test
+    void anUnknownJobWithHelpExitsNonZero() {
+        Outcome outcome = run("ingset", "--help");
+        assertEquals(2, outcome.rc());
+        assertTrue(outcome.err().contains("unknown job 'ingset'") && outcome.err().contains("ingest"), outcome.err());
+    }
+
+    @Test
+    void aMistypedOptionIsNamedWithASuggestion() {
+        Outcome outcome = run("ingest", "--fromat", "trl", "--input", pairs(), "--dataset", "p", "--dt", DT);
+        assertEquals(2, outcome.rc());
+        assertTrue(outcome.err().contains("'--fromat'") && outcome.err().contains("did you mean --format"), outcome.err());
+        assertTrue(!outcome.err().contains("Missing required"), outcome.err());
+    }
+
+    @Test
+    void aTruncatedGzipIsNamedInOneLine() throws IOException {
+        byte[] whole = Files.readAllBytes(TestSpark.samples("hh-rlhf.jsonl.gz"));
+        Path truncated = Files.write(tmp.resolve("cut.jsonl.gz"), java.util.Arrays.copyOf(whole, whole.length / 2));
+        assertOneLineFailure(ingest("hh-rlhf", "hh", DT, truncated.toString()), "cannot read input", "cut.jsonl.gz",
+                "truncated");
+    }
+
+    @Test
+    void aBadModelFailsOnTheDriverInOneLine() throws IOException {
+        Path notAModel = Files.createDirectories(tmp.resolve("not-a-model"));
+        assertOneLineFailure(run("generate", "--prompts", "p", "--policy", notAModel.toString(), "--output", "s",
+                "--dt", DT, "--warehouse", warehouse()), "--policy " + notAModel, "is not a model folder", "config.json");
+    }
+
+    @Test
+    void aTrainingRunGivenAsAModelNamesItsNewestCheckpoint() throws IOException {
+        Path run = tmp.resolve("train-run");
+        for (String checkpoint : List.of("checkpoint-000010", "checkpoint-000020")) {
+            Files.createDirectories(run.resolve(checkpoint));
+            Files.writeString(run.resolve(checkpoint).resolve("trainer_state.json"), "{}");
+        }
+        assertOneLineFailure(run("generate", "--prompts", "p", "--policy", run.toString(), "--output", "s",
+                "--dt", DT, "--warehouse", warehouse()), "is a training run's folder", "checkpoint-000020");
+    }
+
+    @Test
+    void ingestHelpListsEveryFormat() {
+        java.io.StringWriter help = new java.io.StringWriter();
+        picocli.CommandLine ingest = new picocli.CommandLine(new IngestJob());
+        ingest.setOut(new java.io.PrintWriter(help));
+        ingest.usage(new java.io.PrintWriter(help));
+        String text = help.toString().replaceAll("\\s+", " ");
+        for (org.alignspark.data.formats.InputFormat format : org.alignspark.data.formats.InputFormat.values()) {
+            assertTrue(text.contains(format.cliName()), "ingest --help lacks " + format.cliName() + ": " + text);
+        }
+    }
 }
