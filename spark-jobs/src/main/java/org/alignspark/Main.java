@@ -128,7 +128,7 @@ public final class Main implements Runnable {
         if (job == null) {
             return Optional.empty();
         }
-        List<String> unknown = Arrays.stream(args).skip(1).takeWhile(a -> !a.equals("--")).filter(a -> a.startsWith("--"))
+        List<String> unknown = Arrays.stream(args).skip(1).takeWhile(a -> !a.equals("--")).filter(a -> a.matches("--[a-zA-Z][\\w-]*(=.*)?"))
                 .filter(a -> !job.getCommandSpec().optionsMap().containsKey(a.split("=", 2)[0])).toList();
         return unknown.isEmpty() ? Optional.empty()
                 : Optional.of(new CommandLine.UnmatchedArgumentException(job, unknown).getMessage() + optionSuggestions(job, unknown));

@@ -26,8 +26,8 @@ public record WriteGuard(boolean allowEmpty, double maxQuarantineFraction) {
         double fraction = (double) rowsQuarantined / rowsIn;
         if (fraction > maxQuarantineFraction) {
             throw new WriteRefused(String.format(Locale.ROOT,
-                    "%s quarantined %d of %d rows (%.0f%% > --max-quarantine-fraction %s): is --format right for this input? "
-                            + "nothing was written, %s dt=%s is as it was (to write anyway: --max-quarantine-fraction 1, "
+                    "%s quarantined %d of %d rows (%.0f%% > --max-quarantine-fraction %s): is the input what the job "
+                            + "reads (ingest: the right --format)? nothing was written, %s dt=%s is as it was (to write anyway: --max-quarantine-fraction 1, "
                             + "and --allow-empty if no row is left)",
                     job, rowsQuarantined, rowsIn, 100 * fraction, maxQuarantineFraction, table, dt));
         }
