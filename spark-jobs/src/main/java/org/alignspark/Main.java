@@ -89,10 +89,11 @@ public final class Main implements Runnable {
             return 2;
         }
         commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            String reason = reason(e);
             // A run that started ends in job_runs as failed, with its error.
             cmd.getCommandSpec().mixins().values().stream().map(CommandLine.Model.CommandSpec::userObject)
-                    .filter(JobOptions.class::isInstance).forEach(options -> ((JobOptions) options).failed(e));
-            cmd.getErr().println("alignspark " + cmd.getCommandName() + " failed: " + reason(e));
+                    .filter(JobOptions.class::isInstance).forEach(options -> ((JobOptions) options).failed(reason));
+            cmd.getErr().println("alignspark " + cmd.getCommandName() + " failed: " + reason);
             return 1;
         });
         return commandLine.execute(args);

@@ -12,8 +12,9 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /**
- * The options every warehouse job shares, as one mixin: the night ({@code --dt}) and the warehouse
- * ({@code --warehouse}), and what a run may do to the partition it replaces ({@link WriteGuardOption}); {@link #start} opens them as the job's {@link JobRun}, named for the job's command.
+ * The options every warehouse job shares, as one mixin: the night ({@code --dt}), the warehouse ({@code --warehouse})
+ * and what a run may do to the partition it replaces ({@link WriteGuardOption}); {@link #start} opens them as the
+ * job's {@link JobRun}, named for the job's command.
  */
 public final class JobOptions {
     @Mixin private PartitionOption partition;
@@ -51,10 +52,10 @@ public final class JobOptions {
     }
 
     /**
-     * Ends the run this job started, if it has not ended, as failed with {@code error} (the entry point calls it for
-     * a job that threw). A failure to record the failure is logged, never hides the error itself.
+     * Ends the run this job started, if it has not ended, as failed with {@code error}, one line (the entry point
+     * calls it for a job that threw). A failure to record the failure is logged, never hides the error itself.
      */
-    public void failed(Throwable error) {
+    public void failed(String error) {
         if (run != null) {
             try {
                 run.fail(error);

@@ -71,10 +71,9 @@ public record JobRun(String job, String table, String dt, Warehouse warehouse, S
     }
 
     /** Ends a run that failed with {@code error}: a {@code job_runs} row with status failed, unless it already ended. */
-    public void fail(Throwable error) {
+    public void fail(String error) {
         if (StartedRuns.open(this)) {
-            String message = error.getMessage() == null ? error.toString() : error.getMessage();
-            RunRecord.failed(runId, job, table, dt, started, message.lines().findFirst().orElse("")).append(warehouse);
+            RunRecord.failed(runId, job, table, dt, started, error).append(warehouse);
             StartedRuns.end(this);
         }
     }
