@@ -6,6 +6,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 
+import org.alignspark.cli.JobOptions;
+import org.alignspark.warehouse.InputError;
 import org.alignspark.jobs.FlrEvalJob;
 import org.alignspark.jobs.PipelineJob;
 import org.alignspark.jobs.FlrMineJob;
@@ -67,18 +69,70 @@ public final class Main implements Runnable {
         new CommandLine(this, JOBS).usage(System.out);
     }
 
-    /** Runs one job and returns its exit code; errors are reported on stderr with their cause, not a stack trace dump. */
+    /**
+     * Runs one job and returns its exit code. Errors are reported on stderr in one line that names the input, not a
+     * stack trace dump: a bad option (an unknown one named, with the closest known ones) exits 2, a job that fails 1.
+     */
     public static int run(String... args) {
         args = PolicyTrainerAlias.resolve(args);
         CommandLine commandLine = new CommandLine(new Main(), JOBS);
+        if (args.length > 0 && !args[0].startsWith("-") && !commandLine.getSubcommands().containsKey(args[0])) {
+            var unknown = new CommandLine.UnmatchedArgumentException(commandLine, List.of(args[0]));
+            commandLine.getErr().println("alignspark: unknown job '" + args[0] + "'" + suggestions(unknown)
+                    + "; alignspark --help lists the jobs");
+            return 2;
+        }
+        Optional<String> unknownOptions = args.length == 0 ? Optional.empty() : unknownOptions(commandLine, args);
+        if (unknownOptions.isPresent()) {
+            commandLine.getErr().println("alignspark " + args[0] + ": " + unknownOptions.get() + "; alignspark " + args[0]
+                    + " --help lists its options");
+            return 2;
+        }
         commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            cmd.getErr().println("alignspark " + cmd.getCommandName() + " failed: " + e);
-            for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
-                cmd.getErr().println("  caused by: " + cause);
-            }
+            String reason = reason(e);
+            // A run that started ends in job_runs as failed, with its error.
+            cmd.getCommandSpec().mixins().values().stream().map(CommandLine.Model.CommandSpec::userObject)
+                    .filter(JobOptions.class::isInstance).forEach(options -> ((JobOptions) options).failed(reason));
+            cmd.getErr().println("alignspark " + cmd.getCommandName() + " failed: " + reason);
             return 1;
         });
         return commandLine.execute(args);
+    }
+
+    /**
+     * What went wrong, in one line: the message of a bad input or option ({@link InputError}, an
+     * IllegalArgumentException or IllegalStateException, wherever Spark wrapped it), else each exception's first line.
+     */
+    static String reason(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof InputError) {
+                return firstLine(cause.getMessage());
+            }
+        }
+        if ((e instanceof IllegalArgumentException || e instanceof IllegalStateException) && e.getMessage() != null) {
+            return firstLine(e.getMessage());
+        }
+        StringBuilder reason = new StringBuilder(firstLine(e.toString()));
+        for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
+            reason.append("; caused by: ").append(firstLine(cause.toString()));
+        }
+        return reason.toString();
+    }
+
+    private static String firstLine(String message) {
+        return message == null ? "" : message.lines().findFirst().orElse("");
+    }
+
+    /** Options {@code args[0]}'s job does not know, as picocli names them with its suggestions, or empty. */
+    private static Optional<String> unknownOptions(CommandLine commandLine, String... args) {
+        CommandLine job = commandLine.getSubcommands().get(args[0]);
+        if (job == null) {
+            return Optional.empty();
+        }
+        List<String> unknown = Arrays.stream(args).skip(1).takeWhile(a -> !a.equals("--")).filter(a -> a.matches("--[a-zA-Z][\\w-]*(=.*)?"))
+                .filter(a -> !job.getCommandSpec().optionsMap().containsKey(a.split("=", 2)[0])).toList();
+        return unknown.isEmpty() ? Optional.empty()
+                : Optional.of(new CommandLine.UnmatchedArgumentException(job, unknown).getMessage() + optionSuggestions(job, unknown));
     }
 
     /**
@@ -94,6 +148,11 @@ public final class Main implements Runnable {
         }
 
         @Override
+        public Optional<String> check(String... args) {
+            return parseError(args);
+        }
+
+        @Override
         public synchronized Optional<Set<String>> options(String job) {
             if (jobs == null) {
                 jobs = new CommandLine(new Main(), JOBS);
@@ -105,6 +164,49 @@ public final class Main implements Runnable {
             return Optional.of(commands.stream().flatMap(c -> jobs.getSubcommands().get(c).getCommandSpec().options().stream())
                     .flatMap(option -> Arrays.stream(option.names())).collect(Collectors.toUnmodifiableSet()));
         }
+    }
+
+    /**
+     * Why {@code args} would not parse as a job's command line, as picocli says it in one line (an unknown option with
+     * the closest ones it knows, a missing required option), or empty; nothing runs.
+     */
+    static Optional<String> parseError(String... args) {
+        CommandLine commandLine = new CommandLine(new Main(), JOBS);
+        String[] resolved = PolicyTrainerAlias.resolve(args);
+        // Unknown options first: picocli reports a missing required option before them, and a typo is the cause.
+        Optional<String> unknown = resolved.length == 0 ? Optional.empty() : unknownOptions(commandLine, resolved);
+        if (unknown.isPresent()) {
+            return unknown;
+        }
+        try {
+            commandLine.parseArgs(resolved);
+            return Optional.empty();
+        } catch (CommandLine.ParameterException e) {
+            return Optional.of(withSuggestions(e));
+        }
+    }
+
+    private static String withSuggestions(CommandLine.ParameterException e) {
+        return e.getMessage() + (e instanceof CommandLine.UnmatchedArgumentException unmatched ? suggestions(unmatched) : "");
+    }
+
+    /**
+     * The closest option names of {@code job} to each unknown one: picocli's own suggestions, else those within two
+     * edits (Levenshtein), which catches swapped letters ({@code --fromat}) that picocli's bigram similarity misses.
+     */
+    private static String optionSuggestions(CommandLine job, List<String> unknown) {
+        String picocli = suggestions(new CommandLine.UnmatchedArgumentException(job, unknown));
+        if (!picocli.isEmpty()) {
+            return picocli;
+        }
+        var distance = org.apache.commons.text.similarity.LevenshteinDistance.getDefaultInstance();
+        List<String> close = unknown.stream().map(u -> u.split("=", 2)[0]).flatMap(u -> job.getCommandSpec().optionsMap()
+                .keySet().stream().filter(name -> name.startsWith("--") && distance.apply(u, name) <= 2)).distinct().toList();
+        return close.isEmpty() ? "" : " (did you mean " + String.join(" or ", close) + "?)";
+    }
+
+    private static String suggestions(CommandLine.UnmatchedArgumentException e) {
+        return e.getSuggestions().isEmpty() ? "" : " (did you mean " + String.join(" or ", e.getSuggestions()) + "?)";
     }
 
     public static void main(String[] args) {

@@ -8,8 +8,9 @@ public final class OutputTableOption {
     @Option(names = "--output", required = true, paramLabel = "TABLE", description = "Output table.")
     private String table;
 
+    /** The table, checked: not one the warehouse keeps itself ({@link Warehouse#checkOutputName}). */
     public String table() {
-        return Warehouse.checkTableName(table);
+        return Warehouse.checkOutputName(table);
     }
 
     /** A table the job writes beside the output: {@code <output>_<suffix>}. */

@@ -1,5 +1,6 @@
 package org.alignspark.cli;
 
+import org.alignspark.train.Checkpoints;
 import picocli.CommandLine.Option;
 
 /** {@code --policy}: the HF model folder a job samples from or evaluates (a trained policy, or any causal LM). */
@@ -8,7 +9,8 @@ public final class PolicyOption {
             description = "HF model folder of the policy to sample from or evaluate.")
     private String policy;
 
+    /** The folder, checked on the driver ({@link Checkpoints#checkModelFolder}). */
     public String policy() {
-        return policy;
+        return Checkpoints.checkModelFolder("--policy", policy);
     }
 }

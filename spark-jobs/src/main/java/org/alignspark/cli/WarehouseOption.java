@@ -20,7 +20,7 @@ public final class WarehouseOption {
      * catalog statement per table the root holds (about 0.2 s each, and the JIT compiling the planner they run through).
      */
     public Warehouse open(String appName) {
-        return new Warehouse(SparkSessions.getOrCreate(appName), root);
+        return new Warehouse(SparkSessions.getOrCreate(appName, root), root);
     }
 
     /** {@link #open}, with every table under the root registered, for jobs that query tables by name (sql, report). */

@@ -53,7 +53,7 @@ public final class DiversityJob implements Callable<Integer> {
     @Override
     public Integer call() {
         AnswerCollapse.AnswerExtractor extractor = SampleDiversity.extractor(answerPattern);
-        JobRun run = job.start(Warehouse.checkTableName(output == null ? input + "_diversity" : output));
+        JobRun run = job.start(Warehouse.checkOutputName(output == null ? input + "_diversity" : output));
         Dataset<Row> perPrompt = run.read(input).select("prompt_id", "responses", "reference_answer")
                 .map(SampleDiversity.perPrompt(extractor), Encoders.row(SampleDiversity.SCHEMA)).cache();
         long n = perPrompt.count();

@@ -44,13 +44,21 @@ import static org.alignspark.cli.OptionChecks.require;
 public final class IngestJob implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(IngestJob.class);
 
-    @Option(names = "--format", required = true,
-            description = "Input format: trl, hh-rlhf, ultrafeedback-binarized, helpsteer2-preference, helpsteer2-ratings, "
-                    + "self-correction, candidates, dialogues.")
+    @Option(names = "--format", required = true, completionCandidates = Formats.class,
+            description = "Input format: ${COMPLETION-CANDIDATES}.")
     String format;
 
+    /** Every format ingest reads, as --help lists them. */
+    static final class Formats implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return java.util.Arrays.stream(InputFormat.values()).map(InputFormat::cliName).iterator();
+        }
+    }
+
     @Option(names = "--input", required = true, arity = "1..*",
-            description = "Input files, folders or globs: JSON Lines (plain or .gz/.bz2/.zst) or Parquet; local or any Hadoop path.")
+            description = "Input files, folders (read recursively; .* and _* names skipped and counted) or globs: JSON Lines "
+                    + "(plain or .gz/.bz2/.zst) or Parquet (a table folder's dt=... partitions become columns); local or any Hadoop path.")
     List<String> inputs;
 
     @Option(names = "--dataset", required = true, description = "Output table name ([a-z][a-z0-9_]*).")
@@ -78,11 +86,12 @@ public final class IngestJob implements Callable<Integer> {
     public Integer call() {
         require(rowsPerFile > 0, "--rows-per-file must be positive");
         InputFormat inputFormat = InputFormat.fromCliName(format);
-        JobRun run = job.start(Warehouse.checkTableName(dataset));
+        JobRun run = job.start(Warehouse.checkOutputName(dataset));
         SparkSession spark = run.spark();
         Instant started = run.started();
 
-        JavaRDD<InputLines.Line> lines = InputLines.read(spark, inputs);
+        InputLines.Read input = InputLines.read(spark, inputs);
+        JavaRDD<InputLines.Line> lines = input.lines();
         ReaderOptions options = new ReaderOptions(testFraction, maxChars, source == null ? inputFormat.cliName() : source);
         FormatReader reader = inputFormat.reader(options, RowParser.firstObject(InputLines.firstNonBlank(lines)));
         DatasetKind kind = reader.kind();
@@ -94,6 +103,8 @@ public final class IngestJob implements Callable<Integer> {
         long quarantined = counts.quarantined();
         LOG.info("stage parse: {} rows in {} ({} accepted, {} quarantined, {} ties)",
                 counts.rowsIn(), Throughput.since(started, counts.rowsIn()), accepted, quarantined, counts.ties());
+
+        run.checkQuarantine(counts.rowsIn(), quarantined);
 
         Instant writeStart = Instant.now();
         int files = Shards.fileCount(accepted, rowsPerFile, spark.sparkContext().defaultParallelism());
@@ -107,7 +118,8 @@ public final class IngestJob implements Callable<Integer> {
         LOG.info("stage write {}_quarantine: {} rows, {}", dataset, quarantined, Throughput.since(quarantineStart, quarantined));
         parsed.unpersist();
 
-        RunRecord record = run.record(counts.rowsIn(), rowsOut, quarantined, accepted - rowsOut, counts.ties());
+        RunRecord record = run.record(counts.rowsIn(), rowsOut, quarantined, accepted - rowsOut, counts.ties(),
+                input.filesSkipped());
         System.out.println(record.summary());
         return record.balanced() ? 0 : 1;
     }

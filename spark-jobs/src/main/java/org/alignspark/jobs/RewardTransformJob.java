@@ -103,6 +103,7 @@ public final class RewardTransformJob implements Callable<Integer> {
 
         long rowsIn = rewards.count();
         long rowsQuarantined = quarantined.count();
+        run.checkQuarantine(rowsIn, rowsQuarantined);
         run.overwrite(transformed, output, rowsIn == rowsQuarantined);
         run.overwrite(quarantined.select("prompt_id", "response_id", "reward_model", "reward", "reason"),
                 outputTable.beside("quarantine"), rowsQuarantined == 0);

@@ -17,6 +17,15 @@ public interface JobLauncher {
     /** Every name of every option job {@code job} takes ({@code --dt}, …), or empty when there is no such job. */
     Optional<Set<String>> options(String job);
 
+    /**
+     * Why the command line {@code args} (a job's name, then its options) would not parse: an unknown option (named,
+     * with picocli's suggestion), a missing required one, a value of the wrong type; empty when it parses. Nothing
+     * runs. A launcher that cannot tell says empty.
+     */
+    default Optional<String> check(String... args) {
+        return Optional.empty();
+    }
+
     /** The launcher the jar installs. */
     static JobLauncher installed() {
         return ServiceLoader.load(JobLauncher.class).findFirst().orElseThrow(() -> new IllegalStateException(

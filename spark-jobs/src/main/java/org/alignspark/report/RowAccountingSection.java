@@ -17,7 +17,7 @@ public record RowAccountingSection() implements ReportSection {
     public void write(HtmlPage page, Night night) {
         HtmlPage.Section out = page.section("jobs", "Jobs and row counts");
         String sql = """
-                SELECT job, table_name, run_id, rows_in, rows_out, rows_quarantined, duplicates, ties,
+                SELECT job, table_name, run_id, status, rows_in, rows_out, rows_quarantined, duplicates, ties,
                        rows_in = rows_out + rows_quarantined + duplicates + ties AS balanced,
                        unix_timestamp(finished_at) - unix_timestamp(started_at) AS seconds
                 FROM %s WHERE dt = '%s' ORDER BY started_at, job""".formatted(RunRecord.TABLE, night.dt());
@@ -40,9 +40,9 @@ public record RowAccountingSection() implements ReportSection {
             boolean balanced = r.getAs("balanced");
             long missing = rowsIn - rowsOut - rowsQuarantined - duplicates - ties;
             unbalanced += balanced ? 0 : 1;
-            rows.add(List.of(job, table, r.<String>getAs("run_id"), rowsIn, rowsOut, rowsQuarantined, duplicates, ties,
+            rows.add(List.of(job, table, r.<String>getAs("run_id"), r.<String>getAs("status"), rowsIn, rowsOut, rowsQuarantined, duplicates, ties,
                     balanced ? new Cell("balanced", "good") : new Cell("UNBALANCED: " + missing + " rows missing", "bad"),
-                    r.<Long>getAs("seconds")));
+                    r.<Long>getAs("seconds") == null ? "" : r.<Long>getAs("seconds")));
             labels.add((labels.size() + 1) + ". " + job + " " + table);
         }
         out.paragraph(runs.size() + " job runs on " + night.dt() + "; every run accounts for its input as "
@@ -50,7 +50,7 @@ public record RowAccountingSection() implements ReportSection {
         if (unbalanced > 0) {
             out.note(unbalanced + " of " + runs.size() + " runs are UNBALANCED: rows went missing.");
         }
-        out.table(List.of("job", "table", "run_id", "rows_in", "rows_out", "rows_quarantined", "duplicates", "ties",
+        out.table(List.of("job", "table", "run_id", "status", "rows_in", "rows_out", "rows_quarantined", "duplicates", "ties",
                 "balance", "seconds"), rows);
         Map<String, List<? extends Number>> series = Charts.ordered();
         series.put("rows_in", ReportSection.column(runs, "rows_in"));

@@ -94,6 +94,30 @@ public final class Checkpoints {
         }
     }
 
+    /**
+     * {@code location}, checked on the driver before any task loads it: its config.json reads as a model's. A
+     * training run's folder (checkpoints, no model of its own yet) is named as one, with its newest checkpoint, and
+     * any other problem is one line: a bad model fails once here, not once per executor task.
+     */
+    public static String checkModelFolder(String option, String location) {
+        try {
+            HfCheckpoint.readConfig(ModelFolder.of(location), DataType.FLOAT);
+            return location;
+        } catch (RuntimeException e) {
+            Optional<Path> newest;
+            try {
+                Path folder = new Path(location);
+                newest = latestFolder(folder.getFileSystem(new Configuration()), folder);
+            } catch (IOException | RuntimeException listing) {
+                newest = Optional.empty();
+            }
+            String reason = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+            throw new IllegalArgumentException(newest.map(checkpoint -> option + " " + location
+                    + " is a training run's folder, not a model: pass its newest checkpoint, " + checkpoint)
+                    .orElse(option + " " + location + " is not a model folder (" + reason + ")"), e);
+        }
+    }
+
     /** The newest complete checkpoint folder under a run folder, if any, without reading it. */
     public static Optional<Path> latestFolder(FileSystem fs, Path output) throws IOException {
         if (!fs.exists(output)) {

@@ -3,6 +3,7 @@ package org.alignspark.warehouse;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 import org.apache.hadoop.fs.FileStatus;
@@ -29,6 +30,8 @@ public final class Warehouse {
     public static final String PARTITION_COLUMN = "dt";
     private static final Pattern TABLE_NAME = Pattern.compile("[a-z][a-z0-9_]{0,127}");
     private static final Pattern DATE = Pattern.compile("\\d{4}-\\d{2}-\\d{2}");
+    /** How old staging debris must be before a write removes it ({@link #removeStagingDebris}). */
+    public static final java.time.Duration STAGING_DEBRIS_AGE = java.time.Duration.ofHours(1);
     private static final Logger LOG = LoggerFactory.getLogger(Warehouse.class);
 
     private final SparkSession spark;
@@ -47,6 +50,15 @@ public final class Warehouse {
         return spark;
     }
 
+    /** Whether the root folder exists (a job writing its first table creates it). */
+    public boolean exists() {
+        try {
+            return fileSystem().exists(root);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open warehouse " + root, e);
+        }
+    }
+
     public Path tablePath(String table) {
         return new Path(root, checkTableName(table));
     }
@@ -54,6 +66,28 @@ public final class Warehouse {
     public static String checkTableName(String table) {
         if (!TABLE_NAME.matcher(table).matches()) {
             throw new IllegalArgumentException("table name '" + table + "' must match " + TABLE_NAME.pattern());
+        }
+        return table;
+    }
+
+    /**
+     * Tables the jobs keep themselves, each a log appended to under a fixed name: the run records every job appends
+     * to ({@code job_runs}, {@code pipeline_runs}, {@code training_metrics}) and the evaluations' results. No option may name one as a job's output (a {@code --dataset job_runs} would replace the night's run
+     * records), nor a {@code <table>_quarantine} table, which belongs to the job writing {@code <table>}.
+     */
+    public static final Set<String> RESERVED = Set.of("job_runs", "training_metrics", "pipeline_runs",
+            "self_correction_metrics", "flr_eval", "guidance_sweep", "policy_eval");
+
+    private static final String QUARANTINE_SUFFIX = "_quarantine";
+
+    /** {@link #checkTableName}, and not a table the jobs keep themselves ({@link #RESERVED}): for a user's output name. */
+    public static String checkOutputName(String table) {
+        checkTableName(table);
+        if (RESERVED.contains(table) || table.endsWith(QUARANTINE_SUFFIX)) {
+            throw new IllegalArgumentException("table name '" + table + "' is reserved for the warehouse's own "
+                    + (table.endsWith(QUARANTINE_SUFFIX) ? "quarantine tables" : "table " + table)
+                    + " (reserved: " + new java.util.TreeSet<>(RESERVED) + " and *" + QUARANTINE_SUFFIX
+                    + "); choose another output name");
         }
         return table;
     }
@@ -78,7 +112,12 @@ public final class Warehouse {
      */
     public void overwritePartition(Dataset<Row> rows, String table, String dt, boolean empty) {
         checkDate(dt);
+        if (RESERVED.contains(table)) {
+            throw new IllegalArgumentException(table + " is a log the jobs append to; no run replaces its partitions");
+        }
         Path path = tablePath(table);
+        checkSchema(table, dt, rows.schema(), false);
+        removeStagingDebris(table);
         if (empty) {
             deletePartition(table, dt);
         } else {
@@ -98,6 +137,8 @@ public final class Warehouse {
     /** Adds rows to partition {@code dt} of a log-like table (run records), keeping what is there. */
     public void appendPartition(Dataset<Row> rows, String table, String dt) {
         checkDate(dt);
+        checkSchema(table, dt, rows.schema(), true);
+        removeStagingDebris(table);
         rows.withColumn(PARTITION_COLUMN, lit(dt)).write()
                 .mode(SaveMode.Append)
                 .partitionBy(PARTITION_COLUMN)
@@ -143,6 +184,91 @@ public final class Warehouse {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Fails when {@code schema} is not the schema the table's first write fixed (read from a partition of another
+     * date, the one being replaced aside): a table of preference pairs never takes a night of ratings whose columns
+     * would then read NULL. Columns compare by name and type, not nullability (Parquet reads every column back
+     * nullable). A log ({@code appending}) may gain columns at its end, as job_runs did its status.
+     */
+    void checkSchema(String table, String dt, StructType schema, boolean appending) {
+        StructType fixed = fixedSchema(table, dt);
+        if (fixed == null) {
+            return;
+        }
+        List<String> had = columns(fixed);
+        List<String> got = columns(schema);
+        boolean extendsIt = appending && got.size() >= had.size() && got.subList(0, had.size()).equals(had);
+        if (!got.equals(had) && !extendsIt) {
+            List<String> missing = new java.util.ArrayList<>(had);
+            missing.removeAll(got);
+            List<String> added = new java.util.ArrayList<>(got);
+            added.removeAll(had);
+            throw new IllegalArgumentException("table " + table + " has the schema its first write fixed, (" + String.join(", ", had)
+                    + "), but this run's dt=" + dt + " rows have (" + String.join(", ", got) + "): not in this run "
+                    + missing + ", new in this run " + added + "; write to another table (or drop " + tablePath(table) + ")");
+        }
+    }
+
+    /**
+     * Removes what writes to {@code table} that were killed midway left behind: Spark's dynamic-overwrite staging
+     * folders ({@code .spark-staging-<job>}) and the committer's {@code _temporary}, once older than
+     * {@link #STAGING_DEBRIS_AGE} (a younger one may be a write in progress). The table's data never lived there.
+     */
+    void removeStagingDebris(String table) {
+        try {
+            FileSystem fs = fileSystem();
+            Path path = tablePath(table);
+            if (!fs.exists(path)) {
+                return;
+            }
+            long cutoff = System.currentTimeMillis() - STAGING_DEBRIS_AGE.toMillis();
+            for (FileStatus child : fs.listStatus(path)) {
+                String name = child.getPath().getName();
+                boolean staging = name.startsWith(".spark-staging-") || name.equals("_temporary");
+                if (staging && child.getModificationTime() < cutoff) {
+                    LOG.warn("removing {}, left by an interrupted write to {}", child.getPath(), table);
+                    fs.delete(child.getPath(), true);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot clean table folder " + tablePath(table), e);
+        }
+    }
+
+    private static List<String> columns(StructType schema) {
+        return java.util.Arrays.stream(schema.fields()).filter(f -> !f.name().equals(PARTITION_COLUMN))
+                .map(f -> f.name() + " " + f.dataType().catalogString()).toList();
+    }
+
+    /** The schema of a partition of {@code table} other than {@code dt}'s, or null where the table has none. */
+    private StructType fixedSchema(String table, String dt) {
+        try {
+            FileStatus[] partitions = fileSystem().globStatus(new Path(tablePath(table), PARTITION_COLUMN + "=*"));
+            if (partitions == null) {
+                return null;
+            }
+            for (FileStatus partition : partitions) {
+                if (partition.isDirectory() && !partition.getPath().getName().equals(PARTITION_COLUMN + "=" + dt)
+                        && hasDataFiles(partition.getPath())) {
+                    return spark.read().parquet(partition.getPath().toString()).schema();
+                }
+            }
+            return null;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list table folder " + tablePath(table), e);
+        }
+    }
+
+    private boolean hasDataFiles(Path folder) throws IOException {
+        for (FileStatus file : fileSystem().listStatus(folder)) {
+            String name = file.getPath().getName();
+            if (file.isFile() && !name.startsWith("_") && !name.startsWith(".")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Registers {@code table} in the catalog at its folder, with {@code schema} plus the dt partition column. */

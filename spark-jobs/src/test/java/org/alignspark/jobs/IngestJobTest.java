@@ -120,7 +120,8 @@ class IngestJobTest {
         }
         long binaryLines = binaryLineCount(bytes);
 
-        ingest("trl", "broken", DT, broken.toString(), binary.toString());
+        // Most of these rows are bad on purpose: the run is allowed to quarantine them all.
+        ingest("trl", "broken", DT, broken.toString(), binary.toString(), "--max-quarantine-fraction", "1");
 
         Row run = lastRun("broken");
         assertBalanced(run);

@@ -74,7 +74,7 @@ class ReportJobTest {
         Path broken = tmp.resolve("broken.jsonl");
         Files.copy(Path.of(ReportJobTest.class.getResource("/broken/broken-lines.jsonl").getPath()), broken);
         assertEquals(0, Main.run("ingest", "--format", "trl", "--input", broken.toString(), "--dataset", "raw_pairs",
-                "--dt", DT, "--warehouse", root));
+                "--dt", DT, "--warehouse", root, "--max-quarantine-fraction", "1"));
 
         // Ten prompts with four scored responses each (FLR spread apart), one prompt with a single response.
         List<Row> scores = new ArrayList<>();
@@ -125,7 +125,8 @@ class ReportJobTest {
                 RowFactory.create("models/policy", "win_rate_vs_reference", 0.6875, 8L)), results), "policy_eval", DT);
 
         // A run record that does not add up, which the page must flag.
-        new RunRecord("broken-run", "flr-score", "flr_scores", DT, 44, 40, 0, 0, 0, Instant.now(), Instant.now())
+        new RunRecord("broken-run", "flr-score", "flr_scores", DT, 44, 40, 0, 0, 0, Instant.now(), Instant.now(),
+                RunRecord.SUCCEEDED, null, 0)
                 .append(warehouse);
 
         reportDir = tmp.resolve("report");

@@ -10,7 +10,8 @@ public final class TestSpark {
     private TestSpark() {}
 
     public static SparkSession session() {
-        return SparkSessions.getOrCreate("alignspark tests");
+        // Spark's catalog folder under target/, not a spark-warehouse/ in the module's folder.
+        return SparkSessions.getOrCreate("alignspark tests", Path.of("target", "spark-catalog").toAbsolutePath().toString());
     }
 
     public static Path samples(String name) {
