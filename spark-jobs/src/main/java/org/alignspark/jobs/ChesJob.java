@@ -13,6 +13,7 @@ import org.alignspark.executor.EncodedPair;
 import org.alignspark.executor.ExecutorModels;
 import org.alignspark.executor.LengthSortedBatches;
 import org.alignspark.executor.ModelRows;
+import org.alignspark.train.Checkpoints;
 import org.alignspark.warehouse.JobRun;
 
 import org.apache.spark.api.java.function.MapPartitionsFunction;
@@ -83,6 +84,7 @@ public final class ChesJob implements Callable<Integer> {
     @Override
     public Integer call() {
         String removedTable = output.beside("ches_removed");
+        Checkpoints.checkModelFolder("--model", model);   // on the driver: a bad folder fails once, not in every task
         require(score.equals("ches") || score.equals("ln_ches"), "--score must be ches or ln_ches");
         require((keep != null ? 1 : 0) + (drop != null ? 1 : 0) + (maxScore != null ? 1 : 0) <= 1,
                 "give at most one of --keep, --drop and --max-score");

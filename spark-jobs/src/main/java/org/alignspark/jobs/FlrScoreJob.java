@@ -11,6 +11,7 @@ import org.alignspark.flr.FollowUpScoring;
 import org.alignspark.flr.FollowUps.FollowUp;
 import org.alignspark.flr.FollowUps;
 import org.alignspark.warehouse.AvroColumns;
+import org.alignspark.train.Checkpoints;
 import org.alignspark.warehouse.JobRun;
 
 import org.apache.spark.sql.Column;
@@ -79,6 +80,7 @@ public final class FlrScoreJob implements Callable<Integer> {
         require(template.equals("standard") || template.equals("role-swapped"), "--template must be standard or role-swapped");
         FollowUpLikelihoodReward.Aggregation agg = FollowUpLikelihoodReward.Aggregation.valueOf(aggregation.toUpperCase().replace('-', '_'));
         List<FollowUp> followUps = FollowUps.read(followUpsFile);
+        Checkpoints.checkModelFolder("--scorer", scorer);   // on the driver: a bad folder fails once, not in every task
         JobRun run = job.start(output.table());
         // A RankedResponses row carries K responses, all scored in the task that reads it: spread the responses over
         // several tasks per core, so no core idles while another works through the longest file, and the last tasks

@@ -343,6 +343,10 @@ class ReliabilityTest {
         Path notAModel = Files.createDirectories(tmp.resolve("not-a-model"));
         assertOneLineFailure(run("generate", "--prompts", "p", "--policy", notAModel.toString(), "--output", "s",
                 "--dt", DT, "--warehouse", warehouse()), "--policy " + notAModel, "is not a model folder", "config.json");
+        assertOneLineFailure(run("flr-score", "--responses", "r", "--scorer", notAModel.toString(), "--output", "f",
+                "--dt", DT, "--warehouse", warehouse()), "--scorer " + notAModel, "is not a model folder");
+        assertOneLineFailure(run("ches", "--pairs", "p", "--model", notAModel.toString(), "--output", "c",
+                "--dt", DT, "--warehouse", warehouse()), "--model " + notAModel, "is not a model folder");
     }
 
     @Test
