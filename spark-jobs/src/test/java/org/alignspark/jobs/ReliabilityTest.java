@@ -316,6 +316,17 @@ class ReliabilityTest {
     }
 
     @Test
+    void aModelTooLargeForMemoryNamesItsSizeInOneLine() {
+        Path folder = tmp.resolve("huge");
+        Outcome outcome = run("init-model", "--family", "llama", "--d-model", "65536", "--layers", "64", "--heads", "64",
+                "--output", folder.toString());
+        // 16 · 64 · 65536² + 2 · 262 · 65536 parameters, 4 bytes each: far above the tests' 4 GiB off-heap limit
+        assertOneLineFailure(outcome, "about 4,398,080,851,968 parameters", "off-heap limit");
+        assertTrue(!outcome.err().contains("bad_alloc"), outcome.err());
+        assertTrue(!Files.exists(folder.resolve("model.safetensors")), "nothing written");
+    }
+
+    @Test
     void anUnknownJobWithHelpExitsNonZero() {
         Outcome outcome = run("ingset", "--help");
         assertEquals(2, outcome.rc());

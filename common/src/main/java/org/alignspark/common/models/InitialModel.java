@@ -38,7 +38,16 @@ public final class InitialModel {
             case "llama" -> ModelConfig.llama(vocabSize, dModel, layers, heads, heads, 4 * dModel, maxPositions);
             default -> throw new IllegalArgumentException("family must be gpt2 or llama, got '" + family + "'");
         };
-        CausalLM model = CausalLM.initialize(config, seed);
+        checkFitsInMemory(family, vocabSize, dModel, layers, maxPositions);
+        CausalLM model;
+        try {
+            model = CausalLM.initialize(config, seed);
+        } catch (RuntimeException | OutOfMemoryError e) {
+            if (String.valueOf(e.getMessage()).contains("bad_alloc") || e instanceof OutOfMemoryError) {
+                throw new IllegalArgumentException(tooLarge(family, vocabSize, dModel, layers, maxPositions), e);
+            }
+            throw e;
+        }
         ModelFolder folder = ModelFolder.of(location);
         HfCheckpoint.save(model, folder);
         try {
@@ -58,5 +67,35 @@ public final class InitialModel {
             throw new UncheckedIOException("cannot write the tokenizer to " + location, e);
         }
         return model;
+    }
+
+    /**
+     * About how many parameters {@link #write} allocates: embeddings (and GPT-2's positions, Llama's untied head) plus
+     * 12·d² per GPT-2 layer (attention 4d², MLP 8d²) or 16·d² per Llama layer (attention 4d², gated MLP 3·d·4d); norms
+     * and biases are left out.
+     */
+    static long approximateParameters(String family, int vocabSize, int dModel, int layers, int maxPositions) {
+        long d = dModel;
+        return "llama".equals(family)
+                ? 2L * vocabSize * d + 16L * layers * d * d
+                : (long) (vocabSize + maxPositions) * d + 12L * layers * d * d;
+    }
+
+    /** Fails before allocating when the float32 parameters alone exceed the off-heap memory this JVM may use. */
+    private static void checkFitsInMemory(String family, int vocabSize, int dModel, int layers, int maxPositions) {
+        long bytes = 4 * approximateParameters(family, vocabSize, dModel, layers, maxPositions);
+        long limit = org.bytedeco.javacpp.Pointer.maxBytes();
+        if (limit > 0 && bytes > limit) {
+            throw new IllegalArgumentException(tooLarge(family, vocabSize, dModel, layers, maxPositions));
+        }
+    }
+
+    private static String tooLarge(String family, int vocabSize, int dModel, int layers, int maxPositions) {
+        long parameters = approximateParameters(family, vocabSize, dModel, layers, maxPositions);
+        return String.format(java.util.Locale.ROOT,
+                "init-model: a %s model with --d-model %d and --layers %d has about %,d parameters (%.1f GiB in float32), "
+                        + "more than this JVM's off-heap limit of %.1f GiB (org.bytedeco.javacpp.maxbytes): choose a smaller "
+                        + "model or raise the limit", family, dModel, layers, parameters, 4.0 * parameters / (1L << 30),
+                org.bytedeco.javacpp.Pointer.maxBytes() / (double) (1L << 30));
     }
 }
