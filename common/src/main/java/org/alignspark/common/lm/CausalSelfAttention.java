@@ -8,8 +8,9 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * Causal multi-head self-attention (Vaswani et al. 2017) with grouped-query heads (Ainslie et al. 2023):
- * softmax(Q·Kᵀ/√d_head + mask)·V per head (Gemma 2: the scale is query_pre_attn_scalar^(−1/2) and the scaled
- * scores are soft-capped, cap · tanh(s / cap), before the mask), query head h reading kv head h / (n_heads / n_kv_heads).
+ * softmax(Q·Kᵀ/√d_head + mask)·V per head, query head h reading kv head h / (n_heads / n_kv_heads). Gemma 2
+ * scales by query_pre_attn_scalar^(−1/2) instead and soft-caps the scaled scores, cap · tanh(s / cap), before the
+ * mask.
  * The {@link QkvProjection} is the family's (GPT-2's fused {@code c_attn}, Llama's {@code q_proj}, {@code k_proj},
  * {@code v_proj}); where the family normalises heads (Qwen3's {@code q_norm}, {@code k_norm}), each query and key
  * head is RMS-normalised before RoPE; q and k are rotated with RoPE when the step carries RoPE tables. The

@@ -1,7 +1,7 @@
 /**
  * The causal language model engine: GPT-2, Llama, Qwen2, Qwen3, Mistral, Phi-3 and Gemma 2 decoders as explicit
- * layers on ND4J arrays, each with {@code forward} and {@code backward} side by side (llm.c's shape), checked against finite
- * differences.
+ * layers on ND4J arrays, each with {@code forward} and {@code backward} side by side (llm.c's shape), checked
+ * against finite differences.
  *
  * <pre>{@code
  * CausalLM model = HfCheckpoint.load("hdfs://…/policy");                // config.json + model.safetensors

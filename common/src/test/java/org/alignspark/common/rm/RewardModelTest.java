@@ -38,7 +38,7 @@ class RewardModelTest {
 
     @Test
     void pairLossGradientsMatchCentralDifferences() {
-        for (ModelFamily family : ModelFamily.values()) {
+        for (ModelFamily family : new ModelFamily[] {ModelFamily.GPT2, ModelFamily.LLAMA}) {   // the two tiny() builds
             RewardModel model = RewardModel.initialize(tiny(family, DataType.DOUBLE), 3);
             // Away from initialisation's near-zero weights, where LayerNorm's curvature swamps central differences.
             long seed = 11;

@@ -8,10 +8,10 @@ import org.alignspark.common.lm.ModelFamily;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
- * {@link ModelConfig} to and from a Hugging Face {@code config.json} (model_type gpt2, llama, qwen2, qwen3, mistral, phi3 or
- * gemma2). A
- * model_type the engine does not know, and a key of a known one that asks for something the engine does not
- * implement (a rope_scaling type, sliding windows where the family has none, …), fail with the file and the key.
+ * {@link ModelConfig} to and from a Hugging Face {@code config.json} (model_type gpt2, llama, qwen2, qwen3, mistral,
+ * phi3 or gemma2). A model_type the engine does not know, and a key of a known one that asks for something the
+ * engine does not implement (a rope_scaling type, sliding windows where the family has none, …), fail with the
+ * file and the key.
  */
 public final class HfConfig {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -26,8 +26,8 @@ public final class HfConfig {
             return switch (family) {
                 case GPT2 -> new SizeKeys("n_embd", "n_layer", "n_head", "n_inner", "n_positions",
                         "layer_norm_epsilon");
-                case LLAMA, QWEN3, MISTRAL, PHI3, GEMMA2 -> new SizeKeys("hidden_size", "num_hidden_layers", "num_attention_heads",
-                        "intermediate_size", "max_position_embeddings", "rms_norm_eps");
+                case LLAMA, QWEN3, MISTRAL, PHI3, GEMMA2 -> new SizeKeys("hidden_size", "num_hidden_layers",
+                        "num_attention_heads", "intermediate_size", "max_position_embeddings", "rms_norm_eps");
             };
         }
     }
@@ -124,7 +124,8 @@ public final class HfConfig {
         if (family.slidingLayers() != ModelFamily.SlidingLayers.NONE) {
             // MistralConfig and Gemma2Config default to 4096 when the key is absent, Phi3Config to none
             boolean defaultWindow = !json.has("sliding_window") && family != ModelFamily.PHI3;
-            window = defaultWindow ? 4096 : json.hasNonNull("sliding_window") ? required(json, "sliding_window", file) : 0;
+            window = defaultWindow ? 4096
+                    : json.hasNonNull("sliding_window") ? required(json, "sliding_window", file) : 0;
             if (json.hasNonNull("sliding_window") && window <= 0) {
                 throw unsupported(file, "sliding_window", window + " (a window must be positive, or null)");
             }

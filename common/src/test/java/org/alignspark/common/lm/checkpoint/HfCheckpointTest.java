@@ -191,6 +191,37 @@ class HfCheckpointTest {
         }
     }
 
+    @Test
+    void absentKeysTakeTheDefaultsOfTransformersConfigClasses() throws Exception {
+        // Gemma2Config: head_dim 256, query_pre_attn_scalar 256, caps 50 / 30, sliding_window 4096, tied;
+        // MistralConfig: sliding_window 4096; Phi3Config: sliding_window None
+        Map<String, ModelConfig> read = new LinkedHashMap<>();
+        for (String type : new String[] {"gemma2", "mistral", "phi3"}) {
+            Path folder = dir.resolve("defaults-" + type);
+            Files.createDirectories(folder);
+            Files.writeString(folder.resolve("config.json"), "{\"model_type\": \"" + type + "\", " + LLAMA_SIZES + "}");
+            read.put(type, HfCheckpoint.readConfig(ModelFolder.local(folder), DataType.FLOAT));
+        }
+        ModelConfig gemma = read.get("gemma2");
+        assertEquals(256, gemma.headDim());
+        assertEquals(256.0, gemma.queryPreAttnScalar());
+        assertEquals(50.0, gemma.attnLogitSoftcap());
+        assertEquals(30.0, gemma.finalLogitSoftcap());
+        assertEquals(4096, gemma.slidingWindow());
+        assertEquals(List.of(4096, 0), List.of(gemma.slidingWindow(0), gemma.slidingWindow(1)));
+        assertTrue(gemma.tieWordEmbeddings());
+        assertEquals(4096, read.get("mistral").slidingWindow());
+        assertEquals(0, read.get("phi3").slidingWindow());
+
+        Path nulls = dir.resolve("gemma2-nulls");
+        Files.createDirectories(nulls);
+        Files.writeString(nulls.resolve("config.json"), "{\"model_type\": \"gemma2\", " + LLAMA_SIZES
+                + ", \"sliding_window\": null, \"attn_logit_softcapping\": null, \"final_logit_softcapping\": null}");
+        ModelConfig uncapped = HfCheckpoint.readConfig(ModelFolder.local(nulls), DataType.FLOAT);
+        assertEquals(List.of(0, 0.0, 0.0), List.of(uncapped.slidingWindow(), uncapped.attnLogitSoftcap(),
+                uncapped.finalLogitSoftcap()));
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"gpt2", "llama", "qwen2", "qwen3", "mistral", "phi3", "gemma2"})
     void savedGoldenCheckpointKeepsHuggingFaceNamesShapesAndModelType(String name) throws Exception {
