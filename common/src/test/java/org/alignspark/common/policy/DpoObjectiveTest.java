@@ -32,9 +32,59 @@ class DpoObjectiveTest {
         return pairs;
     }
 
+    /** Pairs whose completions differ in length (LD-DPO splits them), with the reference's per-token log-probs. */
+    private static List<PolicyPair> unevenPairs(CausalLM reference, int n, long seed) {
+        Random random = new Random(seed);
+        List<PolicyPair> pairs = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            int[] prompt = random.ints(2 + random.nextInt(3), 5, 16).toArray();
+            int[] chosen = random.ints(1 + random.nextInt(4), 3, 16).toArray();
+            int[] rejected = random.ints(1 + random.nextInt(4), 3, 16).toArray();
+            CompletionLogProbs ref = CompletionLogProbs.forward(reference, List.of(prompt, prompt), List.of(chosen, rejected), PAD);
+            pairs.add(new PolicyPair("p" + i, prompt, chosen, rejected, ref.sums()[0], ref.sums()[1], ref.tokenLogProbs(0),
+                    ref.tokenLogProbs(1)));
+        }
+        return pairs;
+    }
+
+    /**
+     * Every loss, mixes of them, f-divergences and LD-DPO, through the model: 12 entries of every parameter tensor
+     * against central differences in float64. (WPO's weights are a function of the parameters that the loss treats as
+     * constants, as TRL does under no_grad, so a finite difference would see them move; PairwiseLossesTest checks
+     * the weighted loss's gradient with the weights held.)
+     */
+    @Test
+    void everyPairwiseLossGradientMatchesCentralDifferencesThroughTheModel() {
+        CausalLM reference = CausalLM.initialize(GradientCheck.CONFIG, 1);
+        List<PolicyPair> batch = unevenPairs(reference, 4, 9);
+        List<DpoLoss.Config> configs = new ArrayList<>();
+        for (DpoLoss.Type type : DpoLoss.Type.values()) {
+            configs.add(new DpoLoss.Config(0.5, type, 0, false, 0));
+        }
+        configs.add(DpoLoss.Config.defaults().withTerms(DpoLoss.terms(List.of("sigmoid", "bco_pair", "sft"), List.of(0.8, 0.2, 1.0))));
+        configs.add(DpoLoss.Config.defaults().withTerms(DpoLoss.terms(List.of("orpo", "simpo", "apo_down"), List.of(1.0, 0.5, 2.0))));
+        configs.add(new DpoLoss.Config(0.5, DpoLoss.Type.SIGMOID, 0, false, 0).withFDivergence(DpoLoss.FDivergence.JS_DIVERGENCE, 0.5));
+        configs.add(new DpoLoss.Config(0.5, DpoLoss.Type.IPO, 0, false, 0).withFDivergence(DpoLoss.FDivergence.ALPHA_DIVERGENCE, 0.3));
+        configs.add(new DpoLoss.Config(0.5, DpoLoss.Type.SIGMOID, 0, false, 0).withLdAlpha(0.3));
+        configs.add(DpoLoss.Config.defaults().withTerms(DpoLoss.terms(List.of("sigmoid_norm", "sft", "orpo"), List.of())).withLdAlpha(0.5));
+        for (DpoLoss.Config config : configs) {
+            GradientCheck.assertMatches(config.names() + " f=" + config.fDivergence() + " ld=" + config.ldAlpha(),
+                    () -> new DpoObjective(config, PAD), GradientCheck.perturbedPolicy(), batch, 12);
+        }
+    }
+
+    @Test
+    void ldDpoWithoutReferenceTokenLogpsNamesTheStageThatWritesThem() {
+        CausalLM reference = CausalLM.initialize(GradientCheck.CONFIG, 1);
+        DpoObjective objective = new DpoObjective(DpoLoss.Config.defaults().withLdAlpha(0.5), PAD);
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> objective.lossAndGradients(GradientCheck.perturbedPolicy(), pairs(reference, 2, 3)));
+        assertTrue(e.getMessage().contains("ref-logprobs --token-logps"), e.getMessage());
+    }
+
     @Test
     void everyLossTypeGradientMatchesCentralDifferences() {
-        for (DpoLoss.Type type : DpoLoss.Type.values()) {
+        for (DpoLoss.Type type : new DpoLoss.Type[] {DpoLoss.Type.SIGMOID, DpoLoss.Type.ROBUST, DpoLoss.Type.HINGE, DpoLoss.Type.IPO}) {
             CausalLM reference = CausalLM.initialize(GradientCheck.CONFIG, 1);
             DpoLoss.Config config = new DpoLoss.Config(0.5, type, 0, false, type == DpoLoss.Type.SIGMOID ? 0.5 : 0);
             GradientCheck.assertMatches(type.toString(), () -> new DpoObjective(config, PAD), GradientCheck.perturbedPolicy(),

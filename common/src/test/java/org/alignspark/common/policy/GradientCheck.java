@@ -40,13 +40,19 @@ final class GradientCheck {
     /** @param label names the case in a failure message (e.g. the loss type) */
     static <E> void assertMatches(String label, Supplier<? extends Objective<E, LanguageModel>> objective, LanguageModel policy,
                                   List<E> batch) {
+        assertMatches(label, objective, policy, batch, 3);
+    }
+
+    /** @param entries how many entries of each parameter tensor to check, spread over the tensor */
+    static <E> void assertMatches(String label, Supplier<? extends Objective<E, LanguageModel>> objective, LanguageModel policy,
+                                  List<E> batch, int entries) {
         policy.zeroGradients();
         objective.get().lossAndGradients(policy, batch);
         Map<String, INDArray> analytic = new LinkedHashMap<>();
         policy.gradients().forEach((k, g) -> analytic.put(k, g.dup()));
         for (Map.Entry<String, INDArray> e : policy.parameters().entrySet()) {
             INDArray param = e.getValue();
-            for (long k = 0; k < Math.min(3, param.length()); k++) {
+            for (long k = 0; k < Math.min(entries, param.length()); k++) {
                 long index = (k * 104729) % param.length();
                 double saved = param.getDouble(index);
                 param.putScalar(index, saved + 1e-5);
