@@ -58,6 +58,14 @@ public final class PairwiseLossOptions {
             description = "EXO's label smoothing ε in (0, 1) (TRL takes it from label_smoothing; the EXO paper's 1e-3).")
     double exoEpsilon;
 
+    @Option(names = "--bco-pair-delta", description = "bco_pair as TRL ≤ 0.24: shift both rewards by δ, the running mean of "
+            + "each minibatch's mean implicit reward (TRL 1.x: δ = 0).")
+    boolean bcoPairDelta;
+
+    public boolean bcoPairDelta() {
+        return bcoPairDelta;
+    }
+
     /** The loss configuration, checked: a bad name or value fails before anything is read. */
     public DpoLoss.Config config(double beta) {
         DpoLoss.FDivergence f;

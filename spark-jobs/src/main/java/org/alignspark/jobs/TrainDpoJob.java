@@ -8,6 +8,7 @@ import org.alignspark.cli.JobOptions;
 import org.alignspark.cli.PairwiseLossOptions;
 import org.alignspark.cli.PolicyTrainerOptions;
 import org.alignspark.common.objectives.DpoLoss;
+import org.alignspark.common.objectives.RunningMoments;
 import org.alignspark.common.policy.DpoObjective;
 import org.alignspark.common.policy.PolicyPair;
 import org.alignspark.common.tokenizer.Message;
@@ -53,7 +54,11 @@ public final class TrainDpoJob implements Callable<Integer> {
                             summed ? r.getAs("ref_logp_rejected") : Double.NaN, tokens ? doubles(r, "ref_token_logps_chosen") : null,
                             tokens ? doubles(r, "ref_token_logps_rejected") : null);
                 }, p -> p.prompt().length + Math.max(p.chosen().length, p.rejected().length));
-        policy.fit(pairs, new DpoObjective(config, policy.padId()), "dpo/" + config.names(), null);
+        DpoObjective objective = new DpoObjective(config, policy.padId());
+        if (losses.bcoPairDelta()) {
+            objective = objective.withBcoPairDelta(new RunningMoments());
+        }
+        policy.fit(pairs, objective, "dpo/" + config.names(), losses.bcoPairDelta() ? objective::foldRound : null);
         return 0;
     }
 

@@ -101,10 +101,14 @@ class TrainPairwiseLossesJobTest {
                 + "FROM training_metrics WHERE run_id = '" + runId + "' ORDER BY round DESC LIMIT 1").first();
     }
 
-    /** Each loss (alone, with its own option where it has one) and the MPO mix learns the preference. */
+    /**
+     * Each loss (alone, with its own option where it has one) and the MPO mix learns the preference. DiscoPOP runs with
+     * τ = 1: at the paper's τ = 0.05 its loss rises with the margin around 0, so a policy that starts as the reference
+     * is first pushed to a negative margin (PairwiseLossesTest.discopopWithThePapersTauPushesAZeroMarginDown).
+     */
     @ParameterizedTest
-    @ValueSource(strings = {"exo_pair", "nca_pair", "bco_pair", "sppo_hard", "aot", "aot_unpaired", "apo_zero", "apo_down",
-            "discopop", "sigmoid_norm", "sigmoid --ld-alpha 0.5", "sigmoid --f-divergence js_divergence", "sigmoid --use-weighting",
+    @ValueSource(strings = {"exo_pair", "nca_pair", "bco_pair", "bco_pair --bco-pair-delta", "sppo_hard", "aot", "aot_unpaired", "apo_zero", "apo_down",
+            "discopop --discopop-tau 1", "sigmoid_norm", "sigmoid --ld-alpha 0.5", "sigmoid --f-divergence js_divergence", "sigmoid --use-weighting",
             "sigmoid,bco_pair,sft --loss-weights 0.8,0.2,1.0"})
     void lossLearnsTheToyPreference(String loss) throws IOException {
         String[] words = ("--loss " + loss).split(" ");
@@ -154,13 +158,13 @@ class TrainPairwiseLossesJobTest {
             System.setOut(out);
         }
         String help = captured.toString().replaceAll("\\s+", " ");
-        for (String loss : List.of("sigmoid", "robust", "hinge", "ipo", "exo_pair", "nca_pair", "bco_pair", "sppo_hard", "aot",
+        for (String loss : List.of("sigmoid", "robust", "hinge", "ipo", "exo_pair", "nca_pair", "bco_pair", "bco_pair --bco-pair-delta", "sppo_hard", "aot",
                 "aot_unpaired", "apo_zero", "apo_down", "discopop", "sft", "sigmoid_norm", "simpo", "orpo")) {
             assertTrue(help.contains(loss), loss + " not in --help");
         }
         assertTrue(help.contains("needs no ref-logprobs stage"), help);
         for (String option : List.of("--loss-weights", "--reference-free", "--f-divergence", "--f-alpha-divergence-coef",
-                "--ld-alpha", "--use-weighting", "--simpo-gamma", "--discopop-tau", "--exo-epsilon", "--label-smoothing")) {
+                "--ld-alpha", "--use-weighting", "--bco-pair-delta", "--simpo-gamma", "--discopop-tau", "--exo-epsilon", "--label-smoothing")) {
             assertTrue(help.contains(option), option + " not in --help");
         }
     }

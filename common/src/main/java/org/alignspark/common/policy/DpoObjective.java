@@ -10,6 +10,8 @@ import org.alignspark.common.lm.CompletionLogProbs;
 import org.alignspark.common.objectives.DpoLoss;
 import org.alignspark.common.objectives.LengthDesensitization;
 import org.alignspark.common.objectives.PreferenceLogps;
+import org.alignspark.common.objectives.RunningMoments;
+import org.alignspark.common.objectives.TrlMetricNames;
 import org.alignspark.common.objectives.WpoWeight;
 import org.alignspark.common.sft.LanguageModel;
 import org.alignspark.common.train.BatchResult;
@@ -23,8 +25,56 @@ import org.alignspark.common.train.Objective;
  * policy's own token distributions when weighting ({@link WpoWeight}), and the loss's gradients flow back through
  * each token. Besides TRL's metrics it records the likelihood-displacement signal of "Unintentional Unalignment"
  * (Razin et al.): the share of pairs whose chosen log-prob is below its reference value.
+ * <p>
+ * bco_pair's reward shift δ as TRL ≤ v0.24 computed it (TRL v1 has δ = 0), when built with {@link #withBcoPairDelta}:
+ * before each minibatch's loss, the minibatch's mean implicit reward over its chosen and rejected completions,
+ * mean(β lr_c ∪ β lr_r), is folded into a {@link RunningMoments} as one value (TRL folds one batch mean per rank and
+ * step), and δ is that running mean. Across parameter averaging it is carried as {@link BcoObjective} carries BCO's δ:
+ * the driver owns the moments, each round's workers start from them, and {@link #foldRound} folds the round's
+ * minibatch means in after it ({@link #BATCH_REWARD}, {@link #BATCH_REWARD_SQUARED} and {@link #BATCHES}, kept in
+ * every round's metrics, so a resumed run folds the checkpointed rounds again).
  */
-public record DpoObjective(DpoLoss.Config loss, int padId) implements Objective<PolicyPair, LanguageModel> {
+public final class DpoObjective implements Objective<PolicyPair, LanguageModel> {
+    /** Σ over a round's minibatches of each one's mean implicit reward, per example (not a TRL key). */
+    public static final String BATCH_REWARD = "bco_pair/batch_reward";
+    /** The same for the squared minibatch means (not a TRL key). */
+    public static final String BATCH_REWARD_SQUARED = "bco_pair/batch_reward_squared";
+    /** Minibatches of the round, per example (not a TRL key). */
+    public static final String BATCHES = "bco_pair/batches";
+
+    private final DpoLoss.Config loss;
+    private final int padId;
+    private final RunningMoments bcoPairMoments;   // null: δ = 0 (TRL v1)
+
+    public DpoObjective(DpoLoss.Config loss, int padId) {
+        this(loss, padId, null);
+    }
+
+    private DpoObjective(DpoLoss.Config loss, int padId, RunningMoments bcoPairMoments) {
+        this.loss = loss;
+        this.padId = padId;
+        this.bcoPairMoments = bcoPairMoments;
+    }
+
+    /** With TRL ≤ v0.24's running δ for bco_pair, from {@code moments} (a fresh {@link RunningMoments} at the start). */
+    public DpoObjective withBcoPairDelta(RunningMoments moments) {
+        if (!loss.has(DpoLoss.Type.BCO_PAIR)) {
+            throw new IllegalArgumentException("the running δ is bco_pair's; the losses are " + loss.names());
+        }
+        if (!loss.needsReference()) {
+            throw new IllegalArgumentException("bco_pair's δ is a mean of implicit rewards β·log π/π_ref: it needs the reference");
+        }
+        return new DpoObjective(loss, padId, moments);
+    }
+
+    public DpoLoss.Config loss() {
+        return loss;
+    }
+
+    public int padId() {
+        return padId;
+    }
+
     @Override
     public BatchResult lossAndGradients(LanguageModel model, List<PolicyPair> batch) {
         int n = batch.size();
@@ -78,7 +128,16 @@ public record DpoObjective(DpoLoss.Config loss, int padId) implements Objective<
         PreferenceLogps logps = new PreferenceLogps(chosen, rejected, refChosen, refRejected, chosenLengths, rejectedLengths,
                 rawChosen, orpo ? Arrays.copyOfRange(scored.promptSums(), 0, n) : null,
                 orpo ? Arrays.copyOfRange(scored.promptTokens(), 0, n) : null, loss.useWeighting() ? wpoWeights(scored, n) : null);
-        DpoLoss.Result result = DpoLoss.compute(loss, logps);
+        double delta = 0;
+        double batchReward = 0;
+        if (bcoPairMoments != null) {
+            for (int i = 0; i < n; i++) {
+                batchReward += loss.beta() * ((chosen[i] - refChosen[i]) + (rejected[i] - refRejected[i])) / (2.0 * n);
+            }
+            bcoPairMoments.update(1, batchReward, 0);
+            delta = bcoPairMoments.mean();
+        }
+        DpoLoss.Result result = DpoLoss.compute(loss, logps, delta);
 
         double[][] dTokens = new double[2 * n][];
         for (int i = 0; i < n; i++) {
@@ -108,7 +167,32 @@ public record DpoObjective(DpoLoss.Config loss, int padId) implements Objective<
         for (Map.Entry<String, Double> metric : result.metrics().entrySet()) {
             out.metricSum(metric.getKey(), metric.getValue() * n);
         }
+        if (bcoPairMoments != null) {
+            out.metricSum(TrlMetricNames.DELTA, delta * n).metricSum(BATCH_REWARD, batchReward)
+                    .metricSum(BATCH_REWARD_SQUARED, batchReward * batchReward).metricSum(BATCHES, 1);
+        }
         return out;   // DpoLoss's metrics already hold the likelihood-displacement share
+    }
+
+    /** Folds a finished round's minibatch means into the driver's moments ({@code examples} pairs, the round's metric means). */
+    public void foldRound(long examples, Map<String, Double> metricMeans) {
+        if (bcoPairMoments == null || examples == 0) {
+            return;
+        }
+        Double batches = metricMeans.get(BATCHES);
+        Double sum = metricMeans.get(BATCH_REWARD);
+        Double squares = metricMeans.get(BATCH_REWARD_SQUARED);
+        if (batches == null || sum == null || squares == null) {
+            throw new IllegalArgumentException("round metrics lack " + BATCHES + " / " + BATCH_REWARD + " / " + BATCH_REWARD_SQUARED);
+        }
+        double count = batches * examples;
+        double mean = sum / batches;
+        bcoPairMoments.update(Math.round(count), mean, Math.max(0, squares / batches - mean * mean));
+    }
+
+    /** The driver's current δ of bco_pair (0 without the running shift). */
+    public double bcoPairDelta() {
+        return bcoPairMoments == null ? 0.0 : bcoPairMoments.mean();
     }
 
     /** The reference's LD-DPO sequence log-prob from its stored per-token log-probs. */

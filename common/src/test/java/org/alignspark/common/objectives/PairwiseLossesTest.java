@@ -106,6 +106,22 @@ class PairwiseLossesTest {
                 DpoLoss.compute(Config.defaults().withType(Type.DISCOPOP).withDiscopopTau(0.5), PAIR).loss(), 1e-12);
     }
 
+    /**
+     * A property of the published loss, not of this code: with τ = 0.05, at z = 0 the slope is
+     * −σ(0)(1 − m) − e⁰m + m′(e⁰ − log 2) with m = ½, m′ = ¼/τ = 5: −0.25 − 0.5 + 5(1 − log 2) = 0.784 &gt; 0, so gradient
+     * descent lowers a zero margin; with τ = 1 (m′ = ¼) it is −0.25 − 0.5 + 0.25(1 − log 2) = −0.673 and raises it.
+     */
+    @Test
+    void discopopWithThePapersTauPushesAZeroMarginDown() {
+        PreferenceLogps tie = PreferenceLogps.of(new double[] {-10}, new double[] {-12}, new double[] {-10}, new double[] {-12});
+        // ∂loss/∂logp_c = β · dℓ/dz
+        double slope = -0.25 - 0.5 + 5 * (1 - Math.log(2));
+        assertEquals(BETA * slope, DpoLoss.compute(Config.defaults().withType(Type.DISCOPOP), tie).dPolicyChosen()[0], 1e-12);
+        double slopeTau1 = -0.25 - 0.5 + 0.25 * (1 - Math.log(2));
+        assertEquals(BETA * slopeTau1, DpoLoss.compute(Config.defaults().withType(Type.DISCOPOP).withDiscopopTau(1), tie)
+                .dPolicyChosen()[0], 1e-12);
+    }
+
     @Test
     void sftIsTheTokenMeanNllOfChosenCompletions() {
         // two pairs: −(−10 − 3) / (4 + 2) = 13/6 for every pair, whatever the rejected or the reference

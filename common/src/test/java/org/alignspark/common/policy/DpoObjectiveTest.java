@@ -8,12 +8,14 @@ import org.alignspark.common.lm.CausalLM;
 import org.alignspark.common.lm.CompletionLogProbs;
 import org.alignspark.common.lm.ModelConfig;
 import org.alignspark.common.objectives.DpoLoss;
+import org.alignspark.common.objectives.RunningMoments;
 import org.alignspark.common.sft.LanguageModel;
 import org.alignspark.common.train.LearningRateSchedule;
 import org.alignspark.common.train.Optimizer;
 import org.alignspark.common.train.OptimizerConfig;
 import org.junit.jupiter.api.Test;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class DpoObjectiveTest {
@@ -71,6 +73,70 @@ class DpoObjectiveTest {
             GradientCheck.assertMatches(config.names() + " f=" + config.fDivergence() + " ld=" + config.ldAlpha(),
                     () -> new DpoObjective(config, PAD), GradientCheck.perturbedPolicy(), batch, 12);
         }
+    }
+
+    /**
+     * TRL ≤ v0.24's bco_pair: δ is the running mean of the minibatches' mean implicit rewards, updated before each
+     * loss; the driver's fold of a round's metrics reaches the same δ as the worker's own updates.
+     */
+    @Test
+    void bcoPairRunningDeltaIsTheMeanOfTheMinibatchMeanRewards() {
+        CausalLM reference = CausalLM.initialize(GradientCheck.CONFIG, 1);
+        LanguageModel policy = GradientCheck.perturbedPolicy();
+        List<PolicyPair> first = unevenPairs(reference, 3, 4);
+        List<PolicyPair> second = unevenPairs(reference, 2, 5);
+        DpoLoss.Config config = new DpoLoss.Config(0.5, DpoLoss.Type.BCO_PAIR, 0, false, 0);
+        double m1 = meanReward(policy, first, 0.5);
+        double m2 = meanReward(policy, second, 0.5);
+        DpoObjective worker = new DpoObjective(config, PAD).withBcoPairDelta(new RunningMoments());
+        org.alignspark.common.train.BatchResult r1 = worker.lossAndGradients(policy, first);
+        assertEquals(m1, r1.metricMeans().get("delta"), 1e-9);
+        org.alignspark.common.train.BatchResult r2 = worker.lossAndGradients(policy, second);
+        assertEquals((m1 + m2) / 2, r2.metricMeans().get("delta"), 1e-9);
+        // the loss of the second minibatch with δ = (m1 + m2)/2, by hand: mean −log σ(β lr_c − δ) − log σ(−(β lr_r − δ))
+        double delta = (m1 + m2) / 2;
+        double expected = 0;
+        for (PolicyPair p : second) {
+            double[] s = CompletionLogProbs.forward(policy.lm(), List.of(p.prompt(), p.prompt()), List.of(p.chosen(), p.rejected()), PAD).sums();
+            double rc = 0.5 * (s[0] - p.refChosen()) - delta;
+            double rr = 0.5 * (s[1] - p.refRejected()) - delta;
+            expected += (Math.log1p(Math.exp(-rc)) + Math.log1p(Math.exp(rr))) / second.size();
+        }
+        assertEquals(expected, r2.meanLoss(), 1e-9);
+        // the driver folds the round (both minibatches) and holds the same δ
+        DpoObjective driver = new DpoObjective(config, PAD).withBcoPairDelta(new RunningMoments());
+        driver.foldRound(5, r1.add(r2).metricMeans());
+        assertEquals((m1 + m2) / 2, driver.bcoPairDelta(), 1e-9);
+        // without the option, δ = 0 (TRL v1)
+        assertEquals(0.0, new DpoObjective(config, PAD).bcoPairDelta());
+    }
+
+    /** mean over the minibatch of β lr_c and β lr_r together. */
+    private static double meanReward(LanguageModel policy, List<PolicyPair> batch, double beta) {
+        double sum = 0;
+        for (PolicyPair p : batch) {
+            double[] s = CompletionLogProbs.forward(policy.lm(), List.of(p.prompt(), p.prompt()), List.of(p.chosen(), p.rejected()), PAD).sums();
+            sum += beta * (s[0] - p.refChosen()) + beta * (s[1] - p.refRejected());
+        }
+        return sum / (2 * batch.size());
+    }
+
+    /** Several losses in one objective: the loss is the weighted sum of each loss's own, on the same model and batch. */
+    @Test
+    void mpoObjectiveLossIsTheWeightedSumOfItsLosses() {
+        CausalLM reference = CausalLM.initialize(GradientCheck.CONFIG, 1);
+        LanguageModel policy = GradientCheck.perturbedPolicy();
+        List<PolicyPair> batch = unevenPairs(reference, 4, 6);
+        DpoLoss.Config mpo = DpoLoss.Config.defaults().withTerms(DpoLoss.terms(List.of("sigmoid", "bco_pair", "sft"), List.of(0.8, 0.2, 1.0)));
+        double sum = 0;
+        double[] weights = {0.8, 0.2, 1.0};
+        DpoLoss.Type[] types = {DpoLoss.Type.SIGMOID, DpoLoss.Type.BCO_PAIR, DpoLoss.Type.SFT};
+        for (int k = 0; k < 3; k++) {
+            policy.zeroGradients();
+            sum += weights[k] * new DpoObjective(DpoLoss.Config.defaults().withType(types[k]), PAD).lossAndGradients(policy, batch).meanLoss();
+        }
+        policy.zeroGradients();
+        assertEquals(sum, new DpoObjective(mpo, PAD).lossAndGradients(policy, batch).meanLoss(), 1e-12);
     }
 
     @Test
