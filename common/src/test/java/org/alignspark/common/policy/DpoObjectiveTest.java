@@ -139,6 +139,107 @@ class DpoObjectiveTest {
         assertEquals(sum, new DpoObjective(mpo, PAD).lossAndGradients(policy, batch).meanLoss(), 1e-12);
     }
 
+    /** Per completion token: {log p(y_t), log Σ_v p(v)²} from the raw logits of one unpadded forward, by hand. */
+    private static double[][] tokenStats(CausalLM lm, int[] prompt, int[] completion) {
+        int[] all = new int[prompt.length + completion.length];
+        System.arraycopy(prompt, 0, all, 0, prompt.length);
+        System.arraycopy(completion, 0, all, prompt.length, completion.length);
+        org.nd4j.linalg.api.ndarray.INDArray logits = lm.forward(org.alignspark.common.lm.Batch.of(all));   // [1, T, V]
+        int v = (int) logits.size(2);
+        double[][] out = new double[completion.length][2];
+        for (int k = 0; k < completion.length; k++) {
+            int t = prompt.length - 1 + k;   // position t predicts token t + 1
+            double max = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < v; j++) {
+                max = Math.max(max, logits.getDouble(0, t, j));
+            }
+            double z = 0;
+            for (int j = 0; j < v; j++) {
+                z += Math.exp(logits.getDouble(0, t, j) - max);
+            }
+            double squares = 0;
+            for (int j = 0; j < v; j++) {
+                double p = Math.exp(logits.getDouble(0, t, j) - max) / z;
+                squares += p * p;
+            }
+            out[k][0] = logits.getDouble(0, t, all[t + 1]) - max - Math.log(z);
+            out[k][1] = Math.log(squares);
+        }
+        return out;
+    }
+
+    private static double sum(double[][] stats, int from, int to, double weight) {
+        double s = 0;
+        for (int k = from; k < to; k++) {
+            s += weight * stats[k][0];
+        }
+        return s;
+    }
+
+    /**
+     * WPO, LD-DPO and ORPO on the model, against their formulas evaluated from the model's raw logits here (TRL's
+     * {@code use_weighting}, {@code ld_alpha}, {@code odds_ratio_loss}): the objective's value, not only its gradient.
+     */
+    @Test
+    void weightedDesensitizedAndOddsRatioLossesMatchTheirFormulasOnTheModel() {
+        CausalLM reference = CausalLM.initialize(GradientCheck.CONFIG, 1);
+        LanguageModel policy = GradientCheck.perturbedPolicy();
+        List<PolicyPair> batch = unevenPairs(reference, 4, 12);
+        double beta = 0.5;
+        double wpo = 0;
+        double ld = 0;
+        double orpoOdds = 0;
+        double nllSum = 0;
+        long nllTokens = 0;
+        for (PolicyPair p : batch) {
+            double[][] c = tokenStats(policy.lm(), p.prompt(), p.chosen());
+            double[][] r = tokenStats(policy.lm(), p.prompt(), p.rejected());
+            int lc = c.length;
+            int lr = r.length;
+            // WPO: ω = exp(mean_t(log p_t − log Σ p²)) for chosen times the same for rejected; ℓ = −log σ(β Δ)
+            double wc = 0;
+            double wr = 0;
+            for (double[] t : c) {
+                wc += (t[0] - t[1]) / lc;
+            }
+            for (double[] t : r) {
+                wr += (t[0] - t[1]) / lr;
+            }
+            double delta = (sum(c, 0, lc, 1) - p.refChosen()) - (sum(r, 0, lr, 1) - p.refRejected());
+            wpo += Math.exp(wc) * Math.exp(wr) * Math.log1p(Math.exp(-beta * delta)) / batch.size();
+            // LD-DPO α = 0.3: tokens past min(|y_c|, |y_r|) count 0.3, for the policy and the reference alike
+            int shared = Math.min(lc, lr);
+            double pcLd = sum(c, 0, shared, 1) + sum(c, shared, lc, 0.3);
+            double prLd = sum(r, 0, shared, 1) + sum(r, shared, lr, 0.3);
+            double rcLd = 0;
+            double rrLd = 0;
+            for (int k = 0; k < lc; k++) {
+                rcLd += (k < shared ? 1 : 0.3) * p.refTokensChosen()[k];
+            }
+            for (int k = 0; k < lr; k++) {
+                rrLd += (k < shared ? 1 : 0.3) * p.refTokensRejected()[k];
+            }
+            ld += Math.log1p(Math.exp(-beta * ((pcLd - rcLd) - (prLd - rrLd)))) / batch.size();
+            // ORPO: odds of the mean token log-probs; NLL over the chosen row's tokens after the first
+            double ac = sum(c, 0, lc, 1) / lc;
+            double ar = sum(r, 0, lr, 1) / lr;
+            double logOdds = (ac - ar) - (Math.log(1 - Math.exp(ac)) - Math.log(1 - Math.exp(ar)));
+            orpoOdds += -beta * -Math.log1p(Math.exp(-logOdds)) / batch.size();
+            int[] rest = java.util.Arrays.copyOfRange(p.prompt(), 1, p.prompt().length);
+            int[] tail = new int[rest.length + lc];
+            System.arraycopy(rest, 0, tail, 0, rest.length);
+            System.arraycopy(p.chosen(), 0, tail, rest.length, lc);
+            double[][] whole = tokenStats(policy.lm(), new int[] {p.prompt()[0]}, tail);
+            nllSum -= sum(whole, 0, whole.length, 1);
+            nllTokens += whole.length;
+        }
+        DpoLoss.Config sigmoid = new DpoLoss.Config(beta, DpoLoss.Type.SIGMOID, 0, false, 0);
+        assertEquals(wpo, new DpoObjective(sigmoid.withWeighting(true), PAD).lossAndGradients(policy, batch).meanLoss(), 1e-9);
+        assertEquals(ld, new DpoObjective(sigmoid.withLdAlpha(0.3), PAD).lossAndGradients(policy, batch).meanLoss(), 1e-9);
+        assertEquals(nllSum / nllTokens + orpoOdds, new DpoObjective(new DpoLoss.Config(beta, DpoLoss.Type.ORPO, 0, false, 0), PAD)
+                .lossAndGradients(policy, batch).meanLoss(), 1e-9);
+    }
+
     @Test
     void ldDpoWithoutReferenceTokenLogpsNamesTheStageThatWritesThem() {
         CausalLM reference = CausalLM.initialize(GradientCheck.CONFIG, 1);
