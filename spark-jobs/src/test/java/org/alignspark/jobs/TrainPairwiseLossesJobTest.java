@@ -122,14 +122,23 @@ class TrainPairwiseLossesJobTest {
             assertFalse(m.isNullAt(k), loss + ": metric " + k + " missing in " + m);
         }
         assertTrue(m.getDouble(4) > 0, loss + ": rewards/margins " + m);
+        if (loss.contains("--bco-pair-delta")) {
+            Row delta = TestSpark.session().sql("SELECT metrics['delta'] FROM training_metrics WHERE run_id = '" + runId
+                    + "' ORDER BY round DESC LIMIT 1").first();
+            assertFalse(delta.isNullAt(0));
+            assertNotEquals(0.0, delta.getDouble(0));
+        }
     }
 
-    /** SimPO, ORPO and SFT read no reference: they train on the ingested table itself, no ref-logprobs stage. */
+    /**
+     * SimPO, ORPO and SFT read no reference, nor does any loss with --reference-free: they train on the ingested table
+     * itself, no ref-logprobs stage.
+     */
     @ParameterizedTest
-    @ValueSource(strings = {"simpo", "orpo", "sft"})
+    @ValueSource(strings = {"simpo", "orpo", "sft", "sigmoid --reference-free", "simpo,sft --loss-weights 1.0,0.5"})
     void referenceFreeLossTrainsWithoutReferenceColumns(String loss) throws IOException {
-        String runId = "ref-free-" + loss;
-        assertEquals(0, Main.run(training(runId, "toy_pairs", "--loss", loss)));
+        String runId = "ref-free-" + loss.replaceAll("[^a-z_]+", "-");
+        assertEquals(0, Main.run(training(runId, "toy_pairs", ("--loss " + loss).split(" "))));
         double accuracy = heldOutAccuracy(runId);
         assertTrue(accuracy > 0.8, loss + ": held-out implicit-reward accuracy " + accuracy);
         Row m = lastMetrics(runId);
