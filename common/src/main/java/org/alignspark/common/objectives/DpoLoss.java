@@ -321,8 +321,6 @@ public final class DpoLoss {
     /** @param bcoPairDelta the reward shift δ of bco_pair (0 in TRL v1; TRL ≤ v0.24's running mean) */
     public static Result compute(Config config, PreferenceLogps batch, double bcoPairDelta) {
         int n = batch.size();
-        double beta = config.beta();
-        double eps = config.labelSmoothing();
         boolean ref = !config.referenceFree();
         if (config.needsReference() && (batch.refChosen() == null || batch.refRejected() == null)) {
             throw new IllegalArgumentException(config.names() + " needs reference log-probs");

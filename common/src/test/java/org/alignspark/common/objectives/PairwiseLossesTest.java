@@ -260,7 +260,6 @@ class PairwiseLossesTest {
         int[] lr = new int[n];
         double[] prompt = new double[n];
         int[] promptTokens = new int[n];
-        double[] weights = new double[n];
         for (int i = 0; i < n; i++) {
             lc[i] = 1 + rnd.nextInt(6);
             lr[i] = 1 + rnd.nextInt(6);
@@ -270,7 +269,6 @@ class PairwiseLossesTest {
             rr[i] = pr[i] + rnd.nextGaussian();
             promptTokens[i] = 1 + rnd.nextInt(4);
             prompt[i] = -promptTokens[i] * rnd.nextDouble() * 3;
-            weights[i] = 0.1 + rnd.nextDouble();
         }
         return new PreferenceLogps(pc, pr, rc, rr, lc, lr, null, prompt, promptTokens, null);
     }
