@@ -62,6 +62,11 @@ class TrainPairwiseLossesJobTest {
         reference = TinyModels.gpt2(tmp.resolve("reference"), 5);
         assertEquals(0, Main.run("ref-logprobs", "--pairs", "toy_pairs", "--dt", DT, "--reference-model", reference.toString(),
                 "--output", "toy_pairs_ref", "--token-logps", "--warehouse", warehouse));
+        // --token-logps: one log-prob per completion token, summing to the stored sequence log-prob
+        assertEquals(0, TestSpark.session().sql("SELECT * FROM toy_pairs_ref WHERE size(ref_token_logps_chosen) <> chosen_tokens "
+                + "OR size(ref_token_logps_rejected) <> rejected_tokens "
+                + "OR abs(aggregate(ref_token_logps_chosen, 0D, (a, x) -> a + x) - ref_logp_chosen) > 1e-6 "
+                + "OR abs(aggregate(ref_token_logps_rejected, 0D, (a, x) -> a + x) - ref_logp_rejected) > 1e-6").count());
     }
 
     private static String[] training(String runId, String table, String... loss) {

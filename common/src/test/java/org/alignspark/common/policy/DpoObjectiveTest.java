@@ -58,7 +58,7 @@ class DpoObjectiveTest {
     @Test
     void everyPairwiseLossGradientMatchesCentralDifferencesThroughTheModel() {
         CausalLM reference = CausalLM.initialize(GradientCheck.CONFIG, 1);
-        List<PolicyPair> batch = unevenPairs(reference, 4, 9);
+        List<PolicyPair> batch = unevenPairs(reference, 3, 9);
         List<DpoLoss.Config> configs = new ArrayList<>();
         for (DpoLoss.Type type : DpoLoss.Type.values()) {
             configs.add(new DpoLoss.Config(0.5, type, 0, false, 0));
