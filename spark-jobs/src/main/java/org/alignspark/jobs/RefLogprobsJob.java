@@ -31,7 +31,9 @@ import static org.apache.spark.sql.functions.xxhash64;
  * {@code ref-logprobs}: the frozen reference model's summed log-probs, computed once and stored next to the rows so
  * policy training never holds the reference model (docs/design.md decision 5). The input's shape picks what is added:
  * <ul>
- *   <li>PreferencePair: {@code ref_logp_chosen}, {@code ref_logp_rejected}, {@code chosen_tokens}, {@code rejected_tokens};</li>
+ *   <li>PreferencePair: {@code ref_logp_chosen}, {@code ref_logp_rejected}, {@code chosen_tokens}, {@code rejected_tokens};
+ *       with {@code --token-logps} also {@code ref_token_logps_chosen} and {@code ref_token_logps_rejected}, the
+ *       per-token log-probs that LD-DPO ({@code train-dpo --ld-alpha}) splits at the shorter completion's length;</li>
  *   <li>BinaryFeedback: {@code ref_logp}, {@code completion_tokens}, and for KTO's KL reference point a mismatched
  *       completion {@code kl_completion} (see {@link #withMismatchedCompletions}) with {@code ref_logp_kl}; with
  *       {@code --prompt-embeddings} also {@code prompt_embedding} for BCO's density-ratio classifier;</li>
@@ -59,6 +61,10 @@ public final class RefLogprobsJob implements Callable<Integer> {
             + "state of the prompt under the reference model (input to train-policy --bco-density-ratio).")
     boolean promptEmbeddings;
 
+    @Option(names = "--token-logps", description = "PreferencePair: also store ref_token_logps_chosen/_rejected, each completion "
+            + "token's log-prob (input to train-dpo --ld-alpha, LD-DPO).")
+    boolean tokenLogps;
+
     @Mixin JobOptions job;
     @Mixin OutputTableOption output;
     @Mixin BatchOption batch = new BatchOption(8);
@@ -72,7 +78,8 @@ public final class RefLogprobsJob implements Callable<Integer> {
         Dataset<Row> joined;
         if (columns.contains("chosen") && columns.contains("rejected")) {
             Dataset<Row> scores = input.select("pair_id", "prompt", "chosen", "rejected")
-                    .mapPartitions(ReferenceLogProbs.score(referenceModel, batchSize), Encoders.row(ReferenceLogProbs.SCORES));
+                    .mapPartitions(ReferenceLogProbs.score(referenceModel, batchSize, tokenLogps),
+                            Encoders.row(tokenLogps ? ReferenceLogProbs.TOKEN_SCORES : ReferenceLogProbs.SCORES));
             joined = input.join(scores, "pair_id");
         } else if (columns.contains("completion") && columns.contains("label")) {
             Dataset<Row> rows = withMismatchedCompletions(input, klSeed);

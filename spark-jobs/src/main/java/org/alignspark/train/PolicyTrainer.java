@@ -62,7 +62,9 @@ public final class PolicyTrainer {
         if (!missing.isEmpty()) {
             throw new IllegalArgumentException("table " + inputTable + " lacks column(s) " + String.join(", ", missing)
                     + " that " + job + " needs; run ref-logprobs on it first (ref-logprobs --input <table> --output <table>_ref"
-                    + (missing.contains("prompt_embedding") ? " --prompt-embeddings" : "") + ") and train on its output");
+                    + (missing.contains("prompt_embedding") ? " --prompt-embeddings" : "")
+                    + (missing.stream().anyMatch(c -> c.startsWith("ref_token_logps")) ? " --token-logps" : "")
+                    + ") and train on its output");
         }
         return table.filter(col("split").equalTo("train"));
     }

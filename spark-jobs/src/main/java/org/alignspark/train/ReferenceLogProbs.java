@@ -28,6 +28,10 @@ public final class ReferenceLogProbs {
     public static final StructType SCORES = StructType.fromDDL("""
             pair_id STRING NOT NULL, ref_logp_chosen DOUBLE NOT NULL, ref_logp_rejected DOUBLE NOT NULL,
             chosen_tokens INT NOT NULL, rejected_tokens INT NOT NULL""");
+    /** {@link #SCORES} with the per-token log-probs of both completions (LD-DPO, {@code ref-logprobs --token-logps}). */
+    public static final StructType TOKEN_SCORES = SCORES
+            .add("ref_token_logps_chosen", DataTypes.createArrayType(DataTypes.DoubleType, false), false)
+            .add("ref_token_logps_rejected", DataTypes.createArrayType(DataTypes.DoubleType, false), false);
     public static final StructType FEEDBACK_SCORES = StructType.fromDDL("""
             example_id STRING NOT NULL, ref_logp DOUBLE NOT NULL, completion_tokens INT NOT NULL,
             ref_logp_kl DOUBLE NOT NULL""")
@@ -99,8 +103,11 @@ public final class ReferenceLogProbs {
         };
     }
 
-    /** Reference log-probs of a partition's pairs, a batch of pairs (2 × batch rows) per forward pass. */
-    public static MapPartitionsFunction<Row, Row> score(String model, int batchSize) {
+    /**
+     * Reference log-probs of a partition's pairs, a batch of pairs (2 × batch rows) per forward pass; with
+     * {@code tokens}, also each completion's per-token log-probs ({@link #TOKEN_SCORES}).
+     */
+    public static MapPartitionsFunction<Row, Row> score(String model, int batchSize, boolean tokens) {
         return rows -> {
             ExecutorModels.TaskModel lm = ExecutorModels.taskModel(model);
             return LengthSortedBatches.map(rows, r -> EncodedPair.of(lm, r), EncodedPair::length, batchSize, batch -> {
@@ -108,8 +115,11 @@ public final class ReferenceLogProbs {
                 int n = batch.size();
                 List<Row> out = new ArrayList<>(n);
                 for (int i = 0; i < n; i++) {
-                    out.add(RowFactory.create(batch.get(i).row().getAs("pair_id"), scored.sums()[i], scored.sums()[n + i],
-                            scored.lengths()[i], scored.lengths()[n + i]));
+                    Object id = batch.get(i).row().getAs("pair_id");
+                    out.add(tokens
+                            ? RowFactory.create(id, scored.sums()[i], scored.sums()[n + i], scored.lengths()[i], scored.lengths()[n + i],
+                                    scored.tokenLogProbs(i), scored.tokenLogProbs(n + i))
+                            : RowFactory.create(id, scored.sums()[i], scored.sums()[n + i], scored.lengths()[i], scored.lengths()[n + i]));
                 }
                 return out;
             });

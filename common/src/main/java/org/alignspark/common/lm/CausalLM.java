@@ -178,6 +178,21 @@ public final class CausalLM {
         return logSoftmax.logProbs(logits, targets);
     }
 
+    /**
+     * log Σ_v p(v | tokens[b][0..t])² from the last {@link #logProbs} call, [B][T] (WPO's per-position normaliser,
+     * docs/spec-objectives.md §11a); no gradient flows through it.
+     */
+    public double[][] logSquaredMasses() {
+        double[] flat = logSoftmax.logSquaredMasses();
+        int b = batch.batchSize();
+        int t = batch.length();
+        double[][] out = new double[b][t];
+        for (int i = 0; i < b; i++) {
+            System.arraycopy(flat, i * t, out[i], 0, t);
+        }
+        return out;
+    }
+
     /** {@link Batch#nextTokenTargets()} of the last batch. */
     public int[][] nextTokenTargets() {
         return batch.nextTokenTargets();

@@ -48,6 +48,21 @@ final class LogSoftmaxHead {
         return Nd4j.create(out, new long[] {b, t}, dataType);
     }
 
+    /**
+     * log Σ_v softmax(z)_v² of every row of the last {@link #logProbs} call, [B·T] (WPO's normaliser; no gradient).
+     */
+    double[] logSquaredMasses() {
+        if (targets == null) {
+            throw new IllegalStateException("logSquaredMasses needs logProbs(targets) after the last forward");
+        }
+        INDArray squares = softmax.mul(softmax).sum(1);                          // [N]
+        double[] out = new double[(int) squares.length()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = Math.log(squares.getDouble(i));
+        }
+        return out;
+    }
+
     /** dL/d(logits) [B·T, V] from dL/d(log-probs) [B, T] of the last {@link #logProbs} call. */
     INDArray backward(INDArray dLogProbs) {
         if (targets == null) {

@@ -12,6 +12,11 @@ public final class TrlMetricNames {
     public static final String LOGPS_CHOSEN = "logps/chosen";
     public static final String LOGPS_REJECTED = "logps/rejected";
     public static final String NLL_LOSS = "nll_loss";
+    /** ORPOTrainer's mean log σ(log odds) and mean log odds of chosen over rejected. */
+    public static final String LOG_ODDS_RATIO = "log_odds_ratio";
+    public static final String LOG_ODDS_CHOSEN = "log_odds_chosen";
+    /** Not a TRL key: ORPO's prompt-and-completion NLL when {@link #NLL_LOSS} holds the SFT/RPO term of the same run. */
+    public static final String ORPO_NLL_LOSS = "orpo/nll_loss";
     public static final String KL = "kl";
     public static final String DELTA = "delta";
     public static final String LOSS = "loss";

@@ -90,8 +90,9 @@ class DpoLossTest {
         assertEquals(2.5, r.nllLoss(), 1e-12);
         assertEquals(3.098139, r.loss(), 1e-6);
         // NLL gradient per chosen token = −α / Σ|y_c| = −0.25, added to the DPO slope −0.0450166
-        assertEquals(-0.25, r.dNllPerChosenToken(), 1e-12);
-        assertEquals(-0.2950166, r.dPolicyChosen()[0], 1e-7);
+        assertEquals(-0.25, r.dRawChosen()[0], 1e-12);
+        assertEquals(-0.0450166, r.dPolicyChosen()[0], 1e-7);
+        assertEquals(-0.2950166, r.dChosenTotal()[0], 1e-7);
         assertEquals(2.5, r.metrics().get("nll_loss"), 1e-12);
     }
 
@@ -122,7 +123,7 @@ class DpoLossTest {
                 Config.defaults().withRpoAlpha(0.7), Config.defaults().withReferenceFree(true)};
         for (Config cfg : configs) {
             DpoLoss.Result r = DpoLoss.compute(cfg, b);
-            FiniteDifference.assertGradient(x -> DpoLoss.compute(cfg, b.withPolicy(x, pr)).loss(), pc, r.dPolicyChosen());
+            FiniteDifference.assertGradient(x -> DpoLoss.compute(cfg, b.withPolicy(x, pr)).loss(), pc, r.dChosenTotal());
             FiniteDifference.assertGradient(x -> DpoLoss.compute(cfg, b.withPolicy(pc, x)).loss(), pr, r.dPolicyRejected());
         }
     }
@@ -151,10 +152,10 @@ class DpoLossTest {
         for (Config cfg : configs) {
             double[] w = wRef.clone();
             // IPO's squared loss has curvature ~ 1 instead of β², so it takes a smaller step
-            double rate = cfg.type() == Type.IPO ? 0.02 : 2.0;
+            double rate = cfg.has(Type.IPO) ? 0.02 : 2.0;
             for (int step = 0; step < 300; step++) {
                 DpoLoss.Result r = DpoLoss.compute(cfg, toyLogps(w, wRef, pairs, lc, lr));
-                ToyPreferencePairs.step(w, rate, scale(r.dPolicyChosen(), lc), pairs.chosen);
+                ToyPreferencePairs.step(w, rate, scale(r.dChosenTotal(), lc), pairs.chosen);
                 ToyPreferencePairs.step(w, rate, scale(r.dPolicyRejected(), lr), pairs.rejected);
             }
             double acc = DpoLoss.compute(cfg, toyLogps(w, wRef, pairs, lc, lr)).metrics().get("rewards/accuracies");

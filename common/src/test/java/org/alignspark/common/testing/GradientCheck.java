@@ -32,13 +32,19 @@ public final class GradientCheck {
      */
     public static <E, M extends TrainableModel> void assertMatches(String label, Supplier<? extends Objective<E, M>> objective,
                                                                    M model, List<E> batch) {
+        assertMatches(label, objective, model, batch, ENTRIES_PER_TENSOR);
+    }
+
+    /** @param entriesPerTensor every entry of a tensor at most this large, else a seeded sample of this many */
+    public static <E, M extends TrainableModel> void assertMatches(String label, Supplier<? extends Objective<E, M>> objective,
+                                                                   M model, List<E> batch, int entriesPerTensor) {
         model.zeroGradients();
         objective.get().lossAndGradients(model, batch);
         Map<String, INDArray> analytic = new LinkedHashMap<>();
         model.gradients().forEach((k, g) -> analytic.put(k, g.dup()));
         for (Map.Entry<String, INDArray> e : model.parameters().entrySet()) {
             INDArray param = e.getValue();
-            for (long index : entries(e.getKey(), param.length())) {
+            for (long index : entries(e.getKey(), param.length(), entriesPerTensor)) {
                 double saved = param.getDouble(index);
                 param.putScalar(index, saved + H);
                 double plus = loss(objective, model, batch);
@@ -54,12 +60,12 @@ public final class GradientCheck {
         }
     }
 
-    /** All indices of a small tensor, else {@link #ENTRIES_PER_TENSOR} distinct ones drawn with a seed of the name. */
-    public static long[] entries(String tensor, long length) {
-        if (length <= ENTRIES_PER_TENSOR) {
+    /** All indices of a tensor of at most {@code count} entries, else {@code count} distinct ones drawn with a seed of the name. */
+    public static long[] entries(String tensor, long length, int count) {
+        if (length <= count) {
             return LongStream.range(0, length).toArray();
         }
-        return new Random(tensor.hashCode()).longs(0, length).distinct().limit(ENTRIES_PER_TENSOR).toArray();
+        return new Random(tensor.hashCode()).longs(0, length).distinct().limit(count).toArray();
     }
 
     private static <E, M extends TrainableModel> double loss(Supplier<? extends Objective<E, M>> objective, M model, List<E> batch) {
