@@ -165,4 +165,62 @@ class SelfCorrectMetricsJobTest {
         assertEquals(1L, m.<Long>getAs("correct_to_incorrect"));
         assertNull(m.getAs("groups"));
     }
+
+    /**
+     * Real traces: GSM8K problems answered by claude-3-haiku and gpt-4o-mini, every turn graded by the authors' own
+     * checker (samples/self-correction-algoverse-gsm8k.jsonl; source and selection in
+     * tools/samples/algoverse_gsm8k_sample.py). Their protocol stops at the first correct turn, so a problem solved at
+     * once has one attempt and is quarantined here; the others have two.
+     * <pre>
+     * claude-3-haiku   1039 F→T  886 T  286 F→F  1064 T  671 T  245 T  374 F→T  610 F→F  178 F→T  342 T
+     *   two attempts: 5 (1039 286 374 610 178): i→c 3 (1039 374 178), i→i 2 (286 610), c→c 0, c→i 0; one attempt: 5
+     *   Acc@t1 0/5 = 0, Acc@t2 3/5 = 0.6, Δ = 0.6, Δi→c 3/5 = 0.6, Δc→i 0, CL undefined (no right first attempt),
+     *   CS 3/5 = 0.6, RSS undefined (Acc@t1 = 0)
+     *   Wilson 95% of 3/5 (p 0.6, z = 1.959964, z² = 3.841459, 1 + z²/5 = 1.768292): centre (0.6 + 0.384146) / 1.768292
+     *   = 0.556552, half z · √(0.048 + 0.038415) / 1.768292 = 0.325827 → [0.230724, 0.882379]; of 0/5: centre = half
+     *   = 0.384146 / 1.768292 = 0.217241 → [0, 0.434482]
+     * gpt-4o-mini      1039 T  886 T  286 T  1064 T  671 F→F  245 F→F  374 T  610 T  178 T  342 T
+     *   two attempts: 2 (671 245), both i→i; one attempt: 8; Acc@t1 0, Acc@t2 0, Δ 0, CS 0/2 = 0, CL undefined
+     * </pre>
+     */
+    @Test
+    void countsARealDatasetsGradedAttemptsPerModel() {
+        ingest("algoverse", TestSpark.samples("self-correction-algoverse-gsm8k.jsonl"));
+        assertEquals(0, Main.run("self-correct-metrics", "--traces", "algoverse", "--group-by", "model,dataset",
+                "--dt", DT, "--warehouse", warehouse()));
+        Map<String, Row> byModel = new java.util.TreeMap<>();
+        spark.read().parquet(warehouse() + "/self_correction_metrics").filter("traces_table = 'algoverse'").collectAsList()
+                .forEach(r -> byModel.put(String.valueOf(r.getJavaMap(r.fieldIndex("groups")).get("model")), r));
+        assertEquals(List.of("claude-3-haiku-20240307", "gpt-4o-mini"), List.copyOf(byModel.keySet()));
+
+        Row haiku = byModel.get("claude-3-haiku-20240307");
+        assertEquals("gsm8k", haiku.getJavaMap(haiku.fieldIndex("groups")).get("dataset"));
+        assertEquals(List.of(5L, 0L, 0L, 3L, 2L), List.of(haiku.<Long>getAs("problems"), haiku.<Long>getAs("correct_to_correct"),
+                haiku.<Long>getAs("correct_to_incorrect"), haiku.<Long>getAs("incorrect_to_correct"), haiku.<Long>getAs("incorrect_to_incorrect")));
+        assertEquals(0.0, haiku.<Double>getAs("acc_t1"), 1e-12);
+        assertEquals(0.6, haiku.<Double>getAs("acc_t2"), 1e-12);
+        assertEquals(0.6, haiku.<Double>getAs("delta"), 1e-12);
+        assertEquals(0.6, haiku.<Double>getAs("delta_i2c"), 1e-12);
+        assertEquals(0.0, haiku.<Double>getAs("delta_c2i"), 1e-12);
+        assertNull(haiku.getAs("cl"));
+        assertEquals(0.6, haiku.<Double>getAs("cs"), 1e-12);
+        assertNull(haiku.getAs("rss"));
+        assertEquals(0.230724, haiku.<Double>getAs("acc_t2_low"), 1e-6);
+        assertEquals(0.882379, haiku.<Double>getAs("acc_t2_high"), 1e-6);
+        assertEquals(0.0, haiku.<Double>getAs("acc_t1_low"), 1e-9);
+        assertEquals(0.434482, haiku.<Double>getAs("acc_t1_high"), 1e-6);
+        assertEquals(1, haiku.<Integer>getAs("k"));
+
+        Row mini = byModel.get("gpt-4o-mini");
+        assertEquals(List.of(2L, 0L, 0L, 0L, 2L), List.of(mini.<Long>getAs("problems"), mini.<Long>getAs("correct_to_correct"),
+                mini.<Long>getAs("correct_to_incorrect"), mini.<Long>getAs("incorrect_to_correct"), mini.<Long>getAs("incorrect_to_incorrect")));
+        assertEquals(0.0, mini.<Double>getAs("acc_t2"), 1e-12);
+        assertEquals(0.0, mini.<Double>getAs("cs"), 1e-12);
+        assertNull(mini.getAs("cl"));
+
+        // 5 + 8 one-attempt traces quarantined, with the reason
+        List<Row> quarantined = spark.read().parquet(warehouse() + "/algoverse_metrics_quarantine/dt=" + DT).collectAsList();
+        assertEquals(13, quarantined.size());
+        assertTrue(quarantined.stream().allMatch(r -> r.<String>getAs("reason").equals("trace has 1 attempt; two are needed")));
+    }
 }
