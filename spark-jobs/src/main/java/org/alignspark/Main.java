@@ -34,6 +34,7 @@ import org.alignspark.jobs.TrainSftJob;
 import org.alignspark.jobs.SqlJob;
 import org.alignspark.jobs.SelfCorrectDataJob;
 import org.alignspark.jobs.SelfCorrectEvalJob;
+import org.alignspark.jobs.SelfCorrectMetricsJob;
 import org.alignspark.jobs.TrainScoreJob;
 import org.alignspark.pipeline.JobLauncher;
 import picocli.CommandLine;
@@ -45,7 +46,7 @@ import picocli.CommandLine.Command;
         subcommands = {DemoJob.class, PipelineJob.class, IngestJob.class, SqlJob.class, InitModelJob.class, TrainSftJob.class, TrainRmJob.class,
                 EvalRmJob.class, RefLogprobsJob.class, TrainDpoJob.class, TrainKtoJob.class, TrainBcoJob.class, TrainListRankingJob.class, EvalPolicyJob.class, GenerateJob.class, ChesJob.class,
                 FlrScoreJob.class, FlrEvalJob.class, DemoDataJob.class, FlrMineJob.class, RewardTransformJob.class,
-                DiversityJob.class, GuidanceSweepJob.class, SelfCorrectEvalJob.class, SelfCorrectDataJob.class, TrainScoreJob.class,
+                DiversityJob.class, GuidanceSweepJob.class, SelfCorrectEvalJob.class, SelfCorrectMetricsJob.class, SelfCorrectDataJob.class, TrainScoreJob.class,
                 ReportJob.class})
 public final class Main implements Runnable {
     private static final JobLauncher LAUNCHER = new Launcher();

@@ -14,23 +14,35 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * The {@code self_correction_metrics} table: one row per evaluation of two-attempt traces, with Acc@t1, Acc@t2, Δ,
- * Δ^{i→c}, Δ^{c→i} (SCoRe) and CL, CS, RSS (Confidence v.s. Critique), counts and 95% Wilson intervals, pooled over all
- * traces; with K &gt; 1 samples per prompt also the per-question sampled estimator of the Confidence-v.s.-Critique code.
+ * The {@code self_correction_metrics} table: one row per evaluation of two-attempt traces (per group of them, where the
+ * traces were grouped), with Acc@t1, Acc@t2, Δ, Δ^{i→c}, Δ^{c→i} (SCoRe) and CL, CS, RSS (Confidence v.s. Critique),
+ * counts and 95% Wilson intervals, pooled over the traces; with K &gt; 1 samples per prompt also the per-question
+ * sampled estimator of the Confidence-v.s.-Critique code. {@code self-correct-eval} writes it for the attempts it
+ * generates, {@code self-correct-metrics} for traces made elsewhere; both through {@link #row}.
  */
 public final class SelfCorrectionMetricsTable {
     public static final String TABLE = "self_correction_metrics";
 
     private SelfCorrectionMetricsTable() {}
 
-    /** What was evaluated, as the row records it. */
-    public record Run(String policy, String promptsTable, String tracesTable, String split, int k, double temperature,
-                      String verifier, String instruction) {}
+    /**
+     * What was evaluated, as the row records it. {@code policy}, {@code temperature} and {@code instruction} are null
+     * where the traces do not say (traces made elsewhere); {@code groups} holds the grouping columns' values of this
+     * row's traces, null when they were not grouped.
+     */
+    public record Run(String policy, String promptsTable, String tracesTable, String split, int k, Double temperature,
+                      String verifier, String instruction, Map<String, String> groups) {
+        /** A run of self-correct-eval: one policy, all its traces pooled. */
+        public Run(String policy, String promptsTable, String tracesTable, String split, int k, double temperature,
+                   String verifier, String instruction) {
+            this(policy, promptsTable, tracesTable, split, k, (Double) temperature, verifier, instruction, null);
+        }
+    }
 
     public static final StructType SCHEMA = StructType.fromDDL("""
-            policy STRING NOT NULL, prompts_table STRING NOT NULL, traces_table STRING NOT NULL,
-            split STRING NOT NULL, k INT NOT NULL, temperature DOUBLE NOT NULL, verifier STRING NOT NULL,
-            instruction STRING NOT NULL, problems BIGINT NOT NULL, correct_to_correct BIGINT NOT NULL,
+            policy STRING, prompts_table STRING NOT NULL, traces_table STRING NOT NULL,
+            split STRING NOT NULL, k INT NOT NULL, temperature DOUBLE, verifier STRING NOT NULL,
+            instruction STRING, groups MAP<STRING, STRING>, problems BIGINT NOT NULL, correct_to_correct BIGINT NOT NULL,
             correct_to_incorrect BIGINT NOT NULL, incorrect_to_correct BIGINT NOT NULL,
             incorrect_to_incorrect BIGINT NOT NULL, acc_t1 DOUBLE, acc_t1_low DOUBLE, acc_t1_high DOUBLE,
             acc_t2 DOUBLE, acc_t2_low DOUBLE, acc_t2_high DOUBLE, delta DOUBLE, delta_i2c DOUBLE,
@@ -50,8 +62,9 @@ public final class SelfCorrectionMetricsTable {
             byPrompt.computeIfAbsent(verdicts.get(i).getString(0), p -> new ArrayList<>()).add(new boolean[] {c1[i], c2[i]});
         }
         SelfCorrectionMetrics m = SelfCorrectionMetrics.fromTraces(c1, c2);
-        List<Object> values = new ArrayList<>(List.of(run.policy(), run.promptsTable(), run.tracesTable(), run.split(), run.k(), run.temperature(),
+        List<Object> values = new ArrayList<>(java.util.Arrays.asList(run.policy(), run.promptsTable(), run.tracesTable(), run.split(), run.k(), run.temperature(),
                 run.verifier(), run.instruction(),
+                run.groups() == null ? null : scala.collection.JavaConverters.mapAsScalaMapConverter(run.groups()).asScala(),
                 m.problems(), m.correctToCorrect(), m.correctToIncorrect(), m.incorrectToCorrect(), m.incorrectToIncorrect()));
         addWithInterval(values, m.accuracyFirst());
         addWithInterval(values, m.accuracySecond());
@@ -97,9 +110,11 @@ public final class SelfCorrectionMetricsTable {
 
     /** The metrics row as a small table for the console. */
     public static String report(Row m) {
+        Map<String, String> groups = m.getJavaMap(m.fieldIndex("groups"));
         StringBuilder out = new StringBuilder(String.format(Locale.ROOT,
-                "self-correction of %s on %s (split %s, k=%d, %d traces: c→c %d, c→i %d, i→c %d, i→i %d)%n",
-                m.getAs("policy"), m.getAs("prompts_table"), m.getAs("split"), m.<Integer>getAs("k"), m.<Long>getAs("problems"),
+                "self-correction of %s on %s%s (split %s, k=%d, %d traces: c→c %d, c→i %d, i→c %d, i→i %d)%n",
+                m.getAs("policy") == null ? "traces" : m.getAs("policy"), m.getAs("prompts_table"),
+                groups == null ? "" : " " + new TreeMap<>(groups), m.getAs("split"), m.<Integer>getAs("k"), m.<Long>getAs("problems"),
                 m.<Long>getAs("correct_to_correct"), m.<Long>getAs("correct_to_incorrect"),
                 m.<Long>getAs("incorrect_to_correct"), m.<Long>getAs("incorrect_to_incorrect")));
         for (String[] line : new String[][] {{"Acc@t1", "acc_t1"}, {"Acc@t2", "acc_t2"}, {"Δ(t1,t2)", "delta"},

@@ -10,6 +10,7 @@ import org.alignspark.data.formats.FormatReader;
 import org.alignspark.data.formats.InputFormat;
 import org.alignspark.data.formats.ReaderOptions;
 import org.alignspark.data.formats.RowParser;
+import org.alignspark.data.formats.SplitSource;
 import org.alignspark.ingest.OutcomeCounts;
 import org.alignspark.ingest.ParsedLines;
 import org.alignspark.ingest.Shards;
@@ -30,6 +31,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import static org.alignspark.cli.OptionChecks.require;
+import static org.apache.spark.sql.functions.countDistinct;
 
 /**
  * {@code ingest}: raw preference / feedback / self-correction files → the {@code <dataset>} table (partition dt),
@@ -66,8 +68,14 @@ public final class IngestJob implements Callable<Integer> {
 
     @Mixin JobOptions job;
 
-    @Option(names = "--test-fraction", defaultValue = "0.05", description = "Share of prompts (by prompt_id) in the test split.")
+    @Option(names = "--test-fraction", defaultValue = "0.05", description = "Share of prompts (by prompt_id) in the test split, where the prompt-id hash decides it.")
     double testFraction;
+
+    @Option(names = "--split-from", defaultValue = "column",
+            description = "Where a row's split comes from: 'column' keeps the dataset's own split field where a row has one "
+                    + "(train stays train; test, val, validation, valid and dev become test; any other value is quarantined) "
+                    + "and hashes the prompt id where not; 'hash' always hashes the prompt id (--test-fraction).")
+    String splitFrom;
 
     @Option(names = "--rows-per-file", defaultValue = "100000", description = "Rows per output Parquet file, about.")
     int rowsPerFile;
@@ -92,7 +100,8 @@ public final class IngestJob implements Callable<Integer> {
 
         InputLines.Read input = InputLines.read(spark, inputs);
         JavaRDD<InputLines.Line> lines = input.lines();
-        ReaderOptions options = new ReaderOptions(testFraction, maxChars, source == null ? inputFormat.cliName() : source);
+        SplitSource splits = SplitSource.fromCliName(splitFrom);
+        ReaderOptions options = new ReaderOptions(testFraction, maxChars, source == null ? inputFormat.cliName() : source, splits);
         FormatReader reader = inputFormat.reader(options, RowParser.firstObject(InputLines.firstNonBlank(lines)));
         DatasetKind kind = reader.kind();
         LOG.info("ingest {} as {} ({}) from {}", dataset, kind, inputFormat, inputs);
@@ -111,6 +120,9 @@ public final class IngestJob implements Callable<Integer> {
         run.overwrite(Shards.byPromptId(parsed.records(kind), kind, files), dataset, accepted == 0);
         long rowsOut = accepted == 0 ? 0 : run.read(dataset).count();
         LOG.info("stage write {}: {} rows, {} files, {}", dataset, rowsOut, files, Throughput.since(writeStart, accepted));
+        if (splits == SplitSource.COLUMN && rowsOut > 0) {
+            warnOfPromptsOnBothSides(run.read(dataset));
+        }
 
         Instant quarantineStart = Instant.now();
         Dataset<Row> rejected = parsed.quarantineRows().coalesce(Shards.quarantineFileCount(quarantined, rowsPerFile));
@@ -122,5 +134,15 @@ public final class IngestJob implements Callable<Integer> {
                 input.filesSkipped());
         System.out.println(record.summary());
         return record.balanced() ? 0 : 1;
+    }
+
+    /** A dataset's own splits may put one prompt on both sides, which the prompt-id hash never does: say how many. */
+    private static void warnOfPromptsOnBothSides(Dataset<Row> written) {
+        long both = written.groupBy("prompt_id").agg(countDistinct("split").as("splits")).filter("splits > 1").count();
+        if (both > 0) {
+            String message = both + " prompts are in both train and test by the dataset's own split column (--split-from hash keeps each prompt on one side)";
+            LOG.warn(message);
+            System.out.println("warning: " + message);
+        }
     }
 }

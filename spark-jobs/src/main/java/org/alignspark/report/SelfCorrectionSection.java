@@ -8,7 +8,8 @@ import java.util.Map;
 import org.apache.spark.sql.Row;
 
 /**
- * Self-correction: {@code selfCorrectTable} (self-correct-eval: one row per evaluation with policy, split, problems,
+ * Self-correction: {@code selfCorrectTable} (self-correct-eval and self-correct-metrics: one row per evaluation, or per
+ * group of traces, with policy (null for traces made elsewhere), groups, split, problems,
  * acc_t1/acc_t2 with _low/_high 95% bounds, delta, delta_i2c, delta_c2i, the four transition counts, CL, CS, RSS and
  * evaluated_at): accuracies at both attempts and the transitions between them (SCoRe's Δ).
  */
@@ -19,7 +20,7 @@ public record SelfCorrectionSection(String selfCorrectTable) implements ReportSe
         String sql = """
                 SELECT policy, split, problems, acc_t1, acc_t1_low, acc_t1_high, acc_t2, acc_t2_low, acc_t2_high, delta,
                        delta_i2c, delta_c2i, correct_to_correct, correct_to_incorrect, incorrect_to_correct, incorrect_to_incorrect,
-                       traces_table, cl, cl_low, cl_high, cs, cs_low, cs_high, rss
+                       traces_table, groups, cl, cl_low, cl_high, cs, cs_low, cs_high, rss
                 FROM %s WHERE dt = '%s' ORDER BY evaluated_at""".formatted(selfCorrectTable, night.dt());
         night.show(out, selfCorrectTable, "self-correct-eval wrote nothing to", sql, evals -> draw(out, night, evals));
     }
@@ -33,12 +34,13 @@ public record SelfCorrectionSection(String selfCorrectTable) implements ReportSe
         List<List<Object>> confidence = new ArrayList<>();
         List<String> labels = new ArrayList<>();
         for (Row r : evals) {
-            String policy = r.getAs("policy");
             String split = r.getAs("split");
-            String traces = r.getAs("traces_table");
+            Map<String, String> groups = r.isNullAt(r.fieldIndex("groups")) ? null : r.getJavaMap(r.fieldIndex("groups"));
+            String traces = r.<String>getAs("traces_table") + (groups == null ? "" : " " + new java.util.TreeMap<>(groups));
+            String policy = r.getAs("policy") == null ? traces : r.getAs("policy");
             accuracy.add(Arrays.asList(policy, split, r.<Long>getAs("problems"), r.getAs("acc_t1"), interval(r, "acc_t1"),
                     r.getAs("acc_t2"), interval(r, "acc_t2"), r.getAs("delta"), r.getAs("delta_i2c"), r.getAs("delta_c2i")));
-            transitions.add(List.of(policy, r.<Long>getAs("correct_to_correct"), r.<Long>getAs("correct_to_incorrect"),
+            transitions.add(Arrays.asList(policy, r.<Long>getAs("correct_to_correct"), r.<Long>getAs("correct_to_incorrect"),
                     r.<Long>getAs("incorrect_to_correct"), r.<Long>getAs("incorrect_to_incorrect")));
             confidence.add(Arrays.asList(traces, r.getAs("cl"), interval(r, "cl"), r.getAs("cs"), interval(r, "cs"), r.getAs("rss")));
             labels.add((labels.size() + 1) + ". " + traces + " (" + split + ")");

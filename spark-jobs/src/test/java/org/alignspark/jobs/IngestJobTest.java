@@ -221,4 +221,36 @@ class IngestJobTest {
         List<String> ids = pairs.stream().map(PreferencePair::getPromptId).toList();
         assertEquals(ids.stream().sorted().toList(), ids);
     }
+
+    /**
+     * HelpSteer2's files carry their own split ("train" / "val"). At --test-fraction 1 the prompt-id hash puts every
+     * prompt in test, so a row the file calls "train" shows which source won: by default (--split-from column) the
+     * file's split is kept ("val" becomes test), a row without a split falls back to the hash, and an unknown split
+     * is quarantined; with --split-from hash every row is test.
+     */
+    @Test
+    void keepsTheDatasetsOwnSplitUnlessTheHashIsAskedFor() throws IOException {
+        Path file = tmp.resolve("helpsteer2-split.jsonl");
+        Files.writeString(file, String.join("\n",
+                "{\"split\": \"train\", \"prompt\": \"Name a prime.\", \"response_1\": \"7\", \"response_2\": \"8\", \"preference_strength\": -2}",
+                "{\"split\": \"val\", \"prompt\": \"Name a colour.\", \"response_1\": \"Loud\", \"response_2\": \"Blue\", \"preference_strength\": 3}",
+                "{\"prompt\": \"Name a fruit.\", \"response_1\": \"Apple\", \"response_2\": \"Chair\", \"preference_strength\": -1}",
+                "{\"split\": \"holdout\", \"prompt\": \"Name a river.\", \"response_1\": \"Nile\", \"response_2\": \"Sahara\", \"preference_strength\": -3}",
+                ""), StandardCharsets.UTF_8);
+        for (String splitFrom : List.of("column", "hash")) {
+            String dataset = "hs2_" + splitFrom;
+            assertEquals(0, Main.run("ingest", "--format", "helpsteer2-preference", "--dataset", dataset, "--dt", DT,
+                    "--warehouse", warehouse(), "--test-fraction", "1.0", "--split-from", splitFrom, "--input", file.toString()));
+        }
+        Map<String, String> column = splitsByChosen("hs2_column");
+        assertEquals(Map.of("7", "train", "Blue", "test", "Apple", "test"), column);
+        assertEquals(List.of("split 'holdout' is not one of train, test, val, validation, valid, dev"),
+                spark.read().parquet(warehouse() + "/hs2_column_quarantine").select("reason").as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
+        assertEquals(Map.of("7", "test", "Blue", "test", "Apple", "test", "Nile", "test"), splitsByChosen("hs2_hash"));
+    }
+
+    private Map<String, String> splitsByChosen(String dataset) {
+        return spark.read().parquet(warehouse() + "/" + dataset + "/dt=" + DT).collectAsList().stream()
+                .collect(Collectors.toMap(r -> r.<String>getAs("chosen"), r -> r.<String>getAs("split")));
+    }
 }

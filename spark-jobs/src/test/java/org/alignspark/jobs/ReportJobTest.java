@@ -150,6 +150,7 @@ class ReportJobTest {
                 .add("traces_table", DataTypes.StringType, false).add("split", DataTypes.StringType, false)
                 .add("k", DataTypes.IntegerType, false).add("temperature", DataTypes.DoubleType, false)
                 .add("verifier", DataTypes.StringType, false).add("instruction", DataTypes.StringType, false)
+                .add("groups", DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType), true)
                 .add("problems", DataTypes.LongType, false)
                 .add("correct_to_correct", DataTypes.LongType, false).add("correct_to_incorrect", DataTypes.LongType, false)
                 .add("incorrect_to_correct", DataTypes.LongType, false).add("incorrect_to_incorrect", DataTypes.LongType, false);
@@ -161,8 +162,8 @@ class ReportJobTest {
         }
         metrics = metrics.add("evaluated_at", DataTypes.TimestampType, false);
         // 40 problems: 20 right twice, 2 right then wrong, 8 fixed, 10 wrong twice.
-        List<Object> values = new ArrayList<>(List.of("models/score-policy", "arith", "arith_traces", "test", 1, 0.0, "exact",
-                "score", 40L, 20L, 2L, 8L, 10L, 0.55, 0.4, 0.69, 0.7, 0.55, 0.82, 0.15, 0.2, 0.1, 0.35, 0.05, 0.01, 0.17,
+        List<Object> values = new ArrayList<>(java.util.Arrays.asList("models/score-policy", "arith", "arith_traces", "test", 1, 0.0, "exact",
+                "score", null, 40L, 20L, 2L, 8L, 10L, 0.55, 0.4, 0.69, 0.7, 0.55, 0.82, 0.15, 0.2, 0.1, 0.35, 0.05, 0.01, 0.17,
                 0.9091, 0.72, 0.97, 0.4444, 0.25, 0.66, 0.5));
         for (int i = 0; i < 5; i++) {
             values.add(null);

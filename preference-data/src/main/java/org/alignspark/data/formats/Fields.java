@@ -137,6 +137,21 @@ final class Fields {
         return items;
     }
 
+    /**
+     * The row's top-level fields other than {@code known} whose values are strings, numbers or booleans, as text
+     * (Jackson's {@code asText}), sorted by name; lists, objects and nulls are left out.
+     */
+    java.util.SortedMap<String, String> scalarsExcept(java.util.Set<String> known) {
+        java.util.SortedMap<String, String> scalars = new java.util.TreeMap<>();
+        row.fields().forEachRemaining(field -> {
+            JsonNode value = field.getValue();
+            if (!known.contains(field.getKey()) && value.isValueNode() && !value.isNull()) {
+                scalars.put(field.getKey(), checkedText(field.getKey(), value.asText()));
+            }
+        });
+        return scalars;
+    }
+
     String checkedText(String name, String text) {
         return checkedText(name, text, maxChars);
     }
