@@ -92,7 +92,7 @@ final class SandboxedPythonResolver extends ELResolver {
             case "join" -> join(s, a[0]);
             case "isdigit" -> !s.isEmpty() && s.chars().allMatch(Character::isDigit);
             case "isspace" -> !s.isEmpty() && s.chars().allMatch(Character::isWhitespace);
-            default -> throw new JinjaSecurityException("str has no method '" + name + "' that a chat template may call");
+            default -> throw new JinjaSecurityException("access to method '" + name + "' of str is not allowed in a chat template");
         };
     }
 
