@@ -96,6 +96,30 @@ def cases(conversations):
                                         enable_thinking=False)
 
 
+# Small templates for the places where Jinjava and jinja2 differ (whitespace control, string escapes, operator
+# precedence, Python methods and filters); rendered with the same environment into engine_goldens.json.
+ENGINE_CASES = {
+    "lstrip_only_at_line_start": "a {% if true %}b {% endif %}c\n  {% if true %}\n  x\n  {% endif %}\nz",
+    "comments_follow_lstrip_and_trim": "a {# c #} b\n  {# d #}\nx{#- e -#}  \n y",
+    "trim_after_block_only": "{% if true %}\nA{{ 1 }}\nB{% if true -%}  \n C{% endif %}{% endif %}",
+    "string_escapes": "{{ 'tab\\tnl\\nq\\'\\\\u:\\u00e9 x:\\x41' }}|{{ \"dq\\\"\" }}",
+    "not_is_precedence": "{% if not missing is defined %}undefined{% endif %}|{{ not 1 == 2 }}",
+    "keyword_argument_precedence": "{% set ns = namespace(n=items|length - 1, first=true) %}{{ ns.n }}{% set ns.n = ns.n * 10 %}{{ ns.n }}",
+    "reversed_slice": "{% for x in items[::-1] %}{{ loop.index0 }}{{ x }}{% endfor %}|{{ items[1:] }}|{{ 'abc'[:-1] }}",
+    "python_str_methods": "{{ '  a b  '.strip() }}|{{ '\\n\\nx\\n'.strip('\\n') }}|{{ 'xxyxx'.lstrip('x') }}|{{ 'a</t>b</t>c'.split('</t>')[-1] }}"
+                          "|{{ ' a  b '.split() }}|{{ 'abc'.startswith('ab') }}{{ 'abc'.endswith('bc') }}|{{ 'aXa'.replace('a', 'b') }}"
+                          "|{{ 'hi there'.title() }}|{{ 'Hi'.upper() }}{{ 'Hi'.lower() }}",
+    "membership_and_tests": "{{ 'b' in 'abc' }}{{ 'z' in items }}|{{ none is none }}{{ items is iterable }}{{ d is mapping }}"
+                            "{{ 'x' is string }}{{ false is false }}",
+    "string_filter_is_python_str": "{{ d|string }}|{{ items|string }}",
+    "dict_items": "{% for k, v in d.items() %}{{ k }}={{ v }};{% endfor %}",
+    "tojson_arguments": "{{ d|tojson }}|{{ d|tojson(indent=2) }}|{{ d|tojson(sort_keys=true) }}",
+    "filters": "{{ items|join(', ') }}|{{ '  x '|trim }}|{{ items|length }}|{{ items|first }}{{ items|last }}"
+               "|{{ [{'r': 'u'}, {'r': 'a'}]|selectattr('r', 'equalto', 'u')|list|length }}",
+}
+ENGINE_CONTEXT = {"items": ["p", "q", "r"], "d": {"b": [1, 2.5, None, True], "a": "ü'"}}
+
+
 def main():
     conversations = json.loads((RESOURCES / "conversations.json").read_text(encoding="utf-8"))
     special = json.loads((RESOURCES / "special_tokens.json").read_text(encoding="utf-8"))
@@ -112,6 +136,11 @@ def main():
             except jinja2.exceptions.TemplateError as e:
                 rendered[case] = {"error": str(e)}
         out[model] = rendered
+    engine = {}
+    for name, source in ENGINE_CASES.items():
+        engine[name] = {"template": source, "text": render(env, env.from_string(source), ENGINE_CONTEXT)[0]}
+    (RESOURCES / "engine_goldens.json").write_text(
+        json.dumps({"context": ENGINE_CONTEXT, "cases": engine}, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     target = RESOURCES / "goldens.json"
     target.write_text(json.dumps(out, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     print(f"jinja2 {jinja2.__version__}: {sum(len(v) for v in out.values())} renderings -> {target.relative_to(ROOT)}",

@@ -26,7 +26,7 @@ import jinjava.javax.el.CompositeELResolver;
  * A Jinja environment set up as Hugging Face transformers sets up jinja2 for chat templates
  * ({@code _compile_jinja_template} in {@code transformers/utils/chat_template_utils.py}), on HubSpot's Jinjava:
  * <ul>
- *   <li>{@code trim_blocks} and {@code lstrip_blocks};</li>
+ *   <li>{@code trim_blocks} and {@code lstrip_blocks} (the first by {@link JinjaSource}, Jinjava's miscounts lines);</li>
  *   <li>a sandbox: templates read their data and call Python's {@code str}/{@code dict} methods on it, nothing else
  *       ({@link SandboxedPythonResolver});</li>
  *   <li>{@code raise_exception(message)}, which stops the rendering with the template's message;</li>
@@ -53,7 +53,7 @@ public final class HuggingFaceJinja {
         resolver.add(new SandboxedPythonResolver());
         resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_ONLY);
         JinjavaConfig config = JinjavaConfig.newBuilder()
-                .withTrimBlocks(true)
+                .withTrimBlocks(false)   // done by JinjaSource, which keeps the line numbers right
                 .withLstripBlocks(true)
                 .withLegacyOverrides(LegacyOverrides.newBuilder()
                         .withUseNaturalOperatorPrecedence(true)
@@ -67,6 +67,7 @@ public final class HuggingFaceJinja {
         jinjava = new Jinjava(config);
         jinjava.registerFilter(new ToJson());
         jinjava.registerFilter(new PythonString());
+        jinjava.registerFilter(new PythonPrint());
         jinjava.registerFunction(new ELFunctionDefinition("", "raise_exception", HuggingFaceJinja.class,
                 "raiseException", String.class));
         jinjava.registerFunction(new ELFunctionDefinition("", "strftime_now", HuggingFaceJinja.class,
@@ -92,10 +93,16 @@ public final class HuggingFaceJinja {
         } finally {
             CLOCK.remove();
         }
+        // jinja2 stops at the first error in the template; Jinjava collects them all, so the earliest line is reported.
+        TemplateError first = null;
         for (TemplateError error : result.getErrors()) {
-            if (error.getSeverity() == TemplateError.ErrorType.FATAL || raised(error) != null) {
-                throw new JinjaTemplateException(describe(error), Math.max(0, source.originalLine(error.getLineno())));
+            if ((error.getSeverity() == TemplateError.ErrorType.FATAL || raised(error) != null)
+                    && (first == null || error.getLineno() < first.getLineno())) {
+                first = error;
             }
+        }
+        if (first != null) {
+            throw new JinjaTemplateException(describe(first), Math.max(0, source.originalLine(first.getLineno())));
         }
         return withoutMarkers(result.getOutput());
     }
@@ -226,6 +233,19 @@ public final class HuggingFaceJinja {
         @Override
         public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
             return PythonJson.pythonStr(var);
+        }
+    }
+
+    /** How {@code {{ x }}} prints in jinja2: str(x), and nothing for undefined (Jinjava's null stands for both). */
+    private static final class PythonPrint implements Filter {
+        @Override
+        public String getName() {
+            return JinjaSource.PRINT_FILTER;
+        }
+
+        @Override
+        public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
+            return var == null ? "" : PythonJson.pythonStr(var);
         }
     }
 

@@ -12,16 +12,21 @@ import java.util.List;
  *   <li>{@code x[::-1]} (Python's reversed copy, which EL cannot parse) becomes {@code x|reverse|list};</li>
  *   <li>keyword arguments {@code f(name=a - 1)}: the value is parenthesised, because in Jinjava {@code name=a}
  *       binds tighter than the arithmetic after it (Qwen3's {@code namespace(last_query_index=messages|length - 1)});</li>
- *   <li>{@code not x is test}: parenthesised as {@code not (x is test)}, jinja2's reading (Llama 3.1's
- *       {@code not tools is defined}).</li>
+ *   <li>{@code not}: its operand runs to the next {@code and}/{@code or}/{@code if}/{@code else} and is
+ *       parenthesised, because jinja2's {@code not} binds looser than comparisons and tests and Jinjava's tighter
+ *       (Llama 3.1's {@code not tools is defined}, {@code not message.tool_calls|length == 1});</li>
+ *   <li>{@code {{ x }}} prints through {@value #PRINT_FILTER}: Python's str() (True, None inside lists, dicts as
+ *       Python prints them), where Jinjava would print Java's true and null.</li>
  * </ul>
+ * And outside them, jinja2's whitespace rules where Jinjava's differ: trim_blocks is done here (the newline after
+ * a block tag becomes an empty comment holding it, so Jinjava's line numbers stay right), lstrip_blocks strips
+ * only at a line's start, and comments follow both rules (Jinjava applies neither to comments).
  * A {@code \n} escape becomes a real line break, so {@link #originalLine} maps the rewritten source's lines back
  * to the template's for error messages.
  */
 final class JinjaSource {
-    /** {@code not x is defined}: jinja2 reads not (x is defined); Jinjava (not x) is defined. */
-    private static final java.util.regex.Pattern NOT_IS = java.util.regex.Pattern.compile(
-            "\\bnot\\s+([A-Za-z_][\\w.]*(?:\\[[^\\]]*\\])*)\\s+is\\s+(not\\s+)?([A-Za-z_]\\w*)");
+    /** The filter that prints a {@code {{ }}} value as jinja2 does (HuggingFaceJinja registers it). */
+    static final String PRINT_FILTER = "alignspark_print";
     private final String rewritten;
     private final List<Integer> originalLines = new ArrayList<>();   // rewritten line (0-based) -> original line
 
@@ -32,18 +37,30 @@ final class JinjaSource {
         int i = 0;
         while (i < template.length()) {
             if (template.startsWith("{#", i)) {
-                int end = template.indexOf("#}", i + 2);
-                end = end < 0 ? template.length() : end + 2;
-                line = copy(template, i, end, out, line);
-                i = end;
+                i = comment(template, i, out);
+                line = lineOf(template, i);
             } else if (template.startsWith("{{", i) || template.startsWith("{%", i)) {
-                String close = template.startsWith("{{", i) ? "}}" : "%}";
+                boolean block = template.startsWith("{%", i);
+                String close = block ? "%}" : "}}";
                 int end = tagEnd(template, i + 2, close);
+                if (block && !template.startsWith("{%-", i) && !lstripApplies(template, i)) {
+                    keepMidLineWhitespace(out);
+                }
                 line = copy(template, i, i + 2, out, line);
-                String inner = NOT_IS.matcher(template.substring(i + 2, end)).replaceAll("not ($1 is $2$3)");
+                String inner = template.substring(i + 2, end);
+                if (!block) {
+                    inner = printed(inner);
+                }
                 line = expression(inner, 0, inner.length(), out, line);
                 line = copy(template, end, Math.min(end + 2, template.length()), out, line);
                 i = Math.min(end + 2, template.length());
+                if (block && !template.startsWith("-%}", end) && template.startsWith("\n", i)) {
+                    // trim_blocks: the newline after a block tag goes; an empty comment keeps its line for Jinjava.
+                    out.append("{#\n#}");
+                    line++;
+                    originalLines.add(line);
+                    i++;
+                }
             } else {
                 int next = nextTag(template, i);
                 line = copy(template, i, next, out, line);
@@ -51,6 +68,89 @@ final class JinjaSource {
             }
         }
         rewritten = out.toString();
+    }
+
+    /** 1-based line of position {@code at} in the template. */
+    private static int lineOf(String template, int at) {
+        int line = 1;
+        for (int i = 0; i < at && i < template.length(); i++) {
+            if (template.charAt(i) == '\n') {
+                line++;
+            }
+        }
+        return line;
+    }
+
+    /** lstrip_blocks applies to a tag with only spaces and tabs between the line's start and it. */
+    private static boolean lstripApplies(String template, int tag) {
+        int j = tag - 1;
+        while (j >= 0 && (template.charAt(j) == ' ' || template.charAt(j) == '\t')) {
+            j--;
+        }
+        return j < 0 || template.charAt(j) == '\n';
+    }
+
+    /**
+     * Jinjava's lstrip_blocks strips the whitespace before any block tag, jinja2's only at a line's start: spaces
+     * and tabs before a mid-line tag are printed by an expression instead, which Jinjava does not strip.
+     */
+    private static void keepMidLineWhitespace(StringBuilder out) {
+        int j = out.length();
+        while (j > 0 && (out.charAt(j - 1) == ' ' || out.charAt(j - 1) == '\t')) {
+            j--;
+        }
+        if (j < out.length()) {
+            String run = out.substring(j);
+            out.setLength(j);
+            out.append("{{ '").append(run).append("' }}");
+        }
+    }
+
+    /**
+     * A comment, with jinja2's whitespace rules (lstrip_blocks and trim_blocks apply to comments too, and
+     * {@code {#-}/{@code -#}} strip), which Jinjava does not apply to comments: the comment and the whitespace it
+     * removes become an empty comment holding the same line breaks. Returns the position after it.
+     */
+    private int comment(String template, int i, StringBuilder out) {
+        int close = template.indexOf("#}", i + 2);
+        int end = close < 0 ? template.length() : close + 2;
+        int breaks = 0;
+        if (template.startsWith("{#-", i)) {
+            int j = out.length();
+            while (j > 0 && Character.isWhitespace(out.charAt(j - 1))) {
+                j--;
+            }
+            // the removed line breaks were counted when copied; they move inside the comment
+            String removed = out.substring(j);
+            out.setLength(j);
+            int moved = (int) removed.chars().filter(c -> c == '\n').count();
+            out.append("{#").append("\n".repeat(moved)).append("#}");
+        } else if (lstripApplies(template, i)) {
+            int j = out.length();
+            while (j > 0 && (out.charAt(j - 1) == ' ' || out.charAt(j - 1) == '\t')) {
+                j--;
+            }
+            out.setLength(j);
+        }
+        for (int k = i; k < end; k++) {
+            if (template.charAt(k) == '\n') {
+                breaks++;
+            }
+        }
+        if (close >= 0 && template.charAt(close - 1) == '-') {
+            while (end < template.length() && Character.isWhitespace(template.charAt(end))) {
+                breaks += template.charAt(end) == '\n' ? 1 : 0;
+                end++;
+            }
+        } else if (template.startsWith("\n", end)) {
+            breaks++;
+            end++;
+        }
+        out.append("{#").append("\n".repeat(breaks)).append("#}");
+        for (int b = 0; b < breaks; b++) {
+            originalLines.add(originalLines.get(originalLines.size() - 1) + 1);
+        }
+        return end;
     }
 
     String text() {
@@ -126,6 +226,15 @@ final class JinjaSource {
                 i = end + 1;
                 continue;
             }
+            if (isUnaryNot(s, i, from)) {
+                int end = operandEnd(s, i + 3, to);
+                out.append("not (");
+                String operand = s.substring(i + 3, end);
+                line = expression(operand, 0, operand.length(), out, line);
+                out.append(')');
+                i = end;
+                continue;
+            }
             if (s.startsWith("[::-1]", i)) {
                 out.append("|reverse|list");
                 i += "[::-1]".length();
@@ -155,6 +264,75 @@ final class JinjaSource {
             i++;
         }
         return line;
+    }
+
+    /** {@code {{ x }}} as {@code {{ (x)|alignspark_print }}}, keeping whitespace-control markers outside. */
+    private static String printed(String inner) {
+        int start = inner.startsWith("-") || inner.startsWith("+") ? 1 : 0;
+        int end = inner.endsWith("-") || inner.endsWith("+") ? inner.length() - 1 : inner.length();
+        if (end <= start || inner.substring(start, end).isBlank()) {
+            return inner;
+        }
+        return inner.substring(0, start) + " (" + inner.substring(start, end) + ")|" + PRINT_FILTER + " "
+                + inner.substring(end);
+    }
+
+    /** The word {@code not} as a unary operator (not {@code is not}, not {@code not in}). */
+    private static boolean isUnaryNot(String s, int at, int from) {
+        if (!s.startsWith("not", at) || (at + 3 < s.length() && isWordChar(s.charAt(at + 3)))
+                || (at > from && isWordChar(s.charAt(at - 1)))) {
+            return false;
+        }
+        int j = at - 1;
+        while (j >= from && Character.isWhitespace(s.charAt(j))) {
+            j--;
+        }
+        if (j < from) {
+            return true;
+        }
+        char c = s.charAt(j);
+        if ("([{,:=-+*/%<>!~".indexOf(c) >= 0) {
+            return true;
+        }
+        int wordEnd = j + 1;
+        while (j >= from && isWordChar(s.charAt(j))) {
+            j--;
+        }
+        String word = s.substring(j + 1, wordEnd);
+        return List.of("and", "or", "not", "if", "elif", "else").contains(word);   // after "is" it is "is not"
+    }
+
+    /** Where a unary not's operand ends: the next top-level and / or / if / else, closing bracket or comma. */
+    private static int operandEnd(String s, int from, int to) {
+        int depth = 0;
+        int i = from;
+        while (i < to) {
+            char c = s.charAt(i);
+            if (c == '\'' || c == '"') {
+                i = Math.min(literalEnd(s, i), to - 1) + 1;
+                continue;
+            }
+            if (c == '(' || c == '[' || c == '{') {
+                depth++;
+            } else if (c == ')' || c == ']' || c == '}' || (c == ',' && depth == 0)) {
+                if (depth == 0) {
+                    return i;
+                }
+                depth--;
+            } else if (depth == 0 && (i == from || !isWordChar(s.charAt(i - 1)))) {
+                for (String stop : List.of("and", "or", "if", "else")) {
+                    if (s.startsWith(stop, i) && (i + stop.length() >= to || !isWordChar(s.charAt(i + stop.length())))) {
+                        return i;
+                    }
+                }
+            }
+            i++;
+        }
+        return to;
+    }
+
+    private static boolean isWordChar(char c) {
+        return Character.isLetterOrDigit(c) || c == '_';
     }
 
     /** {@code name=} right after "(" or "," (not ==, <=, >=, !=). */
@@ -223,11 +401,7 @@ final class JinjaSource {
                     if (r == quote || r == '\\') {
                         out.append('\\');
                     }
-                    out.append(r);
-                    if (r == '\n') {
-                        // the rewritten source gains a line the template does not have
-                        originalLines.add(line);
-                    }
+                    out.append(r);   // a line break inside a literal: Jinjava does not count it as a line
                 }
             }
             i += consumed;
