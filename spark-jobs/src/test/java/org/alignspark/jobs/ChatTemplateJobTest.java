@@ -13,6 +13,7 @@ import org.alignspark.Main;
 import org.alignspark.common.lm.checkpoint.ModelFolder;
 import org.alignspark.common.tokenizer.ChatTemplate;
 import org.alignspark.common.tokenizer.WordLevelTokenizerWriter;
+import org.alignspark.testing.TestSpark;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -52,6 +53,21 @@ class ChatTemplateJobTest {
         assertTrue(out.contains("--- token ids: [1, 9, 4, 8, 2, 1, 5]"), out);
         assertTrue(out.contains("=== conversation 2"), out);
         assertTrue(out.contains("rendered (add_generation_prompt=True)"), out);
+    }
+
+    @Test
+    void readsTheConversationsOfAWarehouseTable() {
+        TestSpark.session();
+        String warehouse = dir.resolve("warehouse").toString();
+        String tokenizer = dir.resolve("tokenizer").toString();
+        assertEquals(0, Main.run("demo-data", "--dt", "2026-11-27", "--prefix", "tpl", "--dialogues", "0", "--pairs", "0",
+                "--tokenizer-output", tokenizer, "--warehouse", warehouse));
+        String out = run("chat-template", "--model", tokenizer, "--table", "tpl_candidates", "--limit", "2",
+                "--warehouse", warehouse);
+        assertTrue(out.contains("=== conversation 2"), out);
+        assertTrue(!out.contains("=== conversation 3"), out);
+        assertTrue(out.contains("rendered (add_generation_prompt=True)"), out);
+        assertTrue(out.contains("<|im_start|>assistant\\n\"\n"), out);   // the JSON line ends the generation prompt
     }
 
     @Test

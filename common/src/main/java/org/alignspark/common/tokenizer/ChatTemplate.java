@@ -42,12 +42,14 @@ public final class ChatTemplate {
     public static final ChatTemplate CHATML = jinja(CHATML_SOURCE, Map.of(), "ChatML");
 
     private final String source;                  // null: the byte format
+    private final HuggingFaceJinja.Prepared prepared;
     private final Map<String, Object> specialTokens;
     private final String origin;
     private final Clock clock;
 
     private ChatTemplate(String source, Map<String, Object> specialTokens, String origin, Clock clock) {
         this.source = source;
+        this.prepared = source == null ? null : HuggingFaceJinja.prepare(source);
         this.specialTokens = specialTokens;
         this.origin = origin;
         this.clock = clock;
@@ -191,7 +193,7 @@ public final class ChatTemplate {
         context.put("messages", turns);
         context.put("add_generation_prompt", addGenerationPrompt);
         try {
-            return JINJA.render(source, context, clock);
+            return JINJA.render(prepared, context, clock);
         } catch (JinjaTemplateException e) {
             throw new ChatTemplateException(origin + (e.line() > 0 ? " line " + e.line() : "") + ": " + e.getMessage());
         }

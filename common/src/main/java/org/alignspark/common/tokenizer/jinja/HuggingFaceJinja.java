@@ -79,13 +79,30 @@ public final class HuggingFaceJinja {
     public record Rendering(String text, List<int[]> generationSpans) {
     }
 
+    /** A template's source, rewritten once for Jinjava ({@link JinjaSource}); render it with {@link #render}. */
+    public static final class Prepared {
+        private final JinjaSource source;
+
+        private Prepared(String template) {
+            this.source = new JinjaSource(template);
+        }
+    }
+
+    public static Prepared prepare(String template) {
+        return new Prepared(template);
+    }
+
     /**
      * Renders {@code template} with {@code context} (values: String, Number, Boolean, null, List, Map).
      *
      * @throws JinjaTemplateException when the template does not parse, calls raise_exception, or fails
      */
     public Rendering render(String template, Map<String, ?> context, Clock clock) {
-        JinjaSource source = new JinjaSource(template);
+        return render(prepare(template), context, clock);
+    }
+
+    public Rendering render(Prepared template, Map<String, ?> context, Clock clock) {
+        JinjaSource source = template.source;
         RenderResult result;
         CLOCK.set(clock);
         try {
