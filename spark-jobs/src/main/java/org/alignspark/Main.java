@@ -32,6 +32,7 @@ import org.alignspark.jobs.EvalRmJob;
 import org.alignspark.jobs.TrainRmJob;
 import org.alignspark.jobs.TrainSftJob;
 import org.alignspark.jobs.SqlJob;
+import org.alignspark.jobs.ChatTemplateJob;
 import org.alignspark.jobs.SelfCorrectDataJob;
 import org.alignspark.jobs.SelfCorrectEvalJob;
 import org.alignspark.jobs.SelfCorrectMetricsJob;
@@ -43,7 +44,7 @@ import picocli.CommandLine.Command;
 /** The one entry point: {@code spark-submit --class org.alignspark.Main alignspark.jar <job> [options]}. */
 @Command(name = "alignspark", mixinStandardHelpOptions = true, version = "alignspark 0.1.0",
         description = "Mine and train on LLM alignment data with Apache Spark.",
-        subcommands = {DemoJob.class, PipelineJob.class, IngestJob.class, SqlJob.class, InitModelJob.class, TrainSftJob.class, TrainRmJob.class,
+        subcommands = {DemoJob.class, PipelineJob.class, IngestJob.class, SqlJob.class, ChatTemplateJob.class, InitModelJob.class, TrainSftJob.class, TrainRmJob.class,
                 EvalRmJob.class, RefLogprobsJob.class, TrainDpoJob.class, TrainKtoJob.class, TrainBcoJob.class, TrainListRankingJob.class, EvalPolicyJob.class, GenerateJob.class, ChesJob.class,
                 FlrScoreJob.class, FlrEvalJob.class, DemoDataJob.class, FlrMineJob.class, RewardTransformJob.class,
                 DiversityJob.class, GuidanceSweepJob.class, SelfCorrectEvalJob.class, SelfCorrectMetricsJob.class, SelfCorrectDataJob.class, TrainScoreJob.class,

@@ -55,7 +55,7 @@ public final class InitialModel {
                 new ByteTokenizer().save(folder);
             } else {
                 ModelFolder source = ModelFolder.of(tokenizerFolder);
-                for (String file : new String[]{Tokenizers.TOKENIZER, Tokenizers.TOKENIZER_CONFIG}) {
+                for (String file : Tokenizers.FILES) {
                     if (source.exists(file)) {
                         try (InputStream in = source.open(file); OutputStream out = folder.create(file)) {
                             in.transferTo(out);

@@ -110,9 +110,9 @@ public final class RewardModelFolder {
         return initial;
     }
 
-    /** Copies tokenizer.json and tokenizer_config.json (where present) so the folder is self-contained. */
+    /** Copies the tokenizer and chat-template files (where present) so the folder is self-contained. */
     public static void copyTokenizer(ModelFolder from, ModelFolder to) throws IOException {
-        for (String file : new String[]{Tokenizers.TOKENIZER, Tokenizers.TOKENIZER_CONFIG}) {
+        for (String file : Tokenizers.FILES) {
             if (from.exists(file)) {
                 try (InputStream in = from.open(file); OutputStream out = to.create(file)) {
                     in.transferTo(out);

@@ -4,9 +4,15 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Token ids of a conversation as a model sees it: the prompt rendered by the chat template up to the opening of the
- * assistant's turn, and the response that follows it through the end of that turn. Prompt and completion are
- * encoded separately (as TRL does), so the boundary between them is exact.
+ * Token ids of a conversation as a model sees it, split as TRL splits it: the prompt is the chat template's rendering
+ * of the prompt turns with {@code add_generation_prompt=True}; the completion is what the rendering of the whole
+ * conversation adds after it. Prompt and completion are encoded separately, so the boundary between them is exact.
+ * <p>
+ * Some templates do not extend the prompt's rendering (Mistral's v3 template moves the system message to the last
+ * user turn, so the prompt and the conversation render it in different places). Then, when the template marks the
+ * assistant's output with {@code {% generation %}}, the completion is the last such block of the conversation's
+ * rendering (transformers' assistant mask), still after the generation prompt; without such blocks the split fails
+ * with a {@link ChatTemplateException} that says so.
  */
 public final class ChatEncoder {
     private final Tokenizer tokenizer;
@@ -32,14 +38,37 @@ public final class ChatEncoder {
 
     /** The response and the template's end of turn, as they follow {@link #prompt}. */
     public int[] completion(List<Message> prompt, String response) {
+        return tokenizer.encode(split(prompt, response).completion());
+    }
+
+    /** How a conversation's completion was found. */
+    public enum Boundary {
+        /** The conversation's rendering starts with the prompt's: the completion is the rest (TRL). */
+        PREFIX,
+        /** It does not; the completion is the last {@code {% generation %}} block of the conversation's rendering. */
+        GENERATION_BLOCK
+    }
+
+    /** Prompt text (with the generation prompt), completion text, and how they were split. */
+    public record Split(String prompt, String completion, Boundary boundary) {
+    }
+
+    /** The texts of {@link #prompt} and {@link #completion}; see the class comment for the split. */
+    public Split split(List<Message> prompt, String response) {
         String opened = template.render(prompt, true);
         List<Message> full = new ArrayList<>(prompt);
         full.add(new Message("assistant", response));
-        String whole = template.render(full, false);
-        if (!whole.startsWith(opened)) {
-            throw new IllegalStateException("chat template " + template.format() + " does not extend the prompt's rendering");
+        var whole = template.renderTracked(full, false, java.util.Map.of());
+        if (whole.text().startsWith(opened)) {
+            return new Split(opened, whole.text().substring(opened.length()), Boundary.PREFIX);
         }
-        return tokenizer.encode(whole.substring(opened.length()));
+        if (whole.generationSpans().isEmpty()) {
+            throw new ChatTemplateException(template.origin() + ": the conversation's rendering does not start with the "
+                    + "prompt's rendering (add_generation_prompt=True), and the template has no {% generation %} block "
+                    + "to find the completion by; prompt and completion cannot be split");
+        }
+        int[] last = whole.generationSpans().get(whole.generationSpans().size() - 1);
+        return new Split(opened, whole.text().substring(last[0], last[1]), Boundary.GENERATION_BLOCK);
     }
 
     /**

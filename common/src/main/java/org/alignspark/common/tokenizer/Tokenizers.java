@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.alignspark.common.lm.checkpoint.CheckpointException;
 import org.alignspark.common.lm.checkpoint.ModelFolder;
@@ -17,6 +18,9 @@ import org.alignspark.common.lm.checkpoint.ModelFolder;
 public final class Tokenizers {
     public static final String TOKENIZER = "tokenizer.json";
     public static final String TOKENIZER_CONFIG = "tokenizer_config.json";
+    /** Every file of a folder's tokenizer and chat template: what a folder derived from it copies. */
+    public static final List<String> FILES = List.of(TOKENIZER, TOKENIZER_CONFIG, ChatTemplate.TEMPLATE_FILE,
+            ChatTemplate.TEMPLATE_JSON);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private Tokenizers() {

@@ -40,7 +40,7 @@ class TokenizerTest {
         Tokenizer loaded = Tokenizers.load(folder);
         assertTrue(loaded instanceof ByteTokenizer);
         ChatTemplate template = ChatTemplate.load(folder, loaded);
-        assertEquals(ChatTemplate.Format.BYTE, template.format());
+        assertEquals(ChatTemplate.BYTE, template);
         String text = template.render(CHAT.subList(1, 2), true);
         assertEquals("<|user|>Hi<|eos|><|assistant|>", text);
         assertArrayEquals(new int[] {260, 'H', 'i', 258, 261}, loaded.encode(text));
@@ -77,7 +77,8 @@ class TokenizerTest {
         assertEquals(2, tokenizer.bosId());
         assertEquals(0, tokenizer.padId());
         assertEquals(6, tokenizer.vocabSize());
-        assertEquals(ChatTemplate.Format.CHATML, ChatTemplate.load(modelFolder, tokenizer).format());
+        assertEquals("<|im_start|>user\nhello<|im_end|>\n",
+                ChatTemplate.load(modelFolder, tokenizer).render(List.of(new Message("user", "hello")), true));
     }
 
     @Test
@@ -92,7 +93,6 @@ class TokenizerTest {
         assertEquals("It is blue.", tokenizer.decode(ids));
         assertEquals(0, tokenizer.encode("green")[0], "a word outside the corpus is <unk>");
         ChatTemplate chat = ChatTemplate.load(folder, tokenizer);
-        assertEquals(ChatTemplate.Format.CHATML, chat.format());
         int[] conversation = tokenizer.encode(chat.render(List.of(new Message("user", "What color is the sky?")), true));
         // <|im_start|> user What color is the sky ? <|im_end|> <|im_start|> assistant
         assertEquals(11, conversation.length, java.util.Arrays.toString(conversation));
@@ -100,24 +100,21 @@ class TokenizerTest {
     }
 
     @Test
-    void chatMlAndLlama3RenderTheirPublishedFormats() {
+    void chatMlRendersItsPublishedFormat() {
         assertEquals("<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n"
                 + "<|im_start|>assistant\nHello!<|im_end|>\n<|im_start|>assistant\n", ChatTemplate.CHATML.render(CHAT, true));
-        assertEquals("<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>"
-                + "<|start_header_id|>assistant<|end_header_id|>\n\n", ChatTemplate.LLAMA3.render(CHAT.subList(1, 2), true));
-        assertEquals(ChatTemplate.LLAMA3, ChatTemplate.recognize(
-                "{{ '<|start_header_id|>' + message['role'] + '<|end_header_id|>\\n\\n' }}"));
     }
 
     @Test
-    void unrecognizedChatTemplateFailsNamingTheFile() throws Exception {
+    void brokenChatTemplateFailsNamingTheFileAndLine() throws Exception {
         ModelFolder folder = ModelFolder.local(dir.resolve("odd"));
         new ByteTokenizer().save(folder);
         Files.writeString(dir.resolve("odd").resolve("tokenizer_config.json"),
-                "{\"eos_token\": \"<|eos|>\", \"chat_template\": \"[INST] {{ m }} [/INST]\"}");
-        CheckpointException e = assertThrows(CheckpointException.class,
-                () -> ChatTemplate.load(folder, new ByteTokenizer()));
-        assertTrue(e.getMessage().contains("tokenizer_config.json"), e.getMessage());
+                "{\"eos_token\": \"<|eos|>\", \"chat_template\": \"{% for m in messages %}\\n{{ m.content }}\\n{% if %}\\n{% endfor %}\"}");
+        ChatTemplate template = ChatTemplate.load(folder, new ByteTokenizer());
+        ChatTemplateException e = assertThrows(ChatTemplateException.class, () -> template.render(CHAT, true));
+        assertTrue(e.getMessage().contains("odd/tokenizer_config.json line 3: "), e.getMessage());
+        assertTrue(e.getMessage().contains("{% if %}"), e.getMessage());
     }
 
     @Test
