@@ -17,8 +17,11 @@ import org.alignspark.common.train.Optimizer;
  * fresh inner state, which the round's metrics count.
  */
 final class InnerStates {
-    /** A worker's model and its inner optimizer after {@code completedRound}. */
-    record Entry<M>(M model, Optimizer optimizer, int completedRound) {}
+    /**
+     * A worker's model and its inner optimizer after {@code completedRound}; {@code steps} the optimizer steps its state
+     * has taken since it started (Adam's bias correction counts from there, not from the run's step).
+     */
+    record Entry<M>(M model, Optimizer optimizer, int completedRound, long steps) {}
 
     private static final Map<String, Entry<?>> STATES = new ConcurrentHashMap<>();
 

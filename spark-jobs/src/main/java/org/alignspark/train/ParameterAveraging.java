@@ -287,8 +287,9 @@ public final class ParameterAveraging<E extends Serializable, M extends Trainabl
             params.copyInto(model.parameters());
             Optimizer optimizer = new Optimizer(config.optimizer(), model);
             optimizer.loadState(optimizerState);
-            WorkerResult result = fitMinibatches(partition, examples, from, model, optimizer, iteration, epoch, roundInEpoch,
-                    config, objective);
+            // the broadcast state is the run's, so its steps are the run's
+            WorkerResult result = fitMinibatches(partition, examples, from, model, optimizer, iteration, iteration, epoch,
+                    roundInEpoch, config, objective);
             if (result.failure != null) {
                 return result;
             }
@@ -317,7 +318,7 @@ public final class ParameterAveraging<E extends Serializable, M extends Trainabl
         int from = roundInEpoch * config.examplesPerRound();
         if (from >= examples.size()) {   // no data this round: the inner state waits for the next one
             if (entry != null) {
-                InnerStates.put(run, session, partition, new InnerStates.Entry<>(entry.model(), entry.optimizer(), round));
+                InnerStates.put(run, session, partition, new InnerStates.Entry<>(entry.model(), entry.optimizer(), round, entry.steps()));
             }
             return WorkerResult.empty();
         }
@@ -338,8 +339,9 @@ public final class ParameterAveraging<E extends Serializable, M extends Trainabl
         boolean kept = false;
         try {
             params.copyInto(model.parameters());
-            WorkerResult result = fitMinibatches(partition, examples, from, model, optimizer, iteration, epoch, roundInEpoch,
-                    config, objective);
+            long stateSteps = fresh ? 0 : entry.steps();
+            WorkerResult result = fitMinibatches(partition, examples, from, model, optimizer, iteration, stateSteps, epoch,
+                    roundInEpoch, config, objective);
             if (result.failure != null) {
                 return result;
             }
@@ -347,7 +349,7 @@ public final class ParameterAveraging<E extends Serializable, M extends Trainabl
             result.resultBytes = result.parameterSum.wireBytes();
             result.freshInnerStates = fresh ? 1 : 0;
             result.computeSeconds = (System.nanoTime() - startNanos) / 1e9;
-            InnerStates.put(run, session, partition, new InnerStates.Entry<>(model, optimizer, round));
+            InnerStates.put(run, session, partition, new InnerStates.Entry<>(model, optimizer, round, stateSteps + result.steps));
             kept = true;
             return result;
         } finally {
@@ -357,10 +359,13 @@ public final class ParameterAveraging<E extends Serializable, M extends Trainabl
         }
     }
 
-    /** Up to averagingFrequency minibatches from the worker's data position; the model and optimizer are updated in place. */
+    /**
+     * Up to averagingFrequency minibatches from the worker's data position; the model and optimizer are updated in place.
+     * {@code iteration} is the run's step (learning rate), {@code stateSteps} the steps the optimizer state has taken.
+     */
     private static <E, M extends TrainableModel> WorkerResult fitMinibatches(int partition, List<Tuple2<Integer, E>> examples,
                                                                              int from, M model, Optimizer optimizer,
-                                                                             long iteration, int epoch, int roundInEpoch,
+                                                                             long iteration, long stateSteps, int epoch, int roundInEpoch,
                                                                              TrainingConfig config, Objective<E, M> objective) {
         WorkerResult result = new WorkerResult();
         for (int k = 0; k < config.averagingFrequency(); k++) {
@@ -381,7 +386,7 @@ public final class ParameterAveraging<E extends Serializable, M extends Trainabl
                         Double.isFinite(losses.lossSum()) ? "gradient" : "loss", epoch, roundInEpoch + 1, partition, k,
                         batch.stream().map(objective::exampleId).toList()));
             }
-            optimizer.step((int) (iteration + k), epoch);
+            optimizer.step((int) (iteration + k), epoch, (int) (stateSteps + k));
             result.batches.add(losses);
             result.gradNormSum += gradNorm;
             result.steps++;
