@@ -44,6 +44,8 @@ public record Averaging(Mode mode, double outerLearningRate, double outerMomentu
         }
         if (mode == Mode.OUTER) {
             new org.alignspark.common.train.OuterOptimizer(outerLearningRate, outerMomentum);   // validates both
+        } else if (outerLearningRate != 1.0 || outerMomentum != 0.0) {
+            throw new IllegalArgumentException("--outer-lr and --outer-momentum apply to --averaging outer only");
         }
     }
 

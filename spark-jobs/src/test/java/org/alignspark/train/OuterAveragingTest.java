@@ -206,4 +206,13 @@ class OuterAveragingTest {
                 () -> fit(config("switch", output, 2, 4, 2, 1, adam(0.05), 1, 0, Averaging.outer(1.0, 0.0)), examples, new ArrayList<>()));
         assertTrue(error.getMessage().contains("--averaging dl4j") && error.getMessage().contains("--averaging outer"), error.getMessage());
     }
+
+    @Test
+    void outerOptionsWithoutOuterAveragingAndUnknownModesAreRefused() {
+        assertEquals("--outer-lr and --outer-momentum apply to --averaging outer only",
+                assertThrows(IllegalArgumentException.class, () -> new Averaging(Averaging.Mode.DL4J, 0.7, 0.9)).getMessage());
+        assertEquals("--averaging must be dl4j or outer, got 'diloco'",
+                assertThrows(IllegalArgumentException.class, () -> Averaging.Mode.parse("diloco")).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Averaging.outer(0.7, 1.0));
+    }
 }
