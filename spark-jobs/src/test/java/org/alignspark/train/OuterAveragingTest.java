@@ -198,6 +198,48 @@ class OuterAveragingTest {
     }
 
     @Test
+    void afterAResumeEachWorkerContinuesWithAFreshAdamCountingItsOwnSteps() {
+        // One worker, plain averaging: the run is sequential Adam up to checkpoint-000002 (2 rounds x 3 steps); the
+        // resumed run starts a new Adam there (zero moments, bias correction from its own first step) at the run's
+        // learning rate. Reference: the same, written out with two Optimizers.
+        List<LogisticModel.Example> examples = data(60, 8);
+        int batch = 4;
+        int frequency = 3;
+        OptimizerConfig adam = new OptimizerConfig(OptimizerConfig.Kind.ADAM,
+                new LearningRateSchedule(0.1, 0, 30, LearningRateSchedule.Shape.LINEAR), 0.9, 0.999, 1e-8, 0, 0);
+        Path output = tmp.resolve("fresh-after-resume");
+        assertThrows(IllegalStateException.class, () -> fit(config("fresh", output, 1, batch, frequency, 2, adam, 2, 3,
+                Averaging.outer(1.0, 0.0)), examples, new ArrayList<>()));
+        List<ParameterAveraging.RoundMetrics> rounds = new ArrayList<>();
+        TensorBundle resumed = fit(config("fresh", output, 1, batch, frequency, 2, adam, 2, 0, Averaging.outer(1.0, 0.0)),
+                examples, rounds);
+        assertEquals(1.0, rounds.get(0).metrics().get("averaging/fresh_inner_states"));
+
+        LogisticModel single = new LogisticModel(FEATURES, DataType.FLOAT);
+        Optimizer reference = new Optimizer(adam, single);
+        LogisticModel.Loss loss = new LogisticModel.Loss();
+        long[] tokens = examples.stream().mapToLong(loss::tokens).toArray();
+        int iteration = 0;
+        int resumedAt = 2 * frequency;
+        for (int epoch = 0; epoch < 2; epoch++) {
+            WorkerAssignment assignment = WorkerAssignment.deal(tokens, 1, 11L, epoch);
+            List<LogisticModel.Example> ordered = IntStream.range(0, examples.size()).boxed()
+                    .sorted(Comparator.comparingInt(assignment::position)).map(examples::get).toList();
+            for (int start = 0; start < ordered.size(); start += batch) {
+                if (iteration == resumedAt) {
+                    reference = new Optimizer(adam, single);
+                }
+                single.zeroGradients();
+                loss.lossAndGradients(single, ordered.subList(start, Math.min(start + batch, ordered.size())));
+                reference.step(iteration, epoch, iteration < resumedAt ? iteration : iteration - resumedAt);
+                iteration++;
+            }
+        }
+        double difference = resumed.maxAbsDifference(TensorBundle.of(single.parameters()));
+        assertTrue(difference < 1e-6, "resumed outer run differs from a fresh Adam at the checkpoint by " + difference);
+    }
+
+    @Test
     void resumingWithAnotherAveragingModeFailsNamingBoth() {
         List<LogisticModel.Example> examples = data(32, 7);
         Path output = tmp.resolve("switch");
