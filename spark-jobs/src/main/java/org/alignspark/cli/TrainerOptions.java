@@ -2,6 +2,7 @@ package org.alignspark.cli;
 
 import org.alignspark.common.train.LearningRateSchedule;
 import org.alignspark.common.train.OptimizerConfig;
+import org.alignspark.train.Averaging;
 import org.alignspark.train.TrainerSettings;
 import org.alignspark.train.TrainingConfig;
 import picocli.CommandLine.Option;
@@ -25,6 +26,20 @@ public final class TrainerOptions implements TrainerSettings {
 
     @Option(names = "--averaging-frequency", defaultValue = "5", description = "Minibatches each worker fits between averagings.")
     public int averagingFrequency;
+
+    @Option(names = "--averaging", defaultValue = "dl4j",
+            description = "How worker results are combined each round: dl4j (average parameters and Adam moments, "
+                    + "both broadcast every round) or outer (moments stay on each worker; only float32 parameters travel; "
+                    + "the driver takes an outer Nesterov step on their averaged change).")
+    public String averaging;
+
+    @Option(names = "--outer-lr", defaultValue = "1.0",
+            description = "Outer step's learning rate (--averaging outer); 1 with --outer-momentum 0 is plain averaging (local SGD).")
+    public double outerLearningRate;
+
+    @Option(names = "--outer-momentum", defaultValue = "0.0",
+            description = "Outer step's Nesterov momentum (--averaging outer); DiLoCo: --outer-lr 0.7 --outer-momentum 0.9.")
+    public double outerMomentum;
 
     @Option(names = "--learning-rate", defaultValue = "5e-5", description = "Peak learning rate.")
     public double learningRate;
@@ -64,6 +79,7 @@ public final class TrainerOptions implements TrainerSettings {
         OptimizerConfig.Kind kind = OptimizerConfig.Kind.parse(optimizer);
         OptimizerConfig optimizerConfig = new OptimizerConfig(kind, lr, 0.9, 0.999, 1e-8, weightDecay, maxGradNorm);
         return new TrainingConfig(runId == null ? new org.apache.hadoop.fs.Path(output).getName() : runId, output, workers, epochs, batchSizePerWorker,
-                averagingFrequency, checkpointEvery, seed, optimizerConfig, dt, failAfterRound);
+                averagingFrequency, checkpointEvery, seed, optimizerConfig, dt, failAfterRound,
+                new Averaging(Averaging.Mode.parse(averaging), outerLearningRate, outerMomentum));
     }
 }

@@ -23,13 +23,17 @@ import org.apache.hadoop.fs.Path;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
- * Checkpoint folders {@code checkpoint-NNNNNN} under a run's output: the model's files, {@code optimizer.safetensors}
- * and {@code trainer_state.json}. Each is written into a temporary folder and renamed into place, so a folder with
+ * Checkpoint folders {@code checkpoint-NNNNNN} under a run's output: the model's files, the driver's optimizer state
+ * and {@code trainer_state.json}. The driver's optimizer state depends on the run's averaging mode, which
+ * trainer_state.json records: the averaged Adam moments in {@code optimizer.safetensors} ({@code --averaging dl4j}), or
+ * the outer step's momentum buffer in {@code outer_momentum.safetensors} ({@code --averaging outer}; the workers' own
+ * Adam moments live on the executors only and are not checkpointed, so a resumed run starts them afresh). Each is written into a temporary folder and renamed into place, so a folder with
  * that name is always complete; the newest one is where a restarted run resumes.
  */
 public final class Checkpoints {
     public static final String MODEL_FILE = "model.safetensors";
     public static final String OPTIMIZER_FILE = "optimizer.safetensors";
+    public static final String OUTER_MOMENTUM_FILE = "outer_momentum.safetensors";
     public static final String STATE_FILE = "trainer_state.json";
     private static final String PREFIX = "checkpoint-";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -52,7 +56,10 @@ public final class Checkpoints {
         }
     }
 
-    /** A complete checkpoint as read back. */
+    /**
+     * A complete checkpoint as read back; {@code optimizer} is the driver's optimizer state of the checkpoint's
+     * averaging mode (Adam moments for dl4j, the outer momentum buffer for outer).
+     */
     public record Loaded(Path folder, TrainerState state, TensorBundle parameters, TensorBundle optimizer) {}
 
     private final Path output;
@@ -80,7 +87,7 @@ public final class Checkpoints {
             fs.delete(temporary, true);
             fs.mkdirs(temporary);
             model.write(parameters, fs, temporary);
-            writeTensors(optimizer, fs, new Path(temporary, OPTIMIZER_FILE));
+            writeTensors(optimizer, fs, new Path(temporary, optimizerFile(state.averagingMode())));
             try (OutputStream out = fs.create(new Path(temporary, STATE_FILE), true)) {
                 JSON.writeValue(out, state);
             }
@@ -149,10 +156,14 @@ public final class Checkpoints {
                 state = JSON.readValue(in, TrainerState.class);
             }
             return Optional.of(new Loaded(folder, state, readModelTensors(fs, folder),
-                    readTensors(fs, new Path(folder, OPTIMIZER_FILE))));
+                    readTensors(fs, new Path(folder, optimizerFile(state.averagingMode())))));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read checkpoints under " + output, e);
         }
+    }
+
+    private static String optimizerFile(Averaging.Mode mode) {
+        return mode == Averaging.Mode.OUTER ? OUTER_MOMENTUM_FILE : OPTIMIZER_FILE;
     }
 
     static void writeTensors(TensorBundle bundle, FileSystem fs, Path file) throws IOException {
@@ -163,11 +174,12 @@ public final class Checkpoints {
 
     /**
      * The model's parameters as the {@link ModelWriter} left them: every safetensors file of the checkpoint but the
-     * optimizer's. A model is not always one file: a reward model keeps its head in score.safetensors next to the
+     * optimizer's (either mode's). A model is not always one file: a reward model keeps its head in score.safetensors next to the
      * LM's model.safetensors, and resuming needs all of them.
      */
     static TensorBundle readModelTensors(FileSystem fs, Path folder) throws IOException {
-        FileStatus[] files = fs.listStatus(folder, p -> p.getName().endsWith(".safetensors") && !p.getName().equals(OPTIMIZER_FILE));
+        FileStatus[] files = fs.listStatus(folder, p -> p.getName().endsWith(".safetensors")
+                && !p.getName().equals(OPTIMIZER_FILE) && !p.getName().equals(OUTER_MOMENTUM_FILE));
         Arrays.sort(files, Comparator.comparing(f -> f.getPath().getName()));
         java.util.Map<String, org.nd4j.linalg.api.ndarray.INDArray> tensors = new java.util.LinkedHashMap<>();
         for (FileStatus file : files) {

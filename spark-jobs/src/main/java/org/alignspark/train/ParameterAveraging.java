@@ -5,14 +5,17 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 
 import org.alignspark.common.train.BatchResult;
 import org.alignspark.common.train.Objective;
 import org.alignspark.common.train.Optimizer;
+import org.alignspark.common.train.OuterOptimizer;
 import org.alignspark.common.train.TensorBundle;
 import org.alignspark.common.train.TrainableModel;
 import org.alignspark.common.train.WorkerAssignment;
@@ -29,10 +32,20 @@ import org.slf4j.LoggerFactory;
 import scala.Tuple2;
 
 /**
- * Parameter-averaged training on Spark core (docs/design.md decision 5; the algorithm of DL4J's
- * ParameterAveragingTrainingMaster). One round: broadcast parameters and optimizer state → every partition fits its
- * copy of the model on its next {@code averagingFrequency} minibatches → treeAggregate of parameters, optimizer state,
- * losses and counts → the driver averages over the workers that trained, logs, checkpoints and goes on.
+ * Parameter-averaged training on Spark core (docs/design.md decisions 5 and 9). One round: broadcast → every partition
+ * fits its copy of the model on its next {@code averagingFrequency} minibatches → treeAggregate of the workers'
+ * results, losses and counts → the driver combines them over the workers that trained, logs, checkpoints and goes on.
+ * How results are combined is the run's {@link Averaging} mode:
+ * <ul>
+ *   <li>{@code dl4j} (DL4J's ParameterAveragingTrainingMaster): parameters and optimizer state (Adam's moments) are
+ *       broadcast and aggregated, and both are averaged;</li>
+ *   <li>{@code outer} (local SGD / DiLoCo): only parameters travel, as float32; each worker's optimizer state stays in
+ *       its executor ({@link InnerStates}) from round to round, and the driver takes an {@link OuterOptimizer} step on
+ *       the averaged change of the parameters. The inner states are not checkpointed: a resumed run, a lost executor
+ *       or a moved task starts that worker's inner state afresh, and {@code averaging/fresh_inner_states} counts it.</li>
+ * </ul>
+ * Every round records {@code averaging/bytes_moved}: the tensor payload of the round, the broadcast once per worker
+ * plus each worker's returned tensors (values only; Spark's own framing and the tree's partial sums not counted).
  *
  * @param <E> one training example (a pair, a ranked list, a prompt+completion): never split across minibatches
  * @param <M> the model
@@ -101,26 +114,43 @@ public final class ParameterAveraging<E extends Serializable, M extends Trainabl
             throw new IllegalArgumentException("no training examples");
         }
 
-        TensorBundle parameters = initial;
-        TensorBundle optimizerState = initialOptimizerState(initial);
-        TrainerState state = new TrainerState(0, 0, 0, 0, config.seed(), config.runId(), List.of());
+        Averaging averaging = config.averaging();
+        boolean outer = averaging.mode() == Averaging.Mode.OUTER;
+        // outer: the driver's parameters are stepped in place, so they are a copy of the caller's
+        TensorBundle parameters = outer ? initial.zerosLike().addInPlace(initial) : initial;
+        TensorBundle optimizerState = outer ? null : initialOptimizerState(initial);
+        OuterOptimizer outerStep = outer ? new OuterOptimizer(averaging.outerLearningRate(), averaging.outerMomentum()) : null;
+        TrainerState state = new TrainerState(0, 0, 0, 0, config.seed(), config.runId(), averaging.mode().cliName(), List.of());
         Optional<Checkpoints.Loaded> resume = checkpoints.latest();
         if (resume.isPresent()) {
+            Averaging.Mode saved = resume.get().state().averagingMode();
+            if (saved != averaging.mode()) {
+                throw new IllegalArgumentException(resume.get().folder() + " was written with --averaging " + saved.cliName()
+                        + "; this run asks for --averaging " + averaging.mode().cliName() + ": resume with --averaging "
+                        + saved.cliName() + ", or start the new mode in another --output");
+            }
             parameters = resume.get().parameters();
-            optimizerState = resume.get().optimizer();
+            if (outer) {
+                outerStep.loadMomentumBuffer(resume.get().optimizer());
+            } else {
+                optimizerState = resume.get().optimizer();
+            }
             state = resume.get().state();
             LOG.info("resuming {} from {} (round {}, epoch {}, data position {})", config.runId(), resume.get().folder(),
                     state.round(), state.epoch(), state.roundInEpoch());
             listener.onResume(state);
         }
         List<RoundMetrics> history = new ArrayList<>(state.logHistory());
+        String session = UUID.randomUUID().toString();   // names this fit's worker-local inner states (outer mode)
 
         long totalTokens = java.util.Arrays.stream(tokens).sum();
         int roundsPerEpoch = WorkerAssignment.deal(tokens, config.workers(), config.seed(), 0).rounds(config.examplesPerRound());
         int totalRounds = roundsPerEpoch * config.epochs();
-        LOG.info("training {}: {} examples ({} tokens), {} workers x {} minibatches of {}, {} rounds/epoch, {} epochs",
-                config.runId(), tokens.length, totalTokens, config.workers(), config.averagingFrequency(),
-                config.batchSizePerWorker(), roundsPerEpoch, config.epochs());
+        LOG.info("training {}: {} examples ({} tokens), {} workers x {} minibatches of {}, {} rounds/epoch, {} epochs, "
+                        + "averaging {}", config.runId(), tokens.length, totalTokens, config.workers(), config.averagingFrequency(),
+                config.batchSizePerWorker(), roundsPerEpoch, config.epochs(), outer
+                        ? String.format(Locale.ROOT, "outer (lr %s, Nesterov momentum %s)", averaging.outerLearningRate(), averaging.outerMomentum())
+                        : "dl4j");
         Instant runStart = Instant.now();
         int roundsThisRun = 0;
 
@@ -130,32 +160,47 @@ public final class ParameterAveraging<E extends Serializable, M extends Trainabl
             int rounds = assignment.rounds(config.examplesPerRound());
             for (int roundInEpoch = epoch == state.epoch() ? state.roundInEpoch() : 0; roundInEpoch < rounds; roundInEpoch++) {
                 Instant start = Instant.now();
-                WorkerResult result = round(jsc, partitions, parameters, optimizerState, state.iteration(), epoch, roundInEpoch);
+                TensorBundle broadcast = outer ? parameters.inFloat32() : parameters;
+                WorkerResult result = round(jsc, partitions, broadcast, optimizerState, state.iteration(), state.round() + 1,
+                        epoch, roundInEpoch, session);
                 if (result.failure != null) {
                     throw new NonFiniteException(result.failure);
                 }
-                parameters = result.parameterSum.scaleInPlace(1.0 / result.contributors);
-                optimizerState = result.optimizerSum.scaleInPlace(1.0 / result.contributors);
+                long bytesMoved = (broadcast.wireBytes() + (outer ? 0 : optimizerState.wireBytes())) * config.workers()
+                        + result.resultBytes;
+                TensorBundle workerMean = result.parameterSum.scaleInPlace(1.0 / result.contributors);
+                if (outer) {
+                    parameters = outerStep.step(parameters, workerMean);
+                } else {
+                    parameters = workerMean;
+                    optimizerState = result.optimizerSum.scaleInPlace(1.0 / result.contributors);
+                }
                 String nonFinite = parameters.firstNonFinite();
                 if (nonFinite != null) {
                     throw new NonFiniteException("round " + (state.round() + 1) + ": averaged parameter '" + nonFinite + "' is not finite");
                 }
                 boolean lastInEpoch = roundInEpoch + 1 == rounds;
                 state = new TrainerState(state.round() + 1, lastInEpoch ? epoch + 1 : epoch, lastInEpoch ? 0 : roundInEpoch + 1,
-                        state.iteration() + result.maxSteps, config.seed(), config.runId(), List.of());
+                        state.iteration() + result.maxSteps, config.seed(), config.runId(), averaging.mode().cliName(), List.of());
+                Map<String, Double> roundMetrics = new LinkedHashMap<>(result.batches.metricMeans());
+                roundMetrics.put("averaging/bytes_moved", (double) bytesMoved);
+                if (outer) {
+                    roundMetrics.put("averaging/fresh_inner_states", (double) result.freshInnerStates);
+                }
                 roundsThisRun++;
                 double seconds = Duration.between(start, Instant.now()).toMillis() / 1000.0;
                 RoundMetrics metrics = new RoundMetrics(config.runId(), state.round(), epoch, state.iteration(),
                         result.batches.examples(), result.batches.tokens(), result.batches.meanLoss(),
                         config.optimizer().schedule().at(Math.max(0, state.iteration() - 1)),
-                        result.steps == 0 ? 0 : result.gradNormSum / result.steps, result.batches.metricMeans(), seconds,
+                        result.steps == 0 ? 0 : result.gradNormSum / result.steps, roundMetrics, seconds,
                         result.contributors == 0 ? 0 : result.computeSeconds / result.contributors);
                 logRound(metrics, runStart, roundsThisRun, totalRounds - state.round());
                 listener.onRound(metrics);
                 history.add(metrics);
                 boolean last = state.epoch() >= config.epochs();
                 if (last || (config.checkpointEvery() > 0 && state.round() % config.checkpointEvery() == 0)) {
-                    LOG.info("checkpoint {}", checkpoints.write(state.withLogHistory(history), parameters, optimizerState, modelWriter));
+                    TensorBundle driverOptimizerState = outer ? outerStep.momentumBuffer(parameters) : optimizerState;
+                    LOG.info("checkpoint {}", checkpoints.write(state.withLogHistory(history), parameters, driverOptimizerState, modelWriter));
                     listener.onCheckpoint(state.round());
                 }
                 if (config.crashAfterRound() > 0 && state.round() == config.crashAfterRound()) {
@@ -165,6 +210,7 @@ public final class ParameterAveraging<E extends Serializable, M extends Trainabl
             partitions.unpersist();
         }
         indexed.unpersist();
+        InnerStates.forget(runKey(config), session);
         return parameters;
     }
 
@@ -192,26 +238,36 @@ public final class ParameterAveraging<E extends Serializable, M extends Trainabl
                 .persist(StorageLevel.MEMORY_AND_DISK());
     }
 
+    private static String runKey(TrainingConfig config) {
+        return config.runId() + "@" + config.output();
+    }
+
+    /** One round on the cluster; {@code optimizerState} is null in outer mode, where none travels. */
     private WorkerResult round(JavaSparkContext jsc, JavaRDD<List<Tuple2<Integer, E>>> partitions, TensorBundle parameters,
-                               TensorBundle optimizerState, long iteration, int epoch, int roundInEpoch) {
+                               TensorBundle optimizerState, long iteration, int round, int epoch, int roundInEpoch,
+                               String session) {
         Broadcast<TensorBundle> params = jsc.broadcast(parameters);
-        Broadcast<TensorBundle> optimizer = jsc.broadcast(optimizerState);
+        Broadcast<TensorBundle> optimizer = optimizerState == null ? null : jsc.broadcast(optimizerState);
         TrainingConfig config = this.config;
         ModelFactory<M> factory = modelFactory;
         Objective<E, M> objective = this.objective;
         Function2<Integer, Iterator<List<Tuple2<Integer, E>>>, Iterator<WorkerResult>> train = (partition, lists) -> {
             List<Tuple2<Integer, E>> mine = lists.hasNext() ? lists.next() : List.of();
-            return List.of(trainWorker(partition, mine, params.value(), optimizer.value(), iteration, epoch, roundInEpoch,
-                    config, factory, objective)).iterator();
+            WorkerResult result = optimizer == null
+                    ? trainOuterWorker(partition, mine, params.value(), iteration, round, epoch, roundInEpoch, session, config, factory, objective)
+                    : trainWorker(partition, mine, params.value(), optimizer.value(), iteration, epoch, roundInEpoch, config, factory, objective);
+            return List.of(result).iterator();
         };
         WorkerResult result = partitions.mapPartitionsWithIndex(train, false)
                 .treeAggregate(WorkerResult.empty(), WorkerResult::merge, WorkerResult::merge);
         params.destroy();
-        optimizer.destroy();
+        if (optimizer != null) {
+            optimizer.destroy();
+        }
         return result;
     }
 
-    /** One worker's round: up to averagingFrequency minibatches from its data position, on a pooled model copy. */
+    /** One worker's round in dl4j mode: the broadcast optimizer state in, this worker's optimizer state out. */
     static <E, M extends TrainableModel> WorkerResult trainWorker(int partition, List<Tuple2<Integer, E>> examples,
                                                                    TensorBundle params, TensorBundle optimizerState,
                                                                    long iteration, int epoch, int roundInEpoch,
@@ -221,7 +277,7 @@ public final class ParameterAveraging<E extends Serializable, M extends Trainabl
         if (from >= examples.size()) {
             return WorkerResult.empty();
         }
-        String poolKey = config.runId() + "@" + config.output();
+        String poolKey = runKey(config);
         long startNanos = System.nanoTime();
         M model = ModelPool.borrow(poolKey, factory::create);
         if (!params.fits(model.parameters())) {   // the run folder was started afresh with another architecture
@@ -231,39 +287,113 @@ public final class ParameterAveraging<E extends Serializable, M extends Trainabl
             params.copyInto(model.parameters());
             Optimizer optimizer = new Optimizer(config.optimizer(), model);
             optimizer.loadState(optimizerState);
-            WorkerResult result = new WorkerResult();
-            for (int k = 0; k < config.averagingFrequency(); k++) {
-                int start = from + k * config.batchSizePerWorker();
-                if (start >= examples.size()) {
-                    break;
-                }
-                List<E> batch = new ArrayList<>();
-                for (Tuple2<Integer, E> t : examples.subList(start, Math.min(start + config.batchSizePerWorker(), examples.size()))) {
-                    batch.add(t._2());
-                }
-                model.zeroGradients();
-                BatchResult losses = objective.lossAndGradients(model, batch);
-                double gradNorm = optimizer.globalNorm();
-                if (!Double.isFinite(losses.lossSum()) || !Double.isFinite(gradNorm)) {
-                    return WorkerResult.failed(String.format(Locale.ROOT,
-                            "non-finite %s in epoch %d, round %d of the epoch, partition %d, minibatch %d; examples %s",
-                            Double.isFinite(losses.lossSum()) ? "gradient" : "loss", epoch, roundInEpoch + 1, partition, k,
-                            batch.stream().map(objective::exampleId).toList()));
-                }
-                optimizer.step((int) (iteration + k), epoch);
-                result.batches.add(losses);
-                result.gradNormSum += gradNorm;
-                result.steps++;
+            // the broadcast state is the run's, so its steps are the run's
+            WorkerResult result = fitMinibatches(partition, examples, from, model, optimizer, iteration, iteration, epoch,
+                    roundInEpoch, config, objective);
+            if (result.failure != null) {
+                return result;
             }
             result.parameterSum = TensorBundle.of(model.parameters());
             result.optimizerSum = optimizer.state();
-            result.contributors = 1;
-            result.maxSteps = result.steps;
+            result.resultBytes = result.parameterSum.wireBytes() + result.optimizerSum.wireBytes();
             result.computeSeconds = (System.nanoTime() - startNanos) / 1e9;
             return result;
         } finally {
             ModelPool.giveBack(poolKey, model);
         }
+    }
+
+    /**
+     * One worker's round in outer mode: the worker's own inner optimizer state, kept in this executor from its previous
+     * round (or fresh, and counted, when there is none), fits from the broadcast parameters; only the parameters
+     * (float32) go back, and the inner state stays here for the next round.
+     */
+    static <E, M extends TrainableModel> WorkerResult trainOuterWorker(int partition, List<Tuple2<Integer, E>> examples,
+                                                                        TensorBundle params, long iteration, int round,
+                                                                        int epoch, int roundInEpoch, String session,
+                                                                        TrainingConfig config, ModelFactory<M> factory,
+                                                                        Objective<E, M> objective) {
+        String run = runKey(config);
+        InnerStates.Entry<M> entry = InnerStates.take(run, session, partition, round);
+        int from = roundInEpoch * config.examplesPerRound();
+        if (from >= examples.size()) {   // no data this round: the inner state waits for the next one
+            if (entry != null) {
+                InnerStates.put(run, session, partition, new InnerStates.Entry<>(entry.model(), entry.optimizer(), round, entry.steps()));
+            }
+            return WorkerResult.empty();
+        }
+        long startNanos = System.nanoTime();
+        boolean fresh = entry == null || !params.fits(entry.model().parameters());
+        M model;
+        Optimizer optimizer;
+        if (fresh) {
+            model = ModelPool.borrow(run, factory::create);
+            if (!params.fits(model.parameters())) {   // the run folder was started afresh with another architecture
+                model = factory.create();
+            }
+            optimizer = new Optimizer(config.optimizer(), model);
+        } else {
+            model = entry.model();
+            optimizer = entry.optimizer();
+        }
+        boolean kept = false;
+        try {
+            params.copyInto(model.parameters());
+            long stateSteps = fresh ? 0 : entry.steps();
+            WorkerResult result = fitMinibatches(partition, examples, from, model, optimizer, iteration, stateSteps, epoch,
+                    roundInEpoch, config, objective);
+            if (result.failure != null) {
+                return result;
+            }
+            result.parameterSum = TensorBundle.of(model.parameters()).inFloat32();
+            result.resultBytes = result.parameterSum.wireBytes();
+            result.freshInnerStates = fresh ? 1 : 0;
+            result.computeSeconds = (System.nanoTime() - startNanos) / 1e9;
+            InnerStates.put(run, session, partition, new InnerStates.Entry<>(model, optimizer, round, stateSteps + result.steps));
+            kept = true;
+            return result;
+        } finally {
+            if (!kept) {   // a failed round leaves no inner state behind: a retry starts afresh
+                ModelPool.giveBack(run, model);
+            }
+        }
+    }
+
+    /**
+     * Up to averagingFrequency minibatches from the worker's data position; the model and optimizer are updated in place.
+     * {@code iteration} is the run's step (learning rate), {@code stateSteps} the steps the optimizer state has taken.
+     */
+    private static <E, M extends TrainableModel> WorkerResult fitMinibatches(int partition, List<Tuple2<Integer, E>> examples,
+                                                                             int from, M model, Optimizer optimizer,
+                                                                             long iteration, long stateSteps, int epoch, int roundInEpoch,
+                                                                             TrainingConfig config, Objective<E, M> objective) {
+        WorkerResult result = new WorkerResult();
+        for (int k = 0; k < config.averagingFrequency(); k++) {
+            int start = from + k * config.batchSizePerWorker();
+            if (start >= examples.size()) {
+                break;
+            }
+            List<E> batch = new ArrayList<>();
+            for (Tuple2<Integer, E> t : examples.subList(start, Math.min(start + config.batchSizePerWorker(), examples.size()))) {
+                batch.add(t._2());
+            }
+            model.zeroGradients();
+            BatchResult losses = objective.lossAndGradients(model, batch);
+            double gradNorm = optimizer.globalNorm();
+            if (!Double.isFinite(losses.lossSum()) || !Double.isFinite(gradNorm)) {
+                return WorkerResult.failed(String.format(Locale.ROOT,
+                        "non-finite %s in epoch %d, round %d of the epoch, partition %d, minibatch %d; examples %s",
+                        Double.isFinite(losses.lossSum()) ? "gradient" : "loss", epoch, roundInEpoch + 1, partition, k,
+                        batch.stream().map(objective::exampleId).toList()));
+            }
+            optimizer.step((int) (iteration + k), epoch, (int) (stateSteps + k));
+            result.batches.add(losses);
+            result.gradNormSum += gradNorm;
+            result.steps++;
+        }
+        result.contributors = 1;
+        result.maxSteps = result.steps;
+        return result;
     }
 
     private static void logRound(RoundMetrics m, Instant runStart, int roundsThisRun, int roundsLeft) {

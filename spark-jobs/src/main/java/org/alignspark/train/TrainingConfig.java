@@ -17,14 +17,24 @@ import org.alignspark.common.train.OptimizerConfig;
  * @param seed data order and any sampling
  * @param dt partition of the training_metrics rows
  * @param crashAfterRound fault injection for tests: the driver fails right after this round (0: never)
+ * @param averaging how worker results are combined each round (DL4J's averaging, or an outer step)
  */
 public record TrainingConfig(String runId, String output, int workers, int epochs, int batchSizePerWorker,
                              int averagingFrequency, int checkpointEvery, long seed, OptimizerConfig optimizer,
-                             String dt, int crashAfterRound) implements Serializable {
+                             String dt, int crashAfterRound, Averaging averaging) implements Serializable {
     public TrainingConfig {
+        averaging = averaging == null ? Averaging.dl4j() : averaging;
         if (workers < 1 || epochs < 1 || batchSizePerWorker < 1 || averagingFrequency < 1 || checkpointEvery < 0) {
             throw new IllegalArgumentException("workers, epochs, batch size and averaging frequency must be at least 1");
         }
+    }
+
+    /** A run with DL4J's averaging. */
+    public TrainingConfig(String runId, String output, int workers, int epochs, int batchSizePerWorker,
+                          int averagingFrequency, int checkpointEvery, long seed, OptimizerConfig optimizer,
+                          String dt, int crashAfterRound) {
+        this(runId, output, workers, epochs, batchSizePerWorker, averagingFrequency, checkpointEvery, seed, optimizer,
+                dt, crashAfterRound, Averaging.dl4j());
     }
 
     public int examplesPerRound() {

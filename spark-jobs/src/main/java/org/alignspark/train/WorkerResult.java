@@ -6,7 +6,8 @@ import org.alignspark.common.train.BatchResult;
 import org.alignspark.common.train.TensorBundle;
 
 /**
- * What one worker returns from a round, and (merged) what all workers returned: parameter and optimizer-state sums,
+ * What one worker returns from a round, and (merged) what all workers returned: parameter and optimizer-state sums
+ * (no optimizer state in outer mode),
  * the number of workers that contributed them, loss and metric sums, and the first failure seen.
  */
 final class WorkerResult implements Serializable {
@@ -17,6 +18,10 @@ final class WorkerResult implements Serializable {
     double gradNormSum;
     double computeSeconds;
     int steps;
+    /** Tensor bytes the workers sent back (parameters, and optimizer state in dl4j mode). */
+    long resultBytes;
+    /** Workers that started this round with a fresh inner optimizer state (outer mode). */
+    int freshInnerStates;
     BatchResult batches = BatchResult.empty();
     String failure;
 
@@ -43,6 +48,8 @@ final class WorkerResult implements Serializable {
         gradNormSum += other.gradNormSum;
         computeSeconds += other.computeSeconds;
         steps += other.steps;
+        resultBytes += other.resultBytes;
+        freshInnerStates += other.freshInnerStates;
         batches.add(other.batches);
         return this;
     }

@@ -86,6 +86,38 @@ class TrainRmJobTest {
     }
 
     @Test
+    void outerAveragingWithDilocoSettingsTrainsARewardModelKeepingAdamStateOnTheWorkers() throws IOException {
+        SparkSession spark = TestSpark.session();
+        String warehouse = tmp.resolve("warehouse").toString();
+        ingestPairs(warehouse, "outer_smiles", 200, 3, 0.2);
+        Path base = TinyModels.gpt2(tmp.resolve("base"), 1);
+        Path output = tmp.resolve("rm-outer");
+        assertEquals(0, Main.run("train-rm", "--pairs", "outer_smiles", "--dt", DT, "--base-model", base.toString(),
+                "--output", output.toString(), "--warehouse", warehouse, "--workers", "2", "--batch-size-per-worker", "8",
+                "--averaging-frequency", "2", "--epochs", "4", "--learning-rate", "3e-3", "--warmup-steps", "2",
+                "--lr-schedule", "cosine", "--checkpoint-every", "5", "--max-length", "96",
+                "--averaging", "outer", "--outer-lr", "0.7", "--outer-momentum", "0.9"));
+
+        Path last = lastCheckpoint(output);
+        assertTrue(Files.exists(last.resolve(org.alignspark.train.Checkpoints.OUTER_MOMENTUM_FILE)));
+        assertTrue(Files.notExists(last.resolve(org.alignspark.train.Checkpoints.OPTIMIZER_FILE)), "no Adam state on the driver");
+        assertTrue(Files.readString(last.resolve(org.alignspark.train.Checkpoints.STATE_FILE)).contains("\"averaging\" : \"outer\""));
+        assertEquals(0, Main.run("eval-rm", "--pairs", "outer_smiles", "--dt", DT, "--reward-model", last.toString(),
+                "--output", "outer_smiles_rewards", "--warehouse", warehouse));
+        Row accuracy = spark.sql("SELECT avg(CAST(correct AS DOUBLE)), count(*) FROM outer_smiles_rewards").first();
+        assertTrue(accuracy.getDouble(0) >= 0.9, "held-out pairwise accuracy " + accuracy.getDouble(0));
+
+        List<Row> rounds = spark.sql("SELECT round, metrics['averaging/fresh_inner_states'], metrics['averaging/bytes_moved'] "
+                + "FROM training_metrics WHERE run_id = 'rm-outer' ORDER BY round").collectAsList();
+        assertTrue(rounds.size() >= 16 && rounds.size() % 4 == 0, "4 epochs of rounds: " + rounds.size());
+        assertEquals(2.0, rounds.get(0).getDouble(1));
+        rounds.subList(1, rounds.size()).forEach(r -> assertEquals(0.0, r.getDouble(1), r.toString()));
+        double bytes = rounds.get(0).getDouble(2);
+        assertTrue(bytes > 0 && bytes % 16 == 0, "2 workers x (out + back) x 4 bytes a parameter: " + bytes);
+        rounds.forEach(r -> assertEquals(bytes, r.getDouble(2), r.toString()));
+    }
+
+    @Test
     void helpfulnessRegressionModelStartsABradleyTerryRun() throws IOException {
         SparkSession spark = TestSpark.session();
         String warehouse = tmp.resolve("warehouse").toString();

@@ -87,7 +87,7 @@ public final class ChatEncoder {
         if (!added.startsWith(content) || own.length > completion.length
                 || !java.util.Arrays.equals(own, java.util.Arrays.copyOf(completion, own.length))) {
             throw new IllegalStateException("the response's tokens are not the start of its completion under chat template "
-                    + template.format());
+                    + template.origin());
         }
         return own.length;
     }

@@ -49,6 +49,18 @@ class OptimizerTest {
     }
 
     @Test
+    void adamStateStartedLateIsBiasCorrectedFromItsOwnFirstStepAtTheScheduleRateOfTheRun() {
+        // Warmup over 100 steps to 0.01: the rate at run step 49 is 0.01·50/100 = 0.005. A fresh state's first step
+        // (stateStep 0) is bias-corrected as step 1: update = 0.005·g/(|g| + eps) ≈ 0.005·sign(g).
+        // Were the bias correction taken at step 50 instead: m̂ = 0.1·g/(1 − 0.9^50), v̂ = 0.001·g²/(1 − 0.999^50),
+        // update = 0.005 · 0.1/0.99485 / sqrt(0.001/0.04879) · sign(g) ≈ 0.005 · 0.7021 · sign(g) (0.00351, not 0.005).
+        TrainableModel m = model(new double[]{1, 2}, new double[]{0.5, -3});
+        LearningRateSchedule warmup = new LearningRateSchedule(0.01, 100, 1000, LearningRateSchedule.Shape.CONSTANT);
+        new Optimizer(new OptimizerConfig(OptimizerConfig.Kind.ADAM, warmup, 0.9, 0.999, 1e-8, 0, 0), m).step(49, 0, 0);
+        assertArrayEquals(new double[]{0.995, 2.005}, m.parameters().get("p").toDoubleVector(), 1e-7);
+    }
+
+    @Test
     void adamWDecaysWeightsApartFromTheGradient() {
         TrainableModel m = model(new double[]{1, 2}, new double[]{0.5, -3});
         LearningRateSchedule constant = new LearningRateSchedule(0.01, 0, 10, LearningRateSchedule.Shape.CONSTANT);

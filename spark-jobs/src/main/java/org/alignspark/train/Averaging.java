@@ -1,0 +1,61 @@
+package org.alignspark.train;
+
+import java.io.Serializable;
+import java.util.Locale;
+
+/**
+ * How a round's worker results become the next global parameters.
+ *
+ * @param mode {@link Mode#DL4J} or {@link Mode#OUTER}
+ * @param outerLearningRate the outer step's learning rate (OUTER only; 1 with momentum 0 is plain averaging)
+ * @param outerMomentum the outer step's Nesterov momentum (OUTER only)
+ */
+public record Averaging(Mode mode, double outerLearningRate, double outerMomentum) implements Serializable {
+
+    public enum Mode {
+        /**
+         * DL4J's ParameterAveragingTrainingMaster: parameters and the optimizer state (Adam's moments) are broadcast,
+         * and both are averaged over the workers after each round.
+         */
+        DL4J,
+        /**
+         * Local SGD / DiLoCo: each worker's optimizer state stays on its executor and never travels; only parameters
+         * do (float32), and the driver takes an outer step on their averaged change ({@code OuterOptimizer}).
+         */
+        OUTER;
+
+        public static Mode parse(String name) {
+            try {
+                return valueOf(name.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--averaging must be dl4j or outer, got '" + name + "'");
+            }
+        }
+
+        /** The name on the command line and in trainer_state.json. */
+        public String cliName() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    public Averaging {
+        if (mode == null) {
+            throw new IllegalArgumentException("averaging mode is required");
+        }
+        if (mode == Mode.OUTER) {
+            new org.alignspark.common.train.OuterOptimizer(outerLearningRate, outerMomentum);   // validates both
+        } else if (outerLearningRate != 1.0 || outerMomentum != 0.0) {
+            throw new IllegalArgumentException("--outer-lr and --outer-momentum apply to --averaging outer only");
+        }
+    }
+
+    /** Today's behaviour: DL4J's averaging of parameters and optimizer state. */
+    public static Averaging dl4j() {
+        return new Averaging(Mode.DL4J, 1.0, 0.0);
+    }
+
+    /** Outer step with the given learning rate and Nesterov momentum (1, 0: plain local SGD; 0.7, 0.9: DiLoCo). */
+    public static Averaging outer(double learningRate, double momentum) {
+        return new Averaging(Mode.OUTER, learningRate, momentum);
+    }
+}
