@@ -145,7 +145,7 @@ public final class ChesJob implements Callable<Integer> {
             int[] c = side.apply(pair);
             rowCounts[i] = lm.encoder().responseLength(ModelRows.messages(pair.row(), "prompt"), pair.row().getAs(column)) + 1;
             require(rowCounts[i] <= c.length, "pair " + pair.row().getAs("pair_id") + ": the chat template "
-                    + lm.encoder().template().format() + " adds no end-of-turn token after the " + column + " response");
+                    + lm.encoder().template().origin() + " adds no end-of-turn token after the " + column + " response");
             int[] all = java.util.Arrays.copyOf(pair.prompt(), pair.prompt().length + c.length);
             System.arraycopy(c, 0, all, pair.prompt().length, c.length);
             sequences.add(all);
