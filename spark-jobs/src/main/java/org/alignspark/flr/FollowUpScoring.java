@@ -71,9 +71,16 @@ public final class FollowUpScoring {
                                                          boolean includeEndOfTurn, FollowUpLikelihoodReward.Aggregation aggregation,
                                                          int batch) {
         String before = chat.render(conversation, false);
-        String marker = "\u0001";
+        // a printable marker: templates render data as text, and a control character may not survive (Jinjava prints
+        // U+0001 as the six characters \u0001)
+        String marker = "[[alignspark:follow-up]]";
         String withMarker = chat.render(withTurn(conversation, role, marker), false);
-        String opening = withMarker.substring(before.length(), withMarker.indexOf(marker));
+        int at = withMarker.indexOf(marker);
+        if (!withMarker.startsWith(before) || at < before.length()) {
+            throw new IllegalStateException("chat template " + chat.origin() + " does not render a " + role
+                    + " turn after the conversation as a suffix of the conversation's own rendering; FLR cannot place the follow-ups");
+        }
+        String opening = withMarker.substring(before.length(), at);
         String closing = withMarker.substring(withMarker.indexOf(marker) + marker.length());
         int[] context = concat(tokenizer.encode(before), tokenizer.encode(opening));
         int[] closingTokens = includeEndOfTurn ? tokenizer.encode(closing) : new int[0];
