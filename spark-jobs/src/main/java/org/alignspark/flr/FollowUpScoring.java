@@ -6,6 +6,7 @@ import java.util.List;
 
 import org.alignspark.common.lm.CausalLM;
 import org.alignspark.common.lm.CompletionLogProbs;
+import org.alignspark.common.lm.SharedPrefixLogProbs;
 import org.alignspark.common.rewards.FollowUpLikelihoodReward;
 import org.alignspark.common.tokenizer.ChatEncoder;
 import org.alignspark.common.tokenizer.ChatTemplate;
@@ -29,10 +30,31 @@ import org.apache.spark.sql.RowFactory;
 public final class FollowUpScoring {
     private FollowUpScoring() {}
 
+    /** How the follow-ups of one conversation reach the scorer. */
+    public enum Scoring {
+        /** One padded batch, each row a full copy of the conversation followed by one follow-up. */
+        BATCHED,
+        /**
+         * The conversation computed once into a KV cache; the follow-ups run as one batch attending to it
+         * ({@link SharedPrefixLogProbs}). The same scores as {@link #BATCHED} to rounding, for every model family.
+         */
+        PREFIX_CACHE;
+
+        /** {@code batched} or {@code prefix-cache}. */
+        public static Scoring parse(String name) {
+            for (Scoring s : values()) {
+                if (s.name().toLowerCase().replace('_', '-').equals(name)) {
+                    return s;
+                }
+            }
+            throw new IllegalArgumentException("--scoring must be batched or prefix-cache, not " + name);
+        }
+    }
+
     /** @param feedbackRequest the role-swapped template's opening turn, or null for the standard template */
     public static MapPartitionsFunction<Row, Row> score(String scorer, List<FollowUp> followUps, String feedbackRequest,
                                                  boolean includeEndOfTurn, FollowUpLikelihoodReward.Aggregation aggregation,
-                                                 int followUpBatch) {
+                                                 int followUpBatch, Scoring scoring) {
         boolean roleSwapped = feedbackRequest != null;
         return rows -> {
             CausalLM lm = ExecutorModels.replica(scorer);
@@ -50,7 +72,7 @@ public final class FollowUpScoring {
                         : withTurn(prompt, "assistant", response);
                 String followUpRole = roleSwapped ? "assistant" : "user";
                 FollowUpLikelihoodReward.Result flr = scoreFollowUps(lm, tokenizer, chat, conversation, followUpRole,
-                        followUps, includeEndOfTurn, aggregation, followUpBatch);
+                        followUps, includeEndOfTurn, aggregation, followUpBatch, scoring);
                 double direct = response.isEmpty() ? Double.NaN : FollowUpLikelihoodReward.tokenMeanLogProb(
                         CompletionLogProbs.forward(lm, List.of(encoder.prompt(prompt)),
                                 List.of(encoder.completion(prompt, response)), tokenizer.padId()).tokenLogProbs(0));
@@ -63,13 +85,14 @@ public final class FollowUpScoring {
     }
 
     /**
-     * Scores every follow-up behind the conversation in one padded batch: context = the conversation plus the
-     * follow-up turn's opening; completion = the follow-up's text (plus the turn's closing tokens when included).
+     * Scores every follow-up behind the conversation: context = the conversation plus the follow-up turn's opening;
+     * completion = the follow-up's text (plus the turn's closing tokens when included); {@code batch} follow-ups per
+     * forward pass (0: all), each behind a copy of the context or behind its one cached computation ({@code scoring}).
      */
     public static FollowUpLikelihoodReward.Result scoreFollowUps(CausalLM lm, Tokenizer tokenizer, ChatTemplate chat,
                                                          List<Message> conversation, String role, List<FollowUp> followUps,
                                                          boolean includeEndOfTurn, FollowUpLikelihoodReward.Aggregation aggregation,
-                                                         int batch) {
+                                                         int batch, Scoring scoring) {
         String before = chat.render(conversation, false);
         String marker = "\u0001";
         String withMarker = chat.render(withTurn(conversation, role, marker), false);
@@ -77,24 +100,34 @@ public final class FollowUpScoring {
         String closing = withMarker.substring(withMarker.indexOf(marker) + marker.length());
         int[] context = concat(tokenizer.encode(before), tokenizer.encode(opening));
         int[] closingTokens = includeEndOfTurn ? tokenizer.encode(closing) : new int[0];
-        List<int[]> prompts = new ArrayList<>(followUps.size());
         List<int[]> completions = new ArrayList<>(followUps.size());
         for (FollowUp f : followUps) {
-            prompts.add(context);
             completions.add(concat(tokenizer.encode(f.text()), closingTokens));
         }
-        int size = batch <= 0 ? followUps.size() : batch;
+        List<double[]> tokenLogProbs = scoring == Scoring.PREFIX_CACHE
+                ? SharedPrefixLogProbs.tokenLogProbs(lm, context, completions, tokenizer.padId(), batch)
+                : batched(lm, context, completions, tokenizer.padId(), batch);
         List<FollowUpLikelihoodReward.ScoredFollowUp> results = new ArrayList<>(followUps.size());
-        for (int start = 0; start < followUps.size(); start += size) {
-            int end = Math.min(start + size, followUps.size());
-            CompletionLogProbs scored = CompletionLogProbs.forward(lm, prompts.subList(start, end), completions.subList(start, end),
-                    tokenizer.padId());
-            for (int i = start; i < end; i++) {
-                results.add(new FollowUpLikelihoodReward.ScoredFollowUp(followUps.get(i).category(), followUps.get(i).positive(),
-                        scored.tokenLogProbs(i - start)));
-            }
+        for (int i = 0; i < followUps.size(); i++) {
+            results.add(new FollowUpLikelihoodReward.ScoredFollowUp(followUps.get(i).category(), followUps.get(i).positive(),
+                    tokenLogProbs.get(i)));
         }
         return FollowUpLikelihoodReward.score(results, aggregation);
+    }
+
+    /** Token log-probs of each completion behind its own copy of {@code context}, {@code batch} rows per pass (0: all). */
+    private static List<double[]> batched(CausalLM lm, int[] context, List<int[]> completions, int padId, int batch) {
+        int size = batch <= 0 ? completions.size() : batch;
+        List<double[]> out = new ArrayList<>(completions.size());
+        for (int start = 0; start < completions.size(); start += size) {
+            int end = Math.min(start + size, completions.size());
+            CompletionLogProbs scored = CompletionLogProbs.forward(lm, java.util.Collections.nCopies(end - start, context),
+                    completions.subList(start, end), padId);
+            for (int i = start; i < end; i++) {
+                out.add(scored.tokenLogProbs(i - start));
+            }
+        }
+        return out;
     }
 
     private static List<Message> withTurn(List<Message> conversation, String role, String content) {
