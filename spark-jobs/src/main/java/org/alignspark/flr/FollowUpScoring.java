@@ -6,7 +6,7 @@ import java.util.List;
 
 import org.alignspark.common.lm.CausalLM;
 import org.alignspark.common.lm.CompletionLogProbs;
-import org.alignspark.common.lm.SharedPrefixLogProbs;
+import org.alignspark.common.lm.PrefixScoring;
 import org.alignspark.common.rewards.FollowUpLikelihoodReward;
 import org.alignspark.common.tokenizer.ChatEncoder;
 import org.alignspark.common.tokenizer.ChatTemplate;
@@ -30,31 +30,10 @@ import org.apache.spark.sql.RowFactory;
 public final class FollowUpScoring {
     private FollowUpScoring() {}
 
-    /** How the follow-ups of one conversation reach the scorer. */
-    public enum Scoring {
-        /** One padded batch, each row a full copy of the conversation followed by one follow-up. */
-        BATCHED,
-        /**
-         * The conversation computed once into a KV cache; the follow-ups run as one batch attending to it
-         * ({@link SharedPrefixLogProbs}). The same scores as {@link #BATCHED} to rounding, for every model family.
-         */
-        PREFIX_CACHE;
-
-        /** {@code batched} or {@code prefix-cache}. */
-        public static Scoring parse(String name) {
-            for (Scoring s : values()) {
-                if (s.name().toLowerCase().replace('_', '-').equals(name)) {
-                    return s;
-                }
-            }
-            throw new IllegalArgumentException("--scoring must be batched or prefix-cache, not " + name);
-        }
-    }
-
     /** @param feedbackRequest the role-swapped template's opening turn, or null for the standard template */
     public static MapPartitionsFunction<Row, Row> score(String scorer, List<FollowUp> followUps, String feedbackRequest,
                                                  boolean includeEndOfTurn, FollowUpLikelihoodReward.Aggregation aggregation,
-                                                 int followUpBatch, Scoring scoring) {
+                                                 int followUpBatch, PrefixScoring scoring) {
         boolean roleSwapped = feedbackRequest != null;
         return rows -> {
             CausalLM lm = ExecutorModels.replica(scorer);
@@ -92,7 +71,7 @@ public final class FollowUpScoring {
     public static FollowUpLikelihoodReward.Result scoreFollowUps(CausalLM lm, Tokenizer tokenizer, ChatTemplate chat,
                                                          List<Message> conversation, String role, List<FollowUp> followUps,
                                                          boolean includeEndOfTurn, FollowUpLikelihoodReward.Aggregation aggregation,
-                                                         int batch, Scoring scoring) {
+                                                         int batch, PrefixScoring scoring) {
         String before = chat.render(conversation, false);
         String marker = "\u0001";
         String withMarker = chat.render(withTurn(conversation, role, marker), false);
@@ -104,30 +83,13 @@ public final class FollowUpScoring {
         for (FollowUp f : followUps) {
             completions.add(concat(tokenizer.encode(f.text()), closingTokens));
         }
-        List<double[]> tokenLogProbs = scoring == Scoring.PREFIX_CACHE
-                ? SharedPrefixLogProbs.tokenLogProbs(lm, context, completions, tokenizer.padId(), batch)
-                : batched(lm, context, completions, tokenizer.padId(), batch);
+        List<double[]> tokenLogProbs = scoring.tokenLogProbs(lm, context, completions, tokenizer.padId(), batch);
         List<FollowUpLikelihoodReward.ScoredFollowUp> results = new ArrayList<>(followUps.size());
         for (int i = 0; i < followUps.size(); i++) {
             results.add(new FollowUpLikelihoodReward.ScoredFollowUp(followUps.get(i).category(), followUps.get(i).positive(),
                     tokenLogProbs.get(i)));
         }
         return FollowUpLikelihoodReward.score(results, aggregation);
-    }
-
-    /** Token log-probs of each completion behind its own copy of {@code context}, {@code batch} rows per pass (0: all). */
-    private static List<double[]> batched(CausalLM lm, int[] context, List<int[]> completions, int padId, int batch) {
-        int size = batch <= 0 ? completions.size() : batch;
-        List<double[]> out = new ArrayList<>(completions.size());
-        for (int start = 0; start < completions.size(); start += size) {
-            int end = Math.min(start + size, completions.size());
-            CompletionLogProbs scored = CompletionLogProbs.forward(lm, java.util.Collections.nCopies(end - start, context),
-                    completions.subList(start, end), padId);
-            for (int i = start; i < end; i++) {
-                out.add(scored.tokenLogProbs(i - start));
-            }
-        }
-        return out;
     }
 
     private static List<Message> withTurn(List<Message> conversation, String role, String content) {

@@ -7,6 +7,7 @@ import org.alignspark.cli.JobOptions;
 import org.alignspark.cli.OutputTableOption;
 import org.alignspark.common.rewards.FollowUpLikelihoodReward;
 import org.alignspark.data.avro.FlrScore;
+import org.alignspark.common.lm.PrefixScoring;
 import org.alignspark.flr.FollowUpScoring;
 import org.alignspark.flr.FollowUps.FollowUp;
 import org.alignspark.flr.FollowUps;
@@ -84,7 +85,7 @@ public final class FlrScoreJob implements Callable<Integer> {
     public Integer call() {
         require(template.equals("standard") || template.equals("role-swapped"), "--template must be standard or role-swapped");
         FollowUpLikelihoodReward.Aggregation agg = FollowUpLikelihoodReward.Aggregation.valueOf(aggregation.toUpperCase().replace('-', '_'));
-        FollowUpScoring.Scoring scoringMode = FollowUpScoring.Scoring.parse(scoring);
+        PrefixScoring scoringMode = PrefixScoring.parse(scoring);
         List<FollowUp> followUps = FollowUps.read(followUpsFile);
         JobRun run = job.start(output.table());
         // A RankedResponses row carries K responses, all scored in the task that reads it: spread the responses over

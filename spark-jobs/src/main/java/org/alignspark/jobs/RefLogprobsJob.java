@@ -6,6 +6,7 @@ import java.util.concurrent.Callable;
 import org.alignspark.cli.BatchOption;
 import org.alignspark.cli.JobOptions;
 import org.alignspark.cli.OutputTableOption;
+import org.alignspark.common.lm.PrefixScoring;
 import org.alignspark.train.ReferenceLogProbs;
 import org.alignspark.warehouse.JobRun;
 import org.alignspark.warehouse.RunRecord;
@@ -59,6 +60,11 @@ public final class RefLogprobsJob implements Callable<Integer> {
             + "state of the prompt under the reference model (input to train-policy --bco-density-ratio).")
     boolean promptEmbeddings;
 
+    @Option(names = "--scoring", defaultValue = "batched",
+            description = "PreferencePair tables: batched (pairs padded into batches, the prompt copied into both rows of a pair) or "
+                    + "prefix-cache (each pair's prompt computed once, its keys and values shared by chosen and rejected; the same sums).")
+    String scoring;
+
     @Mixin JobOptions job;
     @Mixin OutputTableOption output;
     @Mixin BatchOption batch = new BatchOption(8);
@@ -72,7 +78,7 @@ public final class RefLogprobsJob implements Callable<Integer> {
         Dataset<Row> joined;
         if (columns.contains("chosen") && columns.contains("rejected")) {
             Dataset<Row> scores = input.select("pair_id", "prompt", "chosen", "rejected")
-                    .mapPartitions(ReferenceLogProbs.score(referenceModel, batchSize), Encoders.row(ReferenceLogProbs.SCORES));
+                    .mapPartitions(ReferenceLogProbs.score(referenceModel, batchSize, PrefixScoring.parse(scoring)), Encoders.row(ReferenceLogProbs.SCORES));
             joined = input.join(scores, "pair_id");
         } else if (columns.contains("completion") && columns.contains("label")) {
             Dataset<Row> rows = withMismatchedCompletions(input, klSeed);

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
+import org.alignspark.common.lm.PrefixScoring;
 import org.alignspark.flr.FollowUpScoring;
 import org.alignspark.flr.FollowUps;
 import org.alignspark.Main;
@@ -49,9 +50,9 @@ class FlrScoreJobTest {
         List<Message> conversation = List.of(new Message("user", "What is 2 + 2?"), new Message("assistant", "4"));
         List<FollowUps.FollowUp> followUps = FollowUps.read("default").subList(0, 20);
         FollowUpLikelihoodReward.Result batched = FollowUpScoring.scoreFollowUps(lm, tokenizer, chat, conversation, "user",
-                followUps, true, FollowUpLikelihoodReward.Aggregation.POOLED, 0, FollowUpScoring.Scoring.BATCHED);
+                followUps, true, FollowUpLikelihoodReward.Aggregation.POOLED, 0, PrefixScoring.BATCHED);
         FollowUpLikelihoodReward.Result inSevens = FollowUpScoring.scoreFollowUps(lm, tokenizer, chat, conversation, "user",
-                followUps, true, FollowUpLikelihoodReward.Aggregation.POOLED, 7, FollowUpScoring.Scoring.BATCHED);
+                followUps, true, FollowUpLikelihoodReward.Aggregation.POOLED, 7, PrefixScoring.BATCHED);
         assertEquals(batched.flr(), inSevens.flr(), 1e-5);
         double positive = 0;
         double negative = 0;
@@ -60,7 +61,7 @@ class FlrScoreJobTest {
             List<FollowUps.FollowUp> alone = List.of(new FollowUps.FollowUp(f.category(), true, f.text()),
                     new FollowUps.FollowUp(f.category(), false, f.text()));
             double l = FollowUpScoring.scoreFollowUps(lm, tokenizer, chat, conversation, "user", alone, true,
-                    FollowUpLikelihoodReward.Aggregation.POOLED, 0, FollowUpScoring.Scoring.BATCHED).positiveMean();
+                    FollowUpLikelihoodReward.Aggregation.POOLED, 0, PrefixScoring.BATCHED).positiveMean();
             if (f.positive()) {
                 positive += l / 10;
             } else {
@@ -92,9 +93,9 @@ class FlrScoreJobTest {
                 String role = roleSwapped ? "assistant" : "user";
                 for (int batch : new int[] {0, 7}) {
                     FollowUpLikelihoodReward.Result batched = FollowUpScoring.scoreFollowUps(lm, tokenizer, chat, conversation, role,
-                            followUps, true, FollowUpLikelihoodReward.Aggregation.CATEGORY_MEAN, batch, FollowUpScoring.Scoring.BATCHED);
+                            followUps, true, FollowUpLikelihoodReward.Aggregation.CATEGORY_MEAN, batch, PrefixScoring.BATCHED);
                     FollowUpLikelihoodReward.Result cached = FollowUpScoring.scoreFollowUps(lm, tokenizer, chat, conversation, role,
-                            followUps, true, FollowUpLikelihoodReward.Aggregation.CATEGORY_MEAN, batch, FollowUpScoring.Scoring.PREFIX_CACHE);
+                            followUps, true, FollowUpLikelihoodReward.Aggregation.CATEGORY_MEAN, batch, PrefixScoring.PREFIX_CACHE);
                     String what = folder.getFileName() + (roleSwapped ? " role-swapped" : " standard") + " batch " + batch;
                     assertEquals(batched.flr(), cached.flr(), 1e-5, what);
                     assertEquals(batched.positiveMean(), cached.positiveMean(), 1e-5, what);

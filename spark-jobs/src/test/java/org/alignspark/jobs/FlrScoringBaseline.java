@@ -6,6 +6,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
+import org.alignspark.common.lm.PrefixScoring;
 import org.alignspark.flr.FollowUpScoring;
 import org.alignspark.flr.FollowUps;
 import org.alignspark.common.lm.CausalLM;
@@ -34,7 +35,7 @@ public final class FlrScoringBaseline {
             list.getResponses().forEach(r -> rows.add(new String[]{list.getPrompt().get(0).getContent(), r.getText()}));
         }
         int threads = Integer.parseInt(args[3]);
-        FollowUpScoring.Scoring scoring = FollowUpScoring.Scoring.parse(args.length > 4 ? args[4] : "prefix-cache");
+        PrefixScoring scoring = PrefixScoring.parse(args.length > 4 ? args[4] : "prefix-cache");
         long started = System.nanoTime();
         CausalLM loaded = HfCheckpoint.load(scorer);
         Tokenizer tokenizer = Tokenizers.load(ModelFolder.of(scorer));
