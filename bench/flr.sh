@@ -5,7 +5,7 @@
 #     --scoring batched (all follow-ups in one pass, each behind a copy of the conversation), and batched against one
 #     follow-up per forward pass;
 #  realistic: conversations of ~256 tokens (HH-RLHF-like lengths, generated), 120 follow-ups of ~12 tokens
-#     (REALISTIC_RESPONSES responses, default 16): prefix-cache against batched;
+#     (REALISTIC_RESPONSES responses, default 64, so the session start and the write are not most of a job): prefix-cache against batched;
 #  overhead: flr-score on Spark (local[2]) against the same scoring in one JVM without Spark on 2 threads
 #     (FlrScoringBaseline, with bin/alignspark's memory settings), i.e. Spark's overhead, on 16 x OVERHEAD_K
 #     responses (default 32: a few minutes each, so the session's start and the Parquet write are not most of it).
@@ -59,7 +59,7 @@ fi
 if [[ "$mode" == all || "$mode" == realistic ]]; then
   # Conversations of ~256 byte tokens (a ~120-character question, a ~130-character answer, the template's role
   # tokens), 6 categories x (10 positive + 10 negative) follow-ups of 9 to 14 characters plus the end of turn.
-  n="${REALISTIC_RESPONSES:-16}"
+  n="${REALISTIC_RESPONSES:-64}"
   long_text="Could you walk me through how this works in practice, what the usual mistakes are, and what you would do first if you were me? "
   answer="Start with the simplest version that works, measure it, then change one thing at a time; most mistakes come from changing several at once and guessing. "
   : > "$out/realistic.jsonl"
