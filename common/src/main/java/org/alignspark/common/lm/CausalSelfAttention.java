@@ -15,7 +15,9 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * head is RMS-normalised before RoPE; q and k are rotated with RoPE when the step carries RoPE tables. The
  * {@link AttentionMask} is additive, [B, 1, T, S]; a layer with a sliding window (Mistral) reads the step's sliding
  * mask. The products over all (batch, head) pairs run as one batched {@code Nd4j.matmul}; the projections are
- * {@link Linear} gemms.
+ * {@link Linear} gemms. After a shared prefix ({@link CausalLM#forwardAfterSharedPrefix}) the prefix's cached keys and
+ * values are read by all rows' queries at once, [H, B·T, hd] × [H, P, hd]ᵀ, and the softmax runs over prefix and own
+ * keys together.
  */
 final class CausalSelfAttention {
     private final ModelConfig config;
