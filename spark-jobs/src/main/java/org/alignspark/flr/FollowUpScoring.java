@@ -6,6 +6,7 @@ import java.util.List;
 
 import org.alignspark.common.lm.CausalLM;
 import org.alignspark.common.lm.CompletionLogProbs;
+import org.alignspark.common.lm.PrefixScoring;
 import org.alignspark.common.rewards.FollowUpLikelihoodReward;
 import org.alignspark.common.tokenizer.ChatEncoder;
 import org.alignspark.common.tokenizer.ChatTemplate;
@@ -32,7 +33,7 @@ public final class FollowUpScoring {
     /** @param feedbackRequest the role-swapped template's opening turn, or null for the standard template */
     public static MapPartitionsFunction<Row, Row> score(String scorer, List<FollowUp> followUps, String feedbackRequest,
                                                  boolean includeEndOfTurn, FollowUpLikelihoodReward.Aggregation aggregation,
-                                                 int followUpBatch) {
+                                                 int followUpBatch, PrefixScoring scoring) {
         boolean roleSwapped = feedbackRequest != null;
         return rows -> {
             CausalLM lm = ExecutorModels.replica(scorer);
@@ -50,7 +51,7 @@ public final class FollowUpScoring {
                         : withTurn(prompt, "assistant", response);
                 String followUpRole = roleSwapped ? "assistant" : "user";
                 FollowUpLikelihoodReward.Result flr = scoreFollowUps(lm, tokenizer, chat, conversation, followUpRole,
-                        followUps, includeEndOfTurn, aggregation, followUpBatch);
+                        followUps, includeEndOfTurn, aggregation, followUpBatch, scoring);
                 double direct = response.isEmpty() ? Double.NaN : FollowUpLikelihoodReward.tokenMeanLogProb(
                         CompletionLogProbs.forward(lm, List.of(encoder.prompt(prompt)),
                                 List.of(encoder.completion(prompt, response)), tokenizer.padId()).tokenLogProbs(0));
@@ -63,13 +64,14 @@ public final class FollowUpScoring {
     }
 
     /**
-     * Scores every follow-up behind the conversation in one padded batch: context = the conversation plus the
-     * follow-up turn's opening; completion = the follow-up's text (plus the turn's closing tokens when included).
+     * Scores every follow-up behind the conversation: context = the conversation plus the follow-up turn's opening;
+     * completion = the follow-up's text (plus the turn's closing tokens when included); {@code batch} follow-ups per
+     * forward pass (0: all), each behind a copy of the context or behind its one cached computation ({@code scoring}).
      */
     public static FollowUpLikelihoodReward.Result scoreFollowUps(CausalLM lm, Tokenizer tokenizer, ChatTemplate chat,
                                                          List<Message> conversation, String role, List<FollowUp> followUps,
                                                          boolean includeEndOfTurn, FollowUpLikelihoodReward.Aggregation aggregation,
-                                                         int batch) {
+                                                         int batch, PrefixScoring scoring) {
         String before = chat.render(conversation, false);
         // a printable marker: templates render data as text, and a control character may not survive (Jinjava prints
         // U+0001 as the six characters \u0001)
@@ -84,22 +86,15 @@ public final class FollowUpScoring {
         String closing = withMarker.substring(withMarker.indexOf(marker) + marker.length());
         int[] context = concat(tokenizer.encode(before), tokenizer.encode(opening));
         int[] closingTokens = includeEndOfTurn ? tokenizer.encode(closing) : new int[0];
-        List<int[]> prompts = new ArrayList<>(followUps.size());
         List<int[]> completions = new ArrayList<>(followUps.size());
         for (FollowUp f : followUps) {
-            prompts.add(context);
             completions.add(concat(tokenizer.encode(f.text()), closingTokens));
         }
-        int size = batch <= 0 ? followUps.size() : batch;
+        List<double[]> tokenLogProbs = scoring.tokenLogProbs(lm, context, completions, tokenizer.padId(), batch);
         List<FollowUpLikelihoodReward.ScoredFollowUp> results = new ArrayList<>(followUps.size());
-        for (int start = 0; start < followUps.size(); start += size) {
-            int end = Math.min(start + size, followUps.size());
-            CompletionLogProbs scored = CompletionLogProbs.forward(lm, prompts.subList(start, end), completions.subList(start, end),
-                    tokenizer.padId());
-            for (int i = start; i < end; i++) {
-                results.add(new FollowUpLikelihoodReward.ScoredFollowUp(followUps.get(i).category(), followUps.get(i).positive(),
-                        scored.tokenLogProbs(i - start)));
-            }
+        for (int i = 0; i < followUps.size(); i++) {
+            results.add(new FollowUpLikelihoodReward.ScoredFollowUp(followUps.get(i).category(), followUps.get(i).positive(),
+                    tokenLogProbs.get(i)));
         }
         return FollowUpLikelihoodReward.score(results, aggregation);
     }

@@ -7,6 +7,7 @@ import org.alignspark.cli.JobOptions;
 import org.alignspark.cli.OutputTableOption;
 import org.alignspark.common.rewards.FollowUpLikelihoodReward;
 import org.alignspark.data.avro.FlrScore;
+import org.alignspark.common.lm.PrefixScoring;
 import org.alignspark.flr.FollowUpScoring;
 import org.alignspark.flr.FollowUps.FollowUp;
 import org.alignspark.flr.FollowUps;
@@ -35,7 +36,8 @@ import static org.apache.spark.sql.functions.lit;
  * FLR = mean over positive follow-ups − mean over negative ones, overall and per category. The paper's exact
  * aggregation was not found: this is the spec's stated reading (common's {@link FollowUpLikelihoodReward}). The
  * "Direct" baseline, the response's own token-mean log-likelihood, is written beside it. All follow-ups of a response
- * are scored in one batched forward pass behind the shared conversation.
+ * are scored in one forward pass after the shared conversation, computed once and its keys and values cached
+ * ({@code --scoring prefix-cache}), or behind a copy of it per follow-up ({@code --scoring batched}).
  */
 @Command(name = "flr-score", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = "Score responses by the likelihood of positive vs negative user follow-ups (FLR), and the Direct baseline.")
@@ -69,6 +71,11 @@ public final class FlrScoreJob implements Callable<Integer> {
             description = "Follow-ups scored per forward pass behind one conversation (0: all of them at once; 1: one at a time).")
     int followUpBatch;
 
+    @Option(names = "--scoring", defaultValue = "prefix-cache",
+            description = "prefix-cache: the conversation computed once, its keys and values shared by every follow-up's row; "
+                    + "batched: each follow-up's row behind a full copy of the conversation (the same scores, slower; for comparison).")
+    String scoring;
+
     @Option(names = "--aggregation", defaultValue = "pooled", description = "pooled: means over all follow-ups; category-mean: mean of per-category FLR.")
     String aggregation;
 
@@ -79,6 +86,7 @@ public final class FlrScoreJob implements Callable<Integer> {
     public Integer call() {
         require(template.equals("standard") || template.equals("role-swapped"), "--template must be standard or role-swapped");
         FollowUpLikelihoodReward.Aggregation agg = FollowUpLikelihoodReward.Aggregation.valueOf(aggregation.toUpperCase().replace('-', '_'));
+        PrefixScoring scoringMode = PrefixScoring.parse(scoring);
         List<FollowUp> followUps = FollowUps.read(followUpsFile);
         Checkpoints.checkModelFolder("--scorer", scorer);   // on the driver: a bad folder fails once, not in every task
         JobRun run = job.start(output.table());
@@ -88,7 +96,8 @@ public final class FlrScoreJob implements Callable<Integer> {
         int tasks = 8 * run.spark().sparkContext().defaultParallelism();
         Dataset<Row> responses = responses(run.read(responsesTable)).repartition(tasks);
         Dataset<Row> scores = AvroColumns.mapPartitions(responses, FollowUpScoring.score(scorer, followUps,
-                template.equals("role-swapped") ? feedbackRequest : null, includeEndOfTurn, agg, followUpBatch), FlrScore.getClassSchema()).cache();
+                template.equals("role-swapped") ? feedbackRequest : null, includeEndOfTurn, agg, followUpBatch,
+                scoringMode), FlrScore.getClassSchema()).cache();
         long n = scores.count();
         run.overwrite(scores, run.table(), n == 0);
         scores.unpersist();

@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 
 import org.alignspark.common.lm.CompletionLogProbs;
+import org.alignspark.common.lm.PrefixScoring;
 import org.alignspark.common.tokenizer.Message;
 import org.alignspark.executor.EncodedPair;
 import org.alignspark.executor.EncodedResponses;
@@ -104,12 +105,28 @@ public final class ReferenceLogProbs {
     }
 
     /**
-     * Reference log-probs of a partition's pairs, a batch of pairs (2 × batch rows) per forward pass; with
-     * {@code tokens}, also each completion's per-token log-probs ({@link #TOKEN_SCORES}).
+     * Reference log-probs of a partition's pairs: with {@link PrefixScoring#BATCHED}, a batch of pairs (2 × batch rows)
+     * per forward pass; with {@link PrefixScoring#PREFIX_CACHE}, each pair's prompt computed once and its chosen and
+     * rejected sides scored after it as one two-row batch (the same sums to rounding). With {@code tokens}, also each
+     * completion's per-token log-probs ({@link #TOKEN_SCORES}).
      */
-    public static MapPartitionsFunction<Row, Row> score(String model, int batchSize, boolean tokens) {
+    public static MapPartitionsFunction<Row, Row> score(String model, int batchSize, boolean tokens, PrefixScoring scoring) {
         return rows -> {
             ExecutorModels.TaskModel lm = ExecutorModels.taskModel(model);
+            if (scoring == PrefixScoring.PREFIX_CACHE) {
+                List<Row> out = new ArrayList<>();
+                while (rows.hasNext()) {
+                    EncodedPair p = EncodedPair.of(lm, rows.next());
+                    List<double[]> sides = scoring.tokenLogProbs(lm.lm(), p.prompt(), List.of(p.chosen(), p.rejected()), lm.padId(), 0);
+                    Object id = p.row().getAs("pair_id");
+                    double chosen = Arrays.stream(sides.get(0)).sum();
+                    double rejected = Arrays.stream(sides.get(1)).sum();
+                    out.add(tokens
+                            ? RowFactory.create(id, chosen, rejected, p.chosen().length, p.rejected().length, sides.get(0), sides.get(1))
+                            : RowFactory.create(id, chosen, rejected, p.chosen().length, p.rejected().length));
+                }
+                return out.iterator();
+            }
             return LengthSortedBatches.map(rows, r -> EncodedPair.of(lm, r), EncodedPair::length, batchSize, batch -> {
                 CompletionLogProbs scored = EncodedPair.score(lm, batch);
                 int n = batch.size();

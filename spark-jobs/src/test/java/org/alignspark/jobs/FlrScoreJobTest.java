@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
+import org.alignspark.common.lm.PrefixScoring;
 import org.alignspark.flr.FollowUpScoring;
 import org.alignspark.flr.FollowUps;
 import org.alignspark.Main;
@@ -49,9 +50,9 @@ class FlrScoreJobTest {
         List<Message> conversation = List.of(new Message("user", "What is 2 + 2?"), new Message("assistant", "4"));
         List<FollowUps.FollowUp> followUps = FollowUps.read("default").subList(0, 20);
         FollowUpLikelihoodReward.Result batched = FollowUpScoring.scoreFollowUps(lm, tokenizer, chat, conversation, "user",
-                followUps, true, FollowUpLikelihoodReward.Aggregation.POOLED, 0);
+                followUps, true, FollowUpLikelihoodReward.Aggregation.POOLED, 0, PrefixScoring.BATCHED);
         FollowUpLikelihoodReward.Result inSevens = FollowUpScoring.scoreFollowUps(lm, tokenizer, chat, conversation, "user",
-                followUps, true, FollowUpLikelihoodReward.Aggregation.POOLED, 7);
+                followUps, true, FollowUpLikelihoodReward.Aggregation.POOLED, 7, PrefixScoring.BATCHED);
         assertEquals(batched.flr(), inSevens.flr(), 1e-5);
         double positive = 0;
         double negative = 0;
@@ -60,7 +61,7 @@ class FlrScoreJobTest {
             List<FollowUps.FollowUp> alone = List.of(new FollowUps.FollowUp(f.category(), true, f.text()),
                     new FollowUps.FollowUp(f.category(), false, f.text()));
             double l = FollowUpScoring.scoreFollowUps(lm, tokenizer, chat, conversation, "user", alone, true,
-                    FollowUpLikelihoodReward.Aggregation.POOLED, 0).positiveMean();
+                    FollowUpLikelihoodReward.Aggregation.POOLED, 0, PrefixScoring.BATCHED).positiveMean();
             if (f.positive()) {
                 positive += l / 10;
             } else {
@@ -70,6 +71,41 @@ class FlrScoreJobTest {
         assertEquals(positive, batched.positiveMean(), 1e-5);
         assertEquals(negative, batched.negativeMean(), 1e-5);
         assertEquals(positive - negative, batched.flr(), 1e-5);
+    }
+
+    @Test
+    void prefixCacheScoresEqualBatchedOnGpt2AndLlamaInBothTemplates() {
+        for (Path folder : List.of(TinyModels.gpt2(tmp.resolve("gpt2"), 6), TinyModels.llama(tmp.resolve("llama"), 6))) {
+            CausalLM lm = HfCheckpoint.load(folder.toString());
+            org.nd4j.linalg.factory.Nd4j.getRandom().setSeed(3);   // init-model's N(0, 0.02) is nearly uniform: sharpen it
+            lm.parameters().values().values().forEach(a -> a.assign(org.nd4j.linalg.factory.Nd4j.randn(a.dataType(), a.shape()).muli(0.3)));
+            Tokenizer tokenizer = Tokenizers.load(ModelFolder.of(folder.toString()));
+            ChatTemplate chat = ChatTemplate.load(ModelFolder.of(folder.toString()), tokenizer);
+            List<Message> prompt = List.of(new Message("user", "What is 2 + 2? Explain it to a child, step by step."));
+            String response = "Take two apples, then two more: count them, one, two, three, four. So 2 + 2 is 4.";
+            List<FollowUps.FollowUp> followUps = FollowUps.read("default");   // 120, of 1 to 9 words: ragged rows
+            for (boolean roleSwapped : new boolean[] {false, true}) {
+                List<Message> conversation = new java.util.ArrayList<>(prompt);
+                conversation.add(new Message("assistant", response));
+                if (roleSwapped) {
+                    conversation = FollowUpLikelihoodReward.roleSwapped(FollowUpLikelihoodReward.FEEDBACK_REQUEST, prompt, response);
+                }
+                String role = roleSwapped ? "assistant" : "user";
+                for (int batch : new int[] {0, 7}) {
+                    FollowUpLikelihoodReward.Result batched = FollowUpScoring.scoreFollowUps(lm, tokenizer, chat, conversation, role,
+                            followUps, true, FollowUpLikelihoodReward.Aggregation.CATEGORY_MEAN, batch, PrefixScoring.BATCHED);
+                    FollowUpLikelihoodReward.Result cached = FollowUpScoring.scoreFollowUps(lm, tokenizer, chat, conversation, role,
+                            followUps, true, FollowUpLikelihoodReward.Aggregation.CATEGORY_MEAN, batch, PrefixScoring.PREFIX_CACHE);
+                    String what = folder.getFileName() + (roleSwapped ? " role-swapped" : " standard") + " batch " + batch;
+                    assertEquals(batched.flr(), cached.flr(), 1e-5, what);
+                    assertEquals(batched.positiveMean(), cached.positiveMean(), 1e-5, what);
+                    assertEquals(batched.negativeMean(), cached.negativeMean(), 1e-5, what);
+                    assertEquals(batched.perCategory().keySet(), cached.perCategory().keySet(), what);
+                    batched.perCategory().forEach((category, flr) ->
+                            assertEquals(flr, cached.perCategory().get(category), 1e-5, what + " " + category));
+                }
+            }
+        }
     }
 
     @Test

@@ -6,6 +6,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
+import org.alignspark.common.lm.PrefixScoring;
 import org.alignspark.flr.FollowUpScoring;
 import org.alignspark.flr.FollowUps;
 import org.alignspark.common.lm.CausalLM;
@@ -24,7 +25,7 @@ import org.alignspark.data.demo.DemoWorld;
  * bench/flr.sh's baseline: the same FLR and Direct scoring as flr-score's tasks, over the same responses, in one JVM
  * without Spark, on as many threads as the Spark run has cores (each thread with its own model replica, as each task
  * has). Prints responses/s and follow-up tokens/s. Arguments: scorer folder, the demo world's seed and K (the
- * rows demo-data wrote to {@code demo_candidates}), threads.
+ * rows demo-data wrote to {@code demo_candidates}), threads, and optionally flr-score's --scoring (prefix-cache).
  */
 public final class FlrScoringBaseline {
     public static void main(String[] args) throws Exception {
@@ -34,6 +35,7 @@ public final class FlrScoringBaseline {
             list.getResponses().forEach(r -> rows.add(new String[]{list.getPrompt().get(0).getContent(), r.getText()}));
         }
         int threads = Integer.parseInt(args[3]);
+        PrefixScoring scoring = PrefixScoring.parse(args.length > 4 ? args[4] : "prefix-cache");
         long started = System.nanoTime();
         CausalLM loaded = HfCheckpoint.load(scorer);
         Tokenizer tokenizer = Tokenizers.load(ModelFolder.of(scorer));
@@ -54,7 +56,7 @@ public final class FlrScoringBaseline {
                     List<Message> prompt = List.of(new Message("user", row[0]));
                     List<Message> conversation = List.of(prompt.get(0), new Message("assistant", row[1]));
                     FollowUpLikelihoodReward.Result flr = FollowUpScoring.scoreFollowUps(lm, tokenizer, chat, conversation, "user",
-                            followUps, true, FollowUpLikelihoodReward.Aggregation.POOLED, 0);
+                            followUps, true, FollowUpLikelihoodReward.Aggregation.POOLED, 0, scoring);
                     double direct = FollowUpLikelihoodReward.tokenMeanLogProb(CompletionLogProbs.forward(lm,
                             List.of(encoder.prompt(prompt)), List.of(encoder.completion(prompt, row[1])), tokenizer.padId()).tokenLogProbs(0));
                     if (!Double.isFinite(flr.flr()) || !Double.isFinite(direct)) {

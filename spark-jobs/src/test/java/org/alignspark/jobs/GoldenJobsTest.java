@@ -75,15 +75,22 @@ class GoldenJobsTest {
     void refLogprobsEqualTheReferenceCompletionLogProbsUnderBothTemplates() throws IOException {
         String byteModel = golden.resolve("gpt2-byte").toString();
         String chatml = chatmlModel().toString();
-        for (String[] run : new String[][] {{"byte", byteModel}, {"chatml", chatml}}) {
-            String table = "gold_ref_" + run[0];
+        for (String[] run : new String[][] {
+                {"byte", byteModel, "batched"}, {"chatml", chatml, "batched"},
+                {"byte", byteModel, "prefix-cache"}, {"chatml", chatml, "prefix-cache"}}) {
+            String table = "gold_ref_" + run[0] + "_" + run[2].replace('-', '_');
             assertEquals(0, Main.run("ref-logprobs", "--pairs", "gold", "--dt", DT, "--reference-model", run[1],
-                    "--output", table, "--warehouse", warehouse, "--batch-size", "3"));
+                    "--output", table, "--warehouse", warehouse, "--batch-size", "3", "--scoring", run[2]));
             assertEquals(reference.get("rows").size(), spark.table(table).count());
             for (JsonNode row : reference.get("rows")) {
                 JsonNode expected = row.get(run[0]);
                 Row got = pairRow(table, "ref_logp_chosen, ref_logp_rejected, chosen_tokens, rejected_tokens", row);
-                String what = run[0] + " " + row.get("chosen");
+                String what = run[0] + " " + run[2] + " " + row.get("chosen");
+                if (run[2].equals("prefix-cache")) {   // the prompt computed once: the uncached per-token means to 1e-5
+                    Row batched = pairRow("gold_ref_" + run[0] + "_batched", "ref_logp_chosen, ref_logp_rejected", row);
+                    assertEquals(batched.getDouble(0) / got.getInt(2), got.getDouble(0) / got.getInt(2), 1e-5, what);
+                    assertEquals(batched.getDouble(1) / got.getInt(3), got.getDouble(1) / got.getInt(3), 1e-5, what);
+                }
                 assertEquals(expected.get("chosen").get("tokens").asInt(), got.getInt(2), what);
                 assertEquals(expected.get("rejected").get("tokens").asInt(), got.getInt(3), what);
                 assertEquals(expected.get("chosen").get("sum").asDouble(), got.getDouble(0), TOLERANCE, what);

@@ -16,8 +16,17 @@ public final class TinyModels {
 
     /** A GPT-2-family model folder (d=32, 2 layers, 4 heads, 256 positions) with the byte tokenizer. */
     public static Path gpt2(Path folder, long seed) {
+        return write(folder, ModelConfig.gpt2(new ByteTokenizer().vocabSize(), 32, 2, 4, 256), seed);
+    }
+
+    /** A Llama-family model folder (d=32, 2 layers, 4 query heads over 2 kv heads, RoPE) with the byte tokenizer. */
+    public static Path llama(Path folder, long seed) {
+        return write(folder, ModelConfig.llama(new ByteTokenizer().vocabSize(), 32, 2, 4, 2, 64, 512), seed);
+    }
+
+    private static Path write(Path folder, ModelConfig config, long seed) {
         ByteTokenizer tokenizer = new ByteTokenizer();
-        CausalLM lm = CausalLM.initialize(ModelConfig.gpt2(tokenizer.vocabSize(), 32, 2, 4, 256), seed);
+        CausalLM lm = CausalLM.initialize(config, seed);
         ModelFolder target = ModelFolder.of(folder.toString());
         HfCheckpoint.save(lm, target);
         try {

@@ -23,6 +23,14 @@ final class AttentionMask {
      * {@code window} 0 for full causal attention.
      */
     static INDArray additive(Batch batch, KvCache cache, int offset, int window, DataType dataType) {
+        return additive(batch, cache, offset, window, false, dataType);
+    }
+
+    /**
+     * As {@link #additive(Batch, KvCache, int, int, DataType)}; with {@code sharedPrefix}, the cache is one row whose
+     * keys every row of the batch continues, so row i reads the cache's row 0.
+     */
+    static INDArray additive(Batch batch, KvCache cache, int offset, int window, boolean sharedPrefix, DataType dataType) {
         int b = batch.batchSize();
         int t = batch.length();
         int s = offset + t;
@@ -30,7 +38,7 @@ final class AttentionMask {
         for (int i = 0; i < b; i++) {
             for (int q = 0; q < t; q++) {
                 for (int k = 0; k < s; k++) {
-                    boolean real = k < offset ? cache.keyMask[i][k] == 1 : batch.mask()[i][k - offset] == 1;
+                    boolean real = k < offset ? cache.keyMask[sharedPrefix ? 0 : i][k] == 1 : batch.mask()[i][k - offset] == 1;
                     boolean inWindow = window == 0 || k > offset + q - window;
                     boolean visible = k == offset + q || (k < offset + q && real && inWindow);
                     mask[(i * t + q) * s + k] = visible ? 0.0 : MASKED;

@@ -117,17 +117,54 @@ public final class CausalLM {
             throw new IllegalArgumentException("batch of " + b + "×" + t + " does not fit a KV cache of "
                     + cache.batchSize() + " rows holding " + offset + " of " + cache.capacity() + " positions");
         }
+        run(batch, batch.positions(cache == null ? null : cache.realTokens), cache, false);
+        if (cache != null) {
+            cache.advance(batch.mask());
+        }
+        return logits();
+    }
+
+    /**
+     * Runs the model on {@code batch}, every row a continuation of the one sequence in {@code prefix} (a one-row
+     * cache filled by {@link #forward(Batch, KvCache)}, without padding): each row's tokens take positions after the
+     * prefix and attend to the prefix's cached keys and values, which are computed once and read by all rows in place
+     * of a copy per row (prefix sharing, as in vLLM and SGLang's RadixAttention). The cache is read, not written, so
+     * it serves any number of such batches. Logits equal those of {@link #forward(Batch)} on the prefix followed by each
+     * right-padded row. Inference only. Returns logits [B, T, V].
+     */
+    public INDArray forwardAfterSharedPrefix(Batch batch, KvCache prefix) {
+        int p = prefix.length();
+        if (prefix.batchSize() != 1 || p == 0 || prefix.realTokens[0] != p) {
+            throw new IllegalArgumentException("a shared prefix is one row of real tokens; this cache has "
+                    + prefix.batchSize() + " rows, " + prefix.realTokens[0] + " real tokens of " + p + " positions");
+        }
+        for (int[] row : batch.mask()) {
+            for (int j = 1; j < row.length; j++) {
+                if (row[j] == 1 && row[j - 1] == 0) {
+                    throw new IllegalArgumentException("rows after a shared prefix must be right-padded");
+                }
+            }
+        }
+        int[] before = new int[batch.batchSize()];
+        java.util.Arrays.fill(before, p);
+        run(batch, batch.positions(before), prefix, true);
+        return logits();
+    }
+
+    private void run(Batch batch, int[][] positions, KvCache cache, boolean sharedPrefix) {
+        int b = batch.batchSize();
+        int t = batch.length();
+        int offset = cache == null ? 0 : cache.length();
         this.batch = batch;
         logSoftmax.reset();
-        int[][] positions = batch.positions(cache == null ? null : cache.realTokens);
         int[] ids = flatten(batch.tokens());
         INDArray[] rope = inverseFrequencies == null
                 ? new INDArray[2]
                 : Rope.tables(positions, inverseFrequencies, config.dataType());
-        INDArray mask = AttentionMask.additive(batch, cache, offset, 0, config.dataType());   // [B, 1, T, S]
+        INDArray mask = AttentionMask.additive(batch, cache, offset, 0, sharedPrefix, config.dataType());   // [B, 1, T, S]
         INDArray slidingMask = config.slidingWindow() == 0 ? null
-                : AttentionMask.additive(batch, cache, offset, config.slidingWindow(), config.dataType());
-        step = new Step(b, t, offset, mask, slidingMask, rope[0], rope[1], cache);
+                : AttentionMask.additive(batch, cache, offset, config.slidingWindow(), sharedPrefix, config.dataType());
+        step = new Step(b, t, offset, mask, slidingMask, rope[0], rope[1], cache, sharedPrefix);
 
         INDArray x = tokenEmbedding.forward(ids);                                // [N, d]
         if (embeddingScale != 1.0) {
@@ -146,10 +183,6 @@ public final class CausalLM {
         if (config.finalLogitSoftcap() > 0) {                                     // Gemma 2: cap · tanh(z / cap)
             Transforms.tanh(logits.divi(config.finalLogitSoftcap()), false).muli(config.finalLogitSoftcap());
         }
-        if (cache != null) {
-            cache.advance(batch.mask());
-        }
-        return logits();
     }
 
     /** Logits of the last forward, [B, T, V]: a view of the model's buffer, overwritten by the next forward. */

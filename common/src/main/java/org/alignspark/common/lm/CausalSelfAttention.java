@@ -16,7 +16,9 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * head is RMS-normalised before RoPE; q and k are rotated with RoPE when the step carries RoPE tables. The
  * {@link AttentionMask} is additive, [B, 1, T, S]; a layer with a sliding window (Mistral) reads the step's sliding
  * mask. The products over all (batch, head) pairs run as one batched {@code Nd4j.matmul}; the projections are
- * {@link Linear} gemms.
+ * {@link Linear} gemms. After a shared prefix ({@link CausalLM#forwardAfterSharedPrefix}) the prefix's cached keys and
+ * values are read by all rows' queries at once, [H, B·T, hd] × [H, P, hd]ᵀ, and the softmax runs over prefix and own
+ * keys together.
  */
 final class CausalSelfAttention {
     private final ModelConfig config;
@@ -43,6 +45,14 @@ final class CausalSelfAttention {
     private INDArray att;     // [B, H, T, S] attention probabilities
     private INDArray capped;  // [B, H, T, S] tanh(s / cap) of the scaled scores s (soft-capped layers only)
     private INDArray yh;      // [B, H, T, hd] per-head outputs
+    private INDArray kPrefix; // [1, Hkv, P, hd] a shared prefix's keys (after a shared prefix only)
+    private INDArray vPrefix; // [1, Hkv, P, hd]
+    private INDArray kPrefixRep;  // [1, H, P, hd]
+    private INDArray vPrefixRep;  // [1, H, P, hd]
+    private INDArray qByHead;     // [H, B, T, hd] queries, head-major, so that all rows read the prefix in one gemm
+    private INDArray prefixScores;  // [H, B·T, P]
+    private INDArray ownScores;     // [B, H, T, T] the rows' scores over their own keys
+    private INDArray prefixOut;     // [H, B·T, hd] P·V over the prefix's values
     private INDArray y;       // [N, H·hd] heads side by side
     private INDArray dyh;     // [B, H, T, hd]
     private INDArray dAtt;    // [B, H, T, S]
@@ -87,6 +97,9 @@ final class CausalSelfAttention {
             Rope.forward(qh, step.ropeCos(), step.ropeSin());
             Rope.forward(kh, step.ropeCos(), step.ropeSin());
         }
+        if (step.sharedPrefix()) {
+            return outProj.forward(attendAfterSharedPrefix(b, t, step.offset()));
+        }
         INDArray keys = kh;                                                      // [B, Hkv, S, hd]
         INDArray values = vh;
         if (step.cache() != null) {
@@ -98,18 +111,64 @@ final class CausalSelfAttention {
         vRep = repeatKv(values, vRep);
         att = Buffers.reuse(att, x.dataType(), b, nHeads, t, s);
         Nd4j.matmul(qh, kRep, att, false, true, false);                          // Q·Kᵀ [B, H, T, S]
+        attentionProbabilities(b, t, s);
+        yh = Buffers.reuse(yh, x.dataType(), b, nHeads, t, headDim);
+        Nd4j.matmul(att, vRep, yh, false, false, false);                         // P·V [B, H, T, hd]
+        y = fromHeads(yh, Buffers.reuse(y, x.dataType(), (long) b * t, nHeads * headDim));
+        return outProj.forward(y);                                               // [N, d]
+    }
+
+    /**
+     * The rows of this step after one prefix of P positions that every row shares (the step's one-row cache, read,
+     * not written): each row's T queries attend to the P prefix keys and to the row's own T keys, as if the prefix
+     * were copied in front of every row, but the prefix's keys and values are read by all B·T queries in one gemm
+     * per head instead. Returns the heads side by side, [B·T, H·hd].
+     */
+    private INDArray attendAfterSharedPrefix(int b, int t, int p) {
+        KvCache prefix = step.cache();
+        org.nd4j.linalg.api.buffer.DataType type = qh.dataType();
+        kPrefix = cachedPrefix(prefix.keys[layer], kPrefix, p);                  // [1, Hkv, P, hd]
+        vPrefix = cachedPrefix(prefix.values[layer], vPrefix, p);
+        kPrefixRep = repeatKv(kPrefix, kPrefixRep);                              // [1, H, P, hd]
+        vPrefixRep = repeatKv(vPrefix, vPrefixRep);
+        INDArray kP = kPrefixRep.reshape(nHeads, p, headDim);                    // [H, P, hd]
+        INDArray vP = vPrefixRep.reshape(nHeads, p, headDim);
+        qByHead = Buffers.reuse(qByHead, type, nHeads, b, t, headDim).assign(qh.permute(1, 0, 2, 3));
+        INDArray q = qByHead.reshape(nHeads, (long) b * t, headDim);             // [H, B·T, hd]
+        prefixScores = Buffers.reuse(prefixScores, type, nHeads, (long) b * t, p);
+        Nd4j.matmul(q, kP, prefixScores, false, true, false);                    // Q·K_prefixᵀ [H, B·T, P]
+        kRep = repeatKv(kh, kRep);                                               // [B, H, T, hd]
+        vRep = repeatKv(vh, vRep);
+        ownScores = Buffers.reuse(ownScores, type, b, nHeads, t, t);
+        Nd4j.matmul(qh, kRep, ownScores, false, true, false);                    // Q·K_ownᵀ [B, H, T, T]
+        att = Buffers.reuse(att, type, b, nHeads, t, p + t);                     // [B, H, T, P + T]
+        att.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, p))
+                .assign(prefixScores.reshape(nHeads, b, t, p).permute(1, 0, 2, 3));
+        att.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(p, p + t))
+                .assign(ownScores);
+        attentionProbabilities(b, t, p + t);
+        ownScores.assign(att.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(),
+                NDArrayIndex.interval(p, p + t)));                               // probabilities of own keys
+        yh = Buffers.reuse(yh, type, b, nHeads, t, headDim);
+        Nd4j.matmul(ownScores, vRep, yh, false, false, false);                   // P_own·V_own [B, H, T, hd]
+        prefixScores.reshape(nHeads, b, t, p).assign(att.get(NDArrayIndex.all(), NDArrayIndex.all(),
+                NDArrayIndex.all(), NDArrayIndex.interval(0, p)).permute(1, 0, 2, 3)); // [H, B·T, P]
+        prefixOut = Buffers.reuse(prefixOut, type, nHeads, (long) b * t, headDim);
+        Nd4j.matmul(prefixScores, vP, prefixOut, false, false, false);           // P_prefix·V_prefix [H, B·T, hd]
+        yh.addi(prefixOut.reshape(nHeads, b, t, headDim).permute(1, 0, 2, 3));
+        return y = fromHeads(yh, Buffers.reuse(y, type, (long) b * t, nHeads * headDim));
+    }
+
+    /** Scaled (and soft-capped) scores in {@link #att} [B, H, T, S] -> masked softmax probabilities, in place. */
+    private void attentionProbabilities(int b, int t, int s) {
         att.muli(scale);
         if (softcap > 0) {                                                       // s -> cap · tanh(s / cap)
-            capped = Buffers.reuse(capped, x.dataType(), att.shape()).assign(att).divi(softcap);
+            capped = Buffers.reuse(capped, att.dataType(), att.shape()).assign(att).divi(softcap);
             Transforms.tanh(capped, false);
             att.assign(capped).muli(softcap);
         }
         att.addi(step.mask(slidingWindow));                                      // + mask [B, 1, T, S]
         softmaxRows(att.reshape((long) b * nHeads * t, s));                      // rows of [B·H·T, S]
-        yh = Buffers.reuse(yh, x.dataType(), b, nHeads, t, headDim);
-        Nd4j.matmul(att, vRep, yh, false, false, false);                         // P·V [B, H, T, hd]
-        y = fromHeads(yh, Buffers.reuse(y, x.dataType(), (long) b * t, nHeads * headDim));
-        return outProj.forward(y);                                               // [N, d]
     }
 
     INDArray backward(INDArray dOut) { // dOut [N, d] -> dx [N, d]

@@ -10,9 +10,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * @param ropeCos [B, 1, T, head_dim/2] (null for learned positions)
  * @param ropeSin [B, 1, T, head_dim/2] (null for learned positions)
  * @param cache   the KV cache holding keys [0, offset), or null for a pass over whole sequences
+ * @param sharedPrefix whether the cache is one row that every row of the batch continues (read, not written)
  */
 record Step(int batch, int length, int offset, INDArray mask, INDArray slidingMask, INDArray ropeCos,
-            INDArray ropeSin, KvCache cache) {
+            INDArray ropeSin, KvCache cache, boolean sharedPrefix) {
     /** The mask of a layer with sliding window {@code window} (0: full causal attention). */
     INDArray mask(int window) {
         return window > 0 ? slidingMask : mask;
