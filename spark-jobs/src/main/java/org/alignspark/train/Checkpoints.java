@@ -155,8 +155,9 @@ public final class Checkpoints {
             try (InputStream in = fs.open(new Path(folder, STATE_FILE))) {
                 state = JSON.readValue(in, TrainerState.class);
             }
-            return Optional.of(new Loaded(folder, state, readModelTensors(fs, folder),
-                    readTensors(fs, new Path(folder, optimizerFile(state.averagingMode())))));
+            // the files hold float32 (writeTensors), so a resumed run sends what the uninterrupted run sent: float32
+            return Optional.of(new Loaded(folder, state, readModelTensors(fs, folder).inFloat32(),
+                    readTensors(fs, new Path(folder, optimizerFile(state.averagingMode()))).inFloat32()));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read checkpoints under " + output, e);
         }
