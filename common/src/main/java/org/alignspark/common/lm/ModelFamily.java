@@ -27,13 +27,7 @@ public enum ModelFamily {
      */
     LLAMA("Llama", Norm::rmsNorm, Positions.ROTARY, QkvProjection.Separate::new, Mlp.SwiGluMlp::new,
             SlidingLayers.NONE, Linear.Layout.OUT_IN, false, false, false,      // layout, no biases, untied, no Gemma
-            new TensorNames("", List.of(),                                     // file prefix, buffers
-                    "model.embed_tokens.weight", null, "model.norm", "lm_head", // embeddings, final norm, head
-                    "model.layers.", "input_layernorm", "post_attention_layernorm", // layer prefix, its two norms
-                    null, null,                                                 // no post-norms
-                    "self_attn.", null, "q_proj", "k_proj", "v_proj", "o_proj", // attention: qkv | q, k, v; out
-                    null, null,                                                 // no q/k norms
-                    "mlp.", "gate_proj", "up_proj", "down_proj", List.of())),   // MLP: gate, up, down; fusions
+            TensorNames.llamaLayout()),   // MLP: gate, up, down; fusions
 
     /**
      * Qwen3 (Qwen Team 2025, "Qwen3 Technical Report" §2): Llama's layout plus an RMSNorm over each head of the
@@ -42,13 +36,7 @@ public enum ModelFamily {
      */
     QWEN3("Qwen3", Norm::rmsNorm, Positions.ROTARY, QkvProjection.Separate::new, Mlp.SwiGluMlp::new,
             SlidingLayers.NONE, Linear.Layout.OUT_IN, false, false, false,      // layout, no biases, untied, no Gemma
-            new TensorNames("", List.of(),                                     // file prefix, buffers
-                    "model.embed_tokens.weight", null, "model.norm", "lm_head", // embeddings, final norm, head
-                    "model.layers.", "input_layernorm", "post_attention_layernorm", // layer prefix, its two norms
-                    null, null,                                                 // no post-norms
-                    "self_attn.", null, "q_proj", "k_proj", "v_proj", "o_proj", // attention: qkv | q, k, v; out
-                    "q_norm", "k_norm",                                         // per-head q/k RMSNorm
-                    "mlp.", "gate_proj", "up_proj", "down_proj", List.of())),   // MLP: gate, up, down; fusions
+            TensorNames.llamaLayout().withQkNorms("q_norm", "k_norm")),         // per-head q/k RMSNorm   // MLP: gate, up, down; fusions
 
     /**
      * Mistral (Jiang et al. 2023, "Mistral 7B" §2): Llama's layout and tensor names with sliding-window attention
@@ -57,13 +45,7 @@ public enum ModelFamily {
      */
     MISTRAL("Mistral", Norm::rmsNorm, Positions.ROTARY, QkvProjection.Separate::new, Mlp.SwiGluMlp::new,
             SlidingLayers.ALL, Linear.Layout.OUT_IN, false, false, false,      // layout, no biases, untied, no Gemma
-            new TensorNames("", List.of(),                                     // file prefix, buffers
-                    "model.embed_tokens.weight", null, "model.norm", "lm_head", // embeddings, final norm, head
-                    "model.layers.", "input_layernorm", "post_attention_layernorm", // layer prefix, its two norms
-                    null, null,                                                 // no post-norms
-                    "self_attn.", null, "q_proj", "k_proj", "v_proj", "o_proj", // attention: qkv | q, k, v; out
-                    null, null,                                                 // no q/k norms
-                    "mlp.", "gate_proj", "up_proj", "down_proj", List.of())),   // MLP: gate, up, down; fusions
+            TensorNames.llamaLayout()),   // MLP: gate, up, down; fusions
 
     /**
      * Phi-3 (Abdin et al. 2024, "Phi-3 Technical Report" §2): Llama's block with sliding-window attention in every
@@ -73,13 +55,7 @@ public enum ModelFamily {
      */
     PHI3("Phi-3", Norm::rmsNorm, Positions.ROTARY, QkvProjection.Separate::new, Mlp.SwiGluMlp::new,
             SlidingLayers.ALL, Linear.Layout.OUT_IN, false, false, false,      // layout, no biases, untied, no Gemma
-            new TensorNames("", List.of(),                                     // file prefix, buffers
-                    "model.embed_tokens.weight", null, "model.norm", "lm_head", // embeddings, final norm, head
-                    "model.layers.", "input_layernorm", "post_attention_layernorm", // layer prefix, its two norms
-                    null, null,                                                 // no post-norms
-                    "self_attn.", null, "q_proj", "k_proj", "v_proj", "o_proj", // attention: qkv | q, k, v; out
-                    null, null,                                                 // no q/k norms
-                    "mlp.", "gate_proj", "up_proj", "down_proj",                // MLP: gate, up, down
+            TensorNames.llamaLayout().withFusedInFile(
                     List.of(new FusedInFile("self_attn.qkv_proj.weight",        // fused in the checkpoint
                                     List.of("self_attn.q_proj.weight", "self_attn.k_proj.weight",
                                             "self_attn.v_proj.weight")),
@@ -95,13 +71,8 @@ public enum ModelFamily {
      */
     GEMMA2("Gemma 2", Norm::rmsNormOnePlusWeight, Positions.ROTARY, QkvProjection.Separate::new,
             Mlp.GeGluMlp::new, SlidingLayers.EVEN, Linear.Layout.OUT_IN, false, true, true, // no biases, tied, Gemma
-            new TensorNames("", List.of(),                                     // file prefix, buffers
-                    "model.embed_tokens.weight", null, "model.norm", "lm_head", // embeddings, final norm, head
-                    "model.layers.", "input_layernorm", "pre_feedforward_layernorm", // layer prefix, pre-norms
-                    "post_attention_layernorm", "post_feedforward_layernorm",  // post-norms
-                    "self_attn.", null, "q_proj", "k_proj", "v_proj", "o_proj", // attention: qkv | q, k, v; out
-                    null, null,                                                 // no q/k norms
-                    "mlp.", "gate_proj", "up_proj", "down_proj", List.of()));   // MLP: gate, up, down; fusions
+            TensorNames.llamaLayout().withSandwichNorms("pre_feedforward_layernorm", // pre-MLP norm,
+                    "post_attention_layernorm", "post_feedforward_layernorm"));  // post-norms
 
     /** The layers that attend through the config's sliding window, when it sets one. */
     public enum SlidingLayers {
@@ -170,6 +141,38 @@ public enum ModelFamily {
                               String qNorm, String kNorm,
                               String mlp, String mlpGate, String mlpUp, String mlpDown,
                               List<FusedInFile> fusedInFile) {
+        /** Llama's Hugging Face names, which Qwen3, Mistral, Phi-3 and Gemma 2 keep and extend. */
+        static TensorNames llamaLayout() {
+            return new TensorNames("", List.of(),                               // file prefix, buffers
+                    "model.embed_tokens.weight", null, "model.norm", "lm_head", // embeddings, final norm, head
+                    "model.layers.", "input_layernorm", "post_attention_layernorm", // layer prefix, its two norms
+                    null, null,                                                 // no post-norms
+                    "self_attn.", null, "q_proj", "k_proj", "v_proj", "o_proj", // attention: qkv | q, k, v; out
+                    null, null,                                                 // no q/k norms
+                    "mlp.", "gate_proj", "up_proj", "down_proj", List.of());    // MLP: gate, up, down; fusions
+        }
+
+        /** The same names with a norm over each head of the queries and keys. */
+        TensorNames withQkNorms(String queryNorm, String keyNorm) {
+            return new TensorNames(checkpointPrefix, buffers, tokenEmbedding, positionEmbedding, finalNorm, lmHead,
+                    layerPrefix, attentionNorm, mlpNorm, postAttentionNorm, postMlpNorm, attention, qkv, q, k, v,
+                    attentionOut, queryNorm, keyNorm, mlp, mlpGate, mlpUp, mlpDown, fusedInFile);
+        }
+
+        /** The same names with a norm before the MLP and norms after attention and the MLP. */
+        TensorNames withSandwichNorms(String preMlpNorm, String afterAttention, String afterMlp) {
+            return new TensorNames(checkpointPrefix, buffers, tokenEmbedding, positionEmbedding, finalNorm, lmHead,
+                    layerPrefix, attentionNorm, preMlpNorm, afterAttention, afterMlp, attention, qkv, q, k, v,
+                    attentionOut, qNorm, kNorm, mlp, mlpGate, mlpUp, mlpDown, fusedInFile);
+        }
+
+        /** The same names with tensors the checkpoint stores fused. */
+        TensorNames withFusedInFile(List<FusedInFile> fused) {
+            return new TensorNames(checkpointPrefix, buffers, tokenEmbedding, positionEmbedding, finalNorm, lmHead,
+                    layerPrefix, attentionNorm, mlpNorm, postAttentionNorm, postMlpNorm, attention, qkv, q, k, v,
+                    attentionOut, qNorm, kNorm, mlp, mlpGate, mlpUp, mlpDown, List.copyOf(fused));
+        }
+
         /** Prefix of layer {@code l}'s tensors: {@code h.3.}, {@code model.layers.3.}. */
         public String layer(int l) {
             return layerPrefix + l + ".";
