@@ -1,6 +1,7 @@
 """PyTorch reference for bench/lm-forward.sh: the same GPT-2-small-shaped forward + log-softmax and training
 step as LmForwardBenchmark, written with plain torch modules. Prints torch_* key=value lines."""
 import argparse
+import ctypes
 import math
 import resource
 import statistics
@@ -51,6 +52,36 @@ class GPT(nn.Module):
         return log_probs[:, :-1].gather(2, ids[:, 1:, None]).squeeze(2)
 
 
+def openblas_in_use():
+    """(library path, core name, thread count) of the OpenBLAS this process loaded, read from OpenBLAS itself."""
+    with open("/proc/self/maps") as maps:
+        paths = sorted({line.split()[-1] for line in maps if "openblas" in line and line.split()[-1].startswith("/")})
+    for path in paths:
+        try:
+            lib = ctypes.CDLL(path)
+            lib.openblas_get_corename.restype = ctypes.c_char_p
+            return path, lib.openblas_get_corename().decode(), lib.openblas_get_num_threads()
+        except (OSError, AttributeError):
+            continue
+    return "none", "none", 0
+
+
+def mm_gflops(n, d, layers, vocab, iterations):
+    """GFLOP/s of torch.mm over the forward pass's own matrix products: per layer qkv, proj, fc, fc-proj; LM head."""
+    shapes = [(n, d, 3 * d), (n, d, d), (n, d, 4 * d), (n, 4 * d, d)]
+    operands = [(torch.rand(m, k), torch.rand(k, o)) for m, k, o in shapes]
+    head = (torch.rand(n, d), torch.rand(vocab, d))
+    flops = 2.0 * n * d * vocab + sum(2.0 * layers * m * k * o for m, k, o in shapes)
+
+    def products():
+        for _ in range(layers):
+            for a, b in operands:
+                torch.mm(a, b)
+        torch.mm(head[0], head[1].T)
+
+    return flops / median_seconds(iterations, products) / 1e9
+
+
 def median_seconds(iterations, work):
     work()
     seconds = []
@@ -82,10 +113,15 @@ def main():
         model.zero_grad(set_to_none=False)
         (-model(ids).mean()).backward()
 
+    with torch.no_grad():
+        mm = mm_gflops(tokens, a.d, a.layers, a.vocab, a.iterations)
     fwd = median_seconds(a.iterations, forward)
     train = median_seconds(max(1, a.iterations // 2), train_step)
     print(f"torch_version={torch.__version__}")
+    blas_path, blas_core, blas_threads = openblas_in_use()
     print(f"torch_threads={torch.get_num_threads()}")
+    print(f"torch_openblas={blas_path} core={blas_core} threads={blas_threads}")
+    print(f"torch_mm_gflops={mm:.1f}")
     print(f"torch_params={params}")
     print(f"torch_forward_seconds={fwd:.4f}")
     print(f"torch_forward_tokens_per_s={tokens / fwd:.1f}")

@@ -47,6 +47,7 @@ public final class CausalLM {
     }
 
     private CausalLM(ModelConfig config, Parameters params) {
+        EngineThreads.ensureConfigured();                                        // the first model logs the engine
         ModelFamily family = config.family();
         ModelFamily.TensorNames names = family.names();
         this.config = config;

@@ -159,16 +159,25 @@ final class CausalSelfAttention {
         return y = fromHeads(yh, Buffers.reuse(y, type, (long) b * t, nHeads * headDim));
     }
 
-    /** Scaled (and soft-capped) scores in {@link #att} [B, H, T, S] -> masked softmax probabilities, in place. */
+    /**
+     * Scaled (and soft-capped) scores in {@link #att} [B, H, T, S] -> masked softmax probabilities, in place; the
+     * sequences split over the engine's threads.
+     */
     private void attentionProbabilities(int b, int t, int s) {
-        att.muli(scale);
-        if (softcap > 0) {                                                       // s -> cap · tanh(s / cap)
-            capped = Buffers.reuse(capped, att.dataType(), att.shape()).assign(att).divi(softcap);
-            Transforms.tanh(capped, false);
-            att.assign(capped).muli(softcap);
+        if (softcap > 0) {
+            capped = Buffers.reuse(capped, att.dataType(), att.shape());
         }
-        att.addi(step.mask(slidingWindow));                                      // + mask [B, 1, T, S]
-        softmaxRows(att.reshape((long) b * nHeads * t, s));                      // rows of [B·H·T, S]
+        INDArray mask = step.mask(slidingWindow);                                // [B, 1, T, S]
+        RowChunks.forEach(b, (long) nHeads * t * s, (from, to) -> {
+            INDArray a = RowChunks.rows(att, from, to, s).muli(scale);           // [b'·H·T, S]
+            if (softcap > 0) {                                                   // s -> cap · tanh(s / cap)
+                INDArray c = RowChunks.rows(capped, from, to, s).assign(a).divi(softcap);
+                Transforms.tanh(c, false);
+                a.assign(c).muli(softcap);
+            }
+            RowChunks.view(att, from, to).addi(RowChunks.view(mask, from, to));  // + mask [b', 1, T, S]
+            softmaxRows(a);
+        });
     }
 
     INDArray backward(INDArray dOut) { // dOut [N, d] -> dx [N, d]
@@ -185,14 +194,17 @@ final class CausalSelfAttention {
         Nd4j.matmul(att, dyh, dvRep, true, false, false);                        // dV = Pᵀ·dY [B, H, T, hd]
         // softmax backward, all rows at once: dS = P ⊙ (dP − Σ_j dP_j P_j), then the soft cap's
         // d(cap · tanh(s / cap))/ds = 1 − tanh², then the score scale
-        INDArray p2 = att.reshape((long) b * nHeads * t, t);
-        INDArray dS = dAtt.reshape((long) b * nHeads * t, t);
-        INDArray rowDot = dS.mul(p2).sum(true, 1);
-        dS.subiColumnVector(rowDot).muli(p2);
-        if (softcap > 0) {
-            dAtt.muli(capped.mul(capped).rsubi(1.0));
-        }
-        dS.muli(scale);
+        RowChunks.forEach(b, (long) nHeads * t * t, (from, to) -> {
+            INDArray p2 = RowChunks.rows(att, from, to, t);                      // [b'·H·T, T]
+            INDArray dS = RowChunks.rows(dAtt, from, to, t);
+            INDArray rowDot = dS.mul(p2).sum(true, 1);
+            dS.subiColumnVector(rowDot).muli(p2);
+            if (softcap > 0) {
+                INDArray c = RowChunks.rows(capped, from, to, t);
+                dS.muli(c.mul(c).rsubi(1.0));
+            }
+            dS.muli(scale);
+        });
         dqh = Buffers.reuse(dqh, dy.dataType(), qh.shape());
         dkRep = Buffers.reuse(dkRep, dy.dataType(), kRep.shape());
         Nd4j.matmul(dAtt, kRep, dqh, false, false, false);                       // dQ = dS·K [B, H, T, hd]

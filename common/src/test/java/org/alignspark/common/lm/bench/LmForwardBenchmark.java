@@ -13,7 +13,8 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * Forward + log-softmax, and one training step, of a GPT-2-small-shaped model (random weights) on a batch of
  * token ids; and, in the same run, a plain {@code Nd4j.gemm} of the same matrix shapes as the ceiling.
- * Prints one {@code key=value} line per figure. Arguments: batch, length, layers, d_model, heads, vocab, iterations.
+ * Prints one {@code key=value} line per figure, and the engine's thread settings ({@code EngineThreads}, from
+ * {@code ALIGNSPARK_ENGINE_THREADS}). Arguments: batch, length, layers, d_model, heads, vocab, iterations.
  */
 public final class LmForwardBenchmark {
     private LmForwardBenchmark() {
@@ -58,6 +59,7 @@ public final class LmForwardBenchmark {
         double gemm = gemmCeiling(tokens, d, layers, vocab, iterations);
         double forwardGflops = 2.0 * params * tokens / forward / 1e9;
         double trainGflops = 6.0 * params * tokens / train / 1e9;
+        System.out.printf("engine=%s%n", org.alignspark.common.lm.EngineThreads.ensureConfigured().describe());
         System.out.printf("params=%d%n", params);
         System.out.printf("forward_logits_only_seconds=%.4f%n", logitsOnly);
         System.out.printf("forward_seconds=%.4f%n", forward);
