@@ -15,14 +15,15 @@ import org.nd4j.nativeblas.NativeOpsHolder;
 /**
  * The engine's threads, set once per JVM: the matrix products (OpenBLAS's own thread count) apart from the
  * element-wise work (ND4J's OpenMP operations, which lose time with a second thread on arrays of a transformer
- * layer's size, and alignspark's fused row kernels, which split rows over a pool of their own).
+ * layer's size, and the engine's chains of element-wise operations split by rows over a pool of its own,
+ * {@link RowChunks}).
  *
  * <p>Measured on the 2-core development machine (BENCHMARKS.md, "Engine threads"): the products scale with
  * threads, ND4J's element-wise operations do not, so the default gives the products every engine thread, keeps
- * ND4J's operations on one, and runs the fused kernels ({@link RowKernels}) on every engine thread.
+ * ND4J's operations on one, and runs the row chunks on every engine thread.
  *
  * <p>Settings, first found wins: system property {@code alignspark.engine.threads} / environment
- * {@code ALIGNSPARK_ENGINE_THREADS} (the products and the fused kernels), then {@code OMP_NUM_THREADS}, then the
+ * {@code ALIGNSPARK_ENGINE_THREADS} (the products and the row chunks), then {@code OMP_NUM_THREADS}, then the
  * JVM's available processors; {@code alignspark.engine.op-threads} / {@code ALIGNSPARK_ENGINE_OP_THREADS} for
  * ND4J's element-wise operations (default 1). On Spark, one worker per executor using all its cores is
  * {@code spark.task.cpus = spark.executor.cores = C} with {@code spark.executorEnv.ALIGNSPARK_ENGINE_THREADS = C};
@@ -42,7 +43,7 @@ public final class EngineThreads {
         /** One line in the manner of numpy's threadpoolctl: library, version, core type, thread counts. */
         public String describe() {
             return String.format(Locale.ROOT, "engine threads=%d (matrix products: %s %s, core %s, %d threads; "
-                    + "element-wise: ND4J OpenMP %d thread(s), fused kernels %d thread(s))",
+                    + "element-wise: ND4J OpenMP %d thread(s), row chunks %d thread(s))",
                     threads, blasVendor, blasVersion, blasCore, blasThreads, ompThreads, threads);
         }
     }
