@@ -28,11 +28,13 @@ public final class ExecutorModels {
 
     /** The causal LM of an HF model folder, as a replica this task may run. */
     public static CausalLM replica(String location) {
+        TaskThreads.apply();
         return LANGUAGE_MODELS.computeIfAbsent(location, HfCheckpoint::load).replica();
     }
 
     /** The reward model of a train-rm folder, as a replica over the shared LM and head. */
     public static RewardModel rewardModel(String location) {
+        TaskThreads.apply();
         RewardModel shared = REWARD_MODELS.computeIfAbsent(location, l -> RewardModelFolder.load(l, DataType.FLOAT));
         return new RewardModel(shared.lm().replica(), shared.parameters().get(RewardModel.HEAD));
     }

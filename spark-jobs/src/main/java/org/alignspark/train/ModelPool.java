@@ -5,6 +5,7 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Supplier;
+import org.alignspark.executor.TaskThreads;
 
 /**
  * Model instances kept per executor JVM and run, so a model's buffers are allocated once, not every round
@@ -17,6 +18,7 @@ final class ModelPool {
 
     @SuppressWarnings("unchecked")
     static <M> M borrow(String key, Supplier<M> factory) {
+        TaskThreads.apply();
         Object model = POOLS.computeIfAbsent(key, k -> new ConcurrentLinkedQueue<>()).poll();
         return model != null ? (M) model : factory.get();
     }

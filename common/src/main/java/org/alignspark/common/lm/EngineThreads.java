@@ -71,6 +71,23 @@ public final class EngineThreads {
         return settings;
     }
 
+    /**
+     * The settings for a worker that owns {@code cores} cores (a Spark task's {@code spark.task.cpus}): the engine
+     * runs on that many threads unless {@code alignspark.engine.threads} / {@code ALIGNSPARK_ENGINE_THREADS} say
+     * otherwise. One worker per executor with all its cores is {@code spark.task.cpus = spark.executor.cores}.
+     */
+    public static Settings forWorker(int cores) {
+        Settings s = ensureConfigured();
+        if (explicitThreads(System.getProperties(), System.getenv()) || s.threads() == cores) {
+            return s;
+        }
+        return configure(cores, s.opThreads());
+    }
+
+    private static boolean explicitThreads(java.util.Properties properties, Map<String, String> env) {
+        return first(properties.getProperty("alignspark.engine.threads"), env.get("ALIGNSPARK_ENGINE_THREADS")) != null;
+    }
+
     /** The thread count a JVM with these properties and environment gets. */
     static int threadsFrom(java.util.Properties properties, Map<String, String> env) {
         String value = first(properties.getProperty("alignspark.engine.threads"), env.get("ALIGNSPARK_ENGINE_THREADS"),
