@@ -110,10 +110,10 @@ final class CausalSelfAttention {
         kRep = repeatKv(keys, kRep);                                             // [B, H, S, hd]
         vRep = repeatKv(values, vRep);
         att = Buffers.reuse(att, x.dataType(), b, nHeads, t, s);
-        Nd4j.matmul(qh, kRep, att, false, true, false);                          // Q·Kᵀ [B, H, T, S]
+        perSequence(qh, kRep, att, false, true);                                 // Q·Kᵀ [B, H, T, S]
         attentionProbabilities(b, t, s);
         yh = Buffers.reuse(yh, x.dataType(), b, nHeads, t, headDim);
-        Nd4j.matmul(att, vRep, yh, false, false, false);                         // P·V [B, H, T, hd]
+        perSequence(att, vRep, yh, false, false);                                // P·V [B, H, T, hd]
         y = fromHeads(yh, Buffers.reuse(y, x.dataType(), (long) b * t, nHeads * headDim));
         return outProj.forward(y);                                               // [N, d]
     }
@@ -140,7 +140,7 @@ final class CausalSelfAttention {
         kRep = repeatKv(kh, kRep);                                               // [B, H, T, hd]
         vRep = repeatKv(vh, vRep);
         ownScores = Buffers.reuse(ownScores, type, b, nHeads, t, t);
-        Nd4j.matmul(qh, kRep, ownScores, false, true, false);                    // Q·K_ownᵀ [B, H, T, T]
+        perSequence(qh, kRep, ownScores, false, true);                           // Q·K_ownᵀ [B, H, T, T]
         att = Buffers.reuse(att, type, b, nHeads, t, p + t);                     // [B, H, T, P + T]
         att.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, p))
                 .assign(prefixScores.reshape(nHeads, b, t, p).permute(1, 0, 2, 3));
@@ -150,7 +150,7 @@ final class CausalSelfAttention {
         ownScores.assign(att.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(),
                 NDArrayIndex.interval(p, p + t)));                               // probabilities of own keys
         yh = Buffers.reuse(yh, type, b, nHeads, t, headDim);
-        Nd4j.matmul(ownScores, vRep, yh, false, false, false);                   // P_own·V_own [B, H, T, hd]
+        perSequence(ownScores, vRep, yh, false, false);                          // P_own·V_own [B, H, T, hd]
         prefixScores.reshape(nHeads, b, t, p).assign(att.get(NDArrayIndex.all(), NDArrayIndex.all(),
                 NDArrayIndex.all(), NDArrayIndex.interval(0, p)).permute(1, 0, 2, 3)); // [H, B·T, P]
         prefixOut = Buffers.reuse(prefixOut, type, nHeads, (long) b * t, headDim);
@@ -190,8 +190,8 @@ final class CausalSelfAttention {
         dyh = toHeads(dy, Buffers.reuse(dyh, dy.dataType(), b, nHeads, t, headDim));
         dAtt = Buffers.reuse(dAtt, dy.dataType(), att.shape());
         dvRep = Buffers.reuse(dvRep, dy.dataType(), kRep.shape());
-        Nd4j.matmul(dyh, vRep, dAtt, false, true, false);                        // dP = dY·Vᵀ [B, H, T, T]
-        Nd4j.matmul(att, dyh, dvRep, true, false, false);                        // dV = Pᵀ·dY [B, H, T, hd]
+        perSequence(dyh, vRep, dAtt, false, true);                               // dP = dY·Vᵀ [B, H, T, T]
+        perSequence(att, dyh, dvRep, true, false);                               // dV = Pᵀ·dY [B, H, T, hd]
         // softmax backward, all rows at once: dS = P ⊙ (dP − Σ_j dP_j P_j), then the soft cap's
         // d(cap · tanh(s / cap))/ds = 1 − tanh², then the score scale
         RowChunks.forEach(b, (long) nHeads * t * t, (from, to) -> {
@@ -207,8 +207,8 @@ final class CausalSelfAttention {
         });
         dqh = Buffers.reuse(dqh, dy.dataType(), qh.shape());
         dkRep = Buffers.reuse(dkRep, dy.dataType(), kRep.shape());
-        Nd4j.matmul(dAtt, kRep, dqh, false, false, false);                       // dQ = dS·K [B, H, T, hd]
-        Nd4j.matmul(dAtt, qh, dkRep, true, false, false);                        // dK = dSᵀ·Q [B, H, T, hd]
+        perSequence(dAtt, kRep, dqh, false, false);                              // dQ = dS·K [B, H, T, hd]
+        perSequence(dAtt, qh, dkRep, true, false);                               // dK = dSᵀ·Q [B, H, T, hd]
         INDArray dkh = sumGroups(dkRep);                                         // [B, Hkv, T, hd]
         INDArray dvh = sumGroups(dvRep);
         if (step.ropeCos() != null) {
@@ -262,6 +262,20 @@ final class CausalSelfAttention {
         z.subiColumnVector(z.max(true, 1));
         Transforms.exp(z, false);
         z.diviColumnVector(z.sum(true, 1));
+    }
+
+    /**
+     * c = op(a)·op(b) for every (sequence, head) of [B, H, ·, ·] operands, the sequences split over the engine's
+     * threads (ND4J's batched product parallelises over its OpenMP threads, which the engine keeps at one); one
+     * batched product when an operand is not a contiguous buffer of its own (a KV cache's prefix view).
+     */
+    private static void perSequence(INDArray a, INDArray b, INDArray c, boolean transposeA, boolean transposeB) {
+        if (!RowChunks.isContiguous(a) || !RowChunks.isContiguous(b) || !RowChunks.isContiguous(c)) {
+            Nd4j.matmul(a, b, c, transposeA, transposeB, false);
+            return;
+        }
+        RowChunks.forEach(a.size(0), c.length() / c.size(0), (from, to) -> Nd4j.matmul(RowChunks.view(a, from, to),
+                RowChunks.view(b, from, to), RowChunks.view(c, from, to), transposeA, transposeB, false));
     }
 
     /** Writes this step's keys and values [B, Hkv, T, hd] into the cache at positions [offset, offset + T). */

@@ -55,17 +55,28 @@ final class RowChunks {
      * {@code cols}.
      */
     static INDArray rows(INDArray a, long from, long to, long cols) {
-        if (a.ordering() != 'c' || (a.length() > 1 && a.elementWiseStride() != 1)) {
+        if (!isContiguous(a)) {
             throw new IllegalArgumentException("row chunks need a contiguous row-major array, got shape "
                     + Arrays.toString(a.shape()) + " order " + a.ordering());
         }
         long perFirst = a.length() / a.size(0);
         long n = (to - from) * perFirst / cols;
+        if (n == a.size(0) && a.rank() == 2 && a.size(1) == cols) {
+            return a;                                                        // the whole matrix
+        }
         return Nd4j.create(a.data(), new long[] {n, cols}, new long[] {cols, 1}, a.offset() + from * perFirst, 'c');
+    }
+
+    /** Whether {@code a} is one row-major run of memory, which {@link #rows} and {@link #view} can cut. */
+    static boolean isContiguous(INDArray a) {
+        return a.ordering() == 'c' && (a.length() <= 1 || a.elementWiseStride() == 1);
     }
 
     /** The range [from, to) of {@code a}'s first dimension, its other dimensions whole: a view of the same memory. */
     static INDArray view(INDArray a, long from, long to) {
+        if (from == 0 && to == a.size(0) && isContiguous(a)) {
+            return a;
+        }
         long[] shape = a.shape().clone();
         shape[0] = to - from;
         long[] stride = new long[shape.length];
