@@ -2,9 +2,10 @@
 # Ingest throughput against plain Spark on the same file, in the same run:
 #   alignspark ingest (parse, validate, quarantine, dedup, shard by prompt_id, dt partition)
 #   vs. spark.read.json(file).write.parquet(...) through Spark SQL (schema inference included, as a user would run it).
-# Usage: bench/ingest.sh [pairs, default 500000]. Needs the jar: mvn -B -q -DskipTests package
+# Usage: bench/ingest.sh [pairs, default 500000]. Builds the jar first when it is missing (a fresh clone).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+[[ -f "$root/spark-jobs/target/alignspark.jar" ]] || (cd "$root" && mvn -q -B -ntp -DskipTests package)
 pairs="${1:-500000}"
 out="$root/bench/out/ingest"
 rm -rf "$out" && mkdir -p "$out"
