@@ -5,6 +5,7 @@ import org.alignspark.common.train.OptimizerConfig;
 import org.alignspark.train.Averaging;
 import org.alignspark.train.TrainerSettings;
 import org.alignspark.train.TrainingConfig;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The options every training job shares (a picocli mixin). */
@@ -70,6 +71,8 @@ public final class TrainerOptions implements TrainerSettings {
     @Option(names = "--seed", defaultValue = "42", description = "Data order, initialisation and sampling.")
     public long seed;
 
+    @Mixin public GpuOptions gpus = new GpuOptions();
+
     @Option(names = "--fail-after-round", defaultValue = "0", hidden = true,
             description = "Fault injection, for the resume test (TrainRmJobTest) only: the driver fails right after this round.")
     public int failAfterRound;
@@ -85,6 +88,6 @@ public final class TrainerOptions implements TrainerSettings {
         OptimizerConfig optimizerConfig = new OptimizerConfig(kind, lr, 0.9, 0.999, 1e-8, weightDecay, maxGradNorm);
         return new TrainingConfig(runId == null ? new org.apache.hadoop.fs.Path(output).getName() : runId, output, workers, epochs, batchSizePerWorker,
                 averagingFrequency, checkpointEvery, seed, optimizerConfig, dt, failAfterRound,
-                new Averaging(Averaging.Mode.parse(averaging), outerLearningRate, outerMomentum, syncWarmupSteps));
+                new Averaging(Averaging.Mode.parse(averaging), outerLearningRate, outerMomentum, syncWarmupSteps), gpus.stages());
     }
 }

@@ -19,12 +19,14 @@ import org.alignspark.common.train.OuterOptimizer;
 import org.alignspark.common.train.TensorBundle;
 import org.alignspark.common.train.TrainableModel;
 import org.alignspark.common.train.WorkerAssignment;
+import org.alignspark.executor.GpuStages;
 import org.apache.spark.HashPartitioner;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.resource.ResourceProfile;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
@@ -106,6 +108,8 @@ public final class ParameterAveraging<E extends Serializable, M extends Trainabl
     /** Trains from {@code initial} parameters, or resumes from the newest checkpoint under the output; returns the final parameters. */
     public TensorBundle fit(JavaRDD<E> examples, TensorBundle initial) {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        config.gpus().checkSchedulable(jsc.getConf());
+        ResourceProfile gpuProfile = config.gpus().enabled() ? config.gpus().profile() : null;   // one for all rounds
         Checkpoints checkpoints = new Checkpoints(config.output(), jsc.hadoopConfiguration());
         JavaPairRDD<Long, E> indexed = examples.zipWithIndex().mapToPair(Tuple2::swap).persist(StorageLevel.MEMORY_AND_DISK());
         Objective<E, M> objective = this.objective;
@@ -176,7 +180,7 @@ public final class ParameterAveraging<E extends Serializable, M extends Trainabl
                         (int) (schedule.firstMinibatch(epochStart, roundInEpoch) * config.batchSizePerWorker()),
                         schedule.minibatches(state.round()));
                 WorkerResult result = round(jsc, partitions, broadcast, optimizerState, state.iteration(), state.round() + 1,
-                        slice, session);
+                        slice, session, gpuProfile);
                 if (result.failure != null) {
                     throw new NonFiniteException(result.failure);
                 }
@@ -270,21 +274,32 @@ public final class ParameterAveraging<E extends Serializable, M extends Trainabl
 
     /** One round on the cluster; {@code optimizerState} is null in outer mode, where none travels. */
     private WorkerResult round(JavaSparkContext jsc, JavaRDD<List<Tuple2<Integer, E>>> partitions, TensorBundle parameters,
-                               TensorBundle optimizerState, long iteration, int round, Slice slice, String session) {
+                               TensorBundle optimizerState, long iteration, int round, Slice slice, String session,
+                               ResourceProfile gpuProfile) {
         Broadcast<TensorBundle> params = jsc.broadcast(parameters);
         Broadcast<TensorBundle> optimizer = optimizerState == null ? null : jsc.broadcast(optimizerState);
         TrainingConfig config = this.config;
         ModelFactory<M> factory = modelFactory;
         Objective<E, M> objective = this.objective;
         Function2<Integer, Iterator<List<Tuple2<Integer, E>>>, Iterator<WorkerResult>> train = (partition, lists) -> {
+            String gpu = GpuStages.bindAssignedGpu();
             List<Tuple2<Integer, E>> mine = lists.hasNext() ? lists.next() : List.of();
             WorkerResult result = optimizer == null
                     ? trainOuterWorker(partition, mine, params.value(), iteration, round, slice, session, config, factory, objective)
                     : trainWorker(partition, mine, params.value(), optimizer.value(), iteration, slice, config, factory, objective);
+            if (gpu != null) {
+                result.gpus.put(partition, gpu);
+            }
             return List.of(result).iterator();
         };
-        WorkerResult result = partitions.mapPartitionsWithIndex(train, false)
-                .treeAggregate(WorkerResult.empty(), WorkerResult::merge, WorkerResult::merge);
+        JavaRDD<WorkerResult> trained = partitions.mapPartitionsWithIndex(train, false);
+        if (gpuProfile != null) {   // the training stage on GPU executors; the shuffle that deals the examples stays on the default profile
+            trained = trained.withResources(gpuProfile);
+        }
+        WorkerResult result = trained.treeAggregate(WorkerResult.empty(), WorkerResult::merge, WorkerResult::merge);
+        if (!result.gpus.isEmpty()) {
+            LOG.info("round {}: workers on {}", round, result.gpus);
+        }
         params.destroy();
         if (optimizer != null) {
             optimizer.destroy();
