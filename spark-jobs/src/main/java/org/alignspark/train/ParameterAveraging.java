@@ -200,7 +200,7 @@ public final class ParameterAveraging<E extends Serializable, M extends Trainabl
                 boolean lastInEpoch = roundInEpoch + 1 == rounds;
                 state = new TrainerState(state.round() + 1, lastInEpoch ? epoch + 1 : epoch, lastInEpoch ? 0 : roundInEpoch + 1,
                         state.iteration() + result.maxSteps, config.seed(), config.runId(), averaging.mode().cliName(),
-                averaging.syncWarmupSteps(), List.of());
+                        averaging.syncWarmupSteps(), List.of());
                 Map<String, Double> roundMetrics = new LinkedHashMap<>(result.batches.metricMeans());
                 roundMetrics.put("averaging/bytes_moved", (double) bytesMoved);
                 if (outer) {

@@ -47,8 +47,4 @@ public record TrainingConfig(String runId, String output, int workers, int epoch
         this(runId, output, workers, epochs, batchSizePerWorker, averagingFrequency, checkpointEvery, seed, optimizer,
                 dt, crashAfterRound, Averaging.dl4j(), GpuStages.off());
     }
-
-    public int examplesPerRound() {
-        return batchSizePerWorker * averagingFrequency;
-    }
 }
