@@ -5,6 +5,7 @@ import org.alignspark.common.train.OptimizerConfig;
 import org.alignspark.train.Averaging;
 import org.alignspark.train.TrainerSettings;
 import org.alignspark.train.TrainingConfig;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The options every training job shares (a picocli mixin). */
@@ -41,6 +42,11 @@ public final class TrainerOptions implements TrainerSettings {
             description = "Outer step's Nesterov momentum (--averaging outer); DiLoCo: --outer-lr 0.7 --outer-momentum 0.9.")
     public double outerMomentum;
 
+    @Option(names = "--sync-warmup-steps", defaultValue = "0",
+            description = "Post-local SGD (Lin et al. 2020): the first N rounds fit one minibatch each, i.e. the workers "
+                    + "average after every step for the first N steps, then every --averaging-frequency minibatches (either --averaging).")
+    public int syncWarmupSteps;
+
     @Option(names = "--learning-rate", defaultValue = "5e-5", description = "Peak learning rate.")
     public double learningRate;
 
@@ -65,6 +71,8 @@ public final class TrainerOptions implements TrainerSettings {
     @Option(names = "--seed", defaultValue = "42", description = "Data order, initialisation and sampling.")
     public long seed;
 
+    @Mixin public GpuOptions gpus = new GpuOptions();
+
     @Option(names = "--fail-after-round", defaultValue = "0", hidden = true,
             description = "Fault injection, for the resume test (TrainRmJobTest) only: the driver fails right after this round.")
     public int failAfterRound;
@@ -80,6 +88,6 @@ public final class TrainerOptions implements TrainerSettings {
         OptimizerConfig optimizerConfig = new OptimizerConfig(kind, lr, 0.9, 0.999, 1e-8, weightDecay, maxGradNorm);
         return new TrainingConfig(runId == null ? new org.apache.hadoop.fs.Path(output).getName() : runId, output, workers, epochs, batchSizePerWorker,
                 averagingFrequency, checkpointEvery, seed, optimizerConfig, dt, failAfterRound,
-                new Averaging(Averaging.Mode.parse(averaging), outerLearningRate, outerMomentum));
+                new Averaging(Averaging.Mode.parse(averaging), outerLearningRate, outerMomentum, syncWarmupSteps), gpus.stages());
     }
 }

@@ -144,6 +144,6 @@ public final class TrainScoreJob implements Callable<Integer> {
         trainer.epochs = saved;
         return new TrainingConfig(c.runId() + "-" + stage, new Path(c.output(), stage).toString(), c.workers(), c.epochs(),
                 c.batchSizePerWorker(), c.averagingFrequency(), c.checkpointEvery(), c.seed(), c.optimizer(), c.dt(),
-                c.crashAfterRound(), c.averaging());
+                c.crashAfterRound(), c.averaging(), c.gpus());
     }
 }

@@ -4,13 +4,15 @@ import java.io.Serializable;
 import java.util.Locale;
 
 /**
- * How a round's worker results become the next global parameters.
+ * How a round's worker results become the next global parameters, and when rounds end.
  *
  * @param mode {@link Mode#DL4J} or {@link Mode#OUTER}
  * @param outerLearningRate the outer step's learning rate (OUTER only; 1 with momentum 0 is plain averaging)
  * @param outerMomentum the outer step's Nesterov momentum (OUTER only)
+ * @param syncWarmupSteps the run's first rounds that fit one minibatch each before the averaging frequency applies
+ *                        (post-local SGD, {@link RoundSchedule}); either mode, 0: none
  */
-public record Averaging(Mode mode, double outerLearningRate, double outerMomentum) implements Serializable {
+public record Averaging(Mode mode, double outerLearningRate, double outerMomentum, int syncWarmupSteps) implements Serializable {
 
     public enum Mode {
         /**
@@ -47,6 +49,19 @@ public record Averaging(Mode mode, double outerLearningRate, double outerMomentu
         } else if (outerLearningRate != 1.0 || outerMomentum != 0.0) {
             throw new IllegalArgumentException("--outer-lr and --outer-momentum apply to --averaging outer only");
         }
+        if (syncWarmupSteps < 0) {
+            throw new IllegalArgumentException("--sync-warmup-steps must be at least 0, got " + syncWarmupSteps);
+        }
+    }
+
+    /** No synchronous warm-up: every round fits the averaging frequency's minibatches. */
+    public Averaging(Mode mode, double outerLearningRate, double outerMomentum) {
+        this(mode, outerLearningRate, outerMomentum, 0);
+    }
+
+    /** The same averaging after {@code steps} rounds of one minibatch (post-local SGD's warm-up). */
+    public Averaging withSyncWarmupSteps(int steps) {
+        return new Averaging(mode, outerLearningRate, outerMomentum, steps);
     }
 
     /** Today's behaviour: DL4J's averaging of parameters and optimizer state. */

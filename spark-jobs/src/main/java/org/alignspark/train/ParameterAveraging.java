@@ -19,12 +19,14 @@ import org.alignspark.common.train.OuterOptimizer;
 import org.alignspark.common.train.TensorBundle;
 import org.alignspark.common.train.TrainableModel;
 import org.alignspark.common.train.WorkerAssignment;
+import org.alignspark.executor.GpuStages;
 import org.apache.spark.HashPartitioner;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.resource.ResourceProfile;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
@@ -106,6 +108,8 @@ public final class ParameterAveraging<E extends Serializable, M extends Trainabl
     /** Trains from {@code initial} parameters, or resumes from the newest checkpoint under the output; returns the final parameters. */
     public TensorBundle fit(JavaRDD<E> examples, TensorBundle initial) {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        config.gpus().checkSchedulable(jsc.getConf());
+        ResourceProfile gpuProfile = config.gpus().enabled() ? config.gpus().profile() : null;   // one for all rounds
         Checkpoints checkpoints = new Checkpoints(config.output(), jsc.hadoopConfiguration());
         JavaPairRDD<Long, E> indexed = examples.zipWithIndex().mapToPair(Tuple2::swap).persist(StorageLevel.MEMORY_AND_DISK());
         Objective<E, M> objective = this.objective;
@@ -120,7 +124,8 @@ public final class ParameterAveraging<E extends Serializable, M extends Trainabl
         TensorBundle parameters = outer ? initial.zerosLike().addInPlace(initial) : initial;
         TensorBundle optimizerState = outer ? null : initialOptimizerState(initial);
         OuterOptimizer outerStep = outer ? new OuterOptimizer(averaging.outerLearningRate(), averaging.outerMomentum()) : null;
-        TrainerState state = new TrainerState(0, 0, 0, 0, config.seed(), config.runId(), averaging.mode().cliName(), List.of());
+        TrainerState state = new TrainerState(0, 0, 0, 0, config.seed(), config.runId(), averaging.mode().cliName(),
+                averaging.syncWarmupSteps(), List.of());
         Optional<Checkpoints.Loaded> resume = checkpoints.latest();
         if (resume.isPresent()) {
             Averaging.Mode saved = resume.get().state().averagingMode();
@@ -128,6 +133,11 @@ public final class ParameterAveraging<E extends Serializable, M extends Trainabl
                 throw new IllegalArgumentException(resume.get().folder() + " was written with --averaging " + saved.cliName()
                         + "; this run asks for --averaging " + averaging.mode().cliName() + ": resume with --averaging "
                         + saved.cliName() + ", or start the new mode in another --output");
+            }
+            int savedWarmup = resume.get().state().syncWarmupSteps();
+            if (savedWarmup != averaging.syncWarmupSteps()) {
+                throw new IllegalArgumentException(resume.get().folder() + " was written with --sync-warmup-steps " + savedWarmup
+                        + "; this run asks for " + averaging.syncWarmupSteps() + ": the rounds' data positions would differ");
             }
             parameters = resume.get().parameters();
             if (outer) {
@@ -144,11 +154,15 @@ public final class ParameterAveraging<E extends Serializable, M extends Trainabl
         String session = UUID.randomUUID().toString();   // names this fit's worker-local inner states (outer mode)
 
         long totalTokens = java.util.Arrays.stream(tokens).sum();
-        int roundsPerEpoch = WorkerAssignment.deal(tokens, config.workers(), config.seed(), 0).rounds(config.examplesPerRound());
-        int totalRounds = roundsPerEpoch * config.epochs();
-        LOG.info("training {}: {} examples ({} tokens), {} workers x {} minibatches of {}, {} rounds/epoch, {} epochs, "
-                        + "averaging {}", config.runId(), tokens.length, totalTokens, config.workers(), config.averagingFrequency(),
-                config.batchSizePerWorker(), roundsPerEpoch, config.epochs(), outer
+        RoundSchedule schedule = new RoundSchedule(config.averagingFrequency(), averaging.syncWarmupSteps());
+        int totalRounds = 0;
+        for (int epoch = 0; epoch < config.epochs(); epoch++) {
+            totalRounds += schedule.rounds(totalRounds, minibatchesInEpoch(tokens, epoch));
+        }
+        LOG.info("training {}: {} examples ({} tokens), {} workers x {} minibatches of {} (1 in the first {} rounds), "
+                        + "{} rounds in {} epochs, averaging {}", config.runId(), tokens.length, totalTokens, config.workers(),
+                config.averagingFrequency(), config.batchSizePerWorker(), averaging.syncWarmupSteps(), totalRounds,
+                config.epochs(), outer
                         ? String.format(Locale.ROOT, "outer (lr %s, Nesterov momentum %s)", averaging.outerLearningRate(), averaging.outerMomentum())
                         : "dl4j");
         Instant runStart = Instant.now();
@@ -157,12 +171,16 @@ public final class ParameterAveraging<E extends Serializable, M extends Trainabl
         for (int epoch = state.epoch(); epoch < config.epochs(); epoch++) {
             WorkerAssignment assignment = WorkerAssignment.deal(tokens, config.workers(), config.seed(), epoch);
             JavaRDD<List<Tuple2<Integer, E>>> partitions = partition(indexed, jsc.broadcast(assignment));
-            int rounds = assignment.rounds(config.examplesPerRound());
+            int epochStart = epoch == state.epoch() ? state.round() - state.roundInEpoch() : state.round();
+            int rounds = schedule.rounds(epochStart, assignment.rounds(config.batchSizePerWorker()));
             for (int roundInEpoch = epoch == state.epoch() ? state.roundInEpoch() : 0; roundInEpoch < rounds; roundInEpoch++) {
                 Instant start = Instant.now();
                 TensorBundle broadcast = outer ? parameters.inFloat32() : parameters;
+                Slice slice = new Slice(epoch, roundInEpoch,
+                        (int) (schedule.firstMinibatch(epochStart, roundInEpoch) * config.batchSizePerWorker()),
+                        schedule.minibatches(state.round()));
                 WorkerResult result = round(jsc, partitions, broadcast, optimizerState, state.iteration(), state.round() + 1,
-                        epoch, roundInEpoch, session);
+                        slice, session, gpuProfile);
                 if (result.failure != null) {
                     throw new NonFiniteException(result.failure);
                 }
@@ -181,7 +199,8 @@ public final class ParameterAveraging<E extends Serializable, M extends Trainabl
                 }
                 boolean lastInEpoch = roundInEpoch + 1 == rounds;
                 state = new TrainerState(state.round() + 1, lastInEpoch ? epoch + 1 : epoch, lastInEpoch ? 0 : roundInEpoch + 1,
-                        state.iteration() + result.maxSteps, config.seed(), config.runId(), averaging.mode().cliName(), List.of());
+                        state.iteration() + result.maxSteps, config.seed(), config.runId(), averaging.mode().cliName(),
+                        averaging.syncWarmupSteps(), List.of());
                 Map<String, Double> roundMetrics = new LinkedHashMap<>(result.batches.metricMeans());
                 roundMetrics.put("averaging/bytes_moved", (double) bytesMoved);
                 if (outer) {
@@ -214,6 +233,17 @@ public final class ParameterAveraging<E extends Serializable, M extends Trainabl
         return parameters;
     }
 
+    /**
+     * Where a round's data lies in each worker's list of the epoch: from example {@code from}, up to {@code minibatches}
+     * minibatches of the worker batch size ({@code epoch} and {@code roundInEpoch} name it in error messages).
+     */
+    record Slice(int epoch, int roundInEpoch, int from, int minibatches) implements Serializable {}
+
+    /** Minibatches of the busiest worker in {@code epoch}: what the epoch's rounds must cover. */
+    private int minibatchesInEpoch(long[] tokens, int epoch) {
+        return WorkerAssignment.deal(tokens, config.workers(), config.seed(), epoch).rounds(config.batchSizePerWorker());
+    }
+
     private TensorBundle initialOptimizerState(TensorBundle initial) {
         M model = modelFactory.create();
         initial.copyInto(model.parameters());
@@ -244,22 +274,32 @@ public final class ParameterAveraging<E extends Serializable, M extends Trainabl
 
     /** One round on the cluster; {@code optimizerState} is null in outer mode, where none travels. */
     private WorkerResult round(JavaSparkContext jsc, JavaRDD<List<Tuple2<Integer, E>>> partitions, TensorBundle parameters,
-                               TensorBundle optimizerState, long iteration, int round, int epoch, int roundInEpoch,
-                               String session) {
+                               TensorBundle optimizerState, long iteration, int round, Slice slice, String session,
+                               ResourceProfile gpuProfile) {
         Broadcast<TensorBundle> params = jsc.broadcast(parameters);
         Broadcast<TensorBundle> optimizer = optimizerState == null ? null : jsc.broadcast(optimizerState);
         TrainingConfig config = this.config;
         ModelFactory<M> factory = modelFactory;
         Objective<E, M> objective = this.objective;
         Function2<Integer, Iterator<List<Tuple2<Integer, E>>>, Iterator<WorkerResult>> train = (partition, lists) -> {
+            String gpu = GpuStages.bindAssignedGpu();
             List<Tuple2<Integer, E>> mine = lists.hasNext() ? lists.next() : List.of();
             WorkerResult result = optimizer == null
-                    ? trainOuterWorker(partition, mine, params.value(), iteration, round, epoch, roundInEpoch, session, config, factory, objective)
-                    : trainWorker(partition, mine, params.value(), optimizer.value(), iteration, epoch, roundInEpoch, config, factory, objective);
+                    ? trainOuterWorker(partition, mine, params.value(), iteration, round, slice, session, config, factory, objective)
+                    : trainWorker(partition, mine, params.value(), optimizer.value(), iteration, slice, config, factory, objective);
+            if (gpu != null) {
+                result.gpus.put(partition, gpu);
+            }
             return List.of(result).iterator();
         };
-        WorkerResult result = partitions.mapPartitionsWithIndex(train, false)
-                .treeAggregate(WorkerResult.empty(), WorkerResult::merge, WorkerResult::merge);
+        JavaRDD<WorkerResult> trained = partitions.mapPartitionsWithIndex(train, false);
+        if (gpuProfile != null) {   // the training stage on GPU executors; the shuffle that deals the examples stays on the default profile
+            trained = trained.withResources(gpuProfile);
+        }
+        WorkerResult result = trained.treeAggregate(WorkerResult.empty(), WorkerResult::merge, WorkerResult::merge);
+        if (!result.gpus.isEmpty()) {
+            LOG.info("round {}: workers on {}", round, result.gpus);
+        }
         params.destroy();
         if (optimizer != null) {
             optimizer.destroy();
@@ -270,11 +310,10 @@ public final class ParameterAveraging<E extends Serializable, M extends Trainabl
     /** One worker's round in dl4j mode: the broadcast optimizer state in, this worker's optimizer state out. */
     static <E, M extends TrainableModel> WorkerResult trainWorker(int partition, List<Tuple2<Integer, E>> examples,
                                                                    TensorBundle params, TensorBundle optimizerState,
-                                                                   long iteration, int epoch, int roundInEpoch,
+                                                                   long iteration, Slice slice,
                                                                    TrainingConfig config, ModelFactory<M> factory,
                                                                    Objective<E, M> objective) {
-        int from = roundInEpoch * config.examplesPerRound();
-        if (from >= examples.size()) {
+        if (slice.from() >= examples.size()) {
             return WorkerResult.empty();
         }
         String poolKey = runKey(config);
@@ -288,8 +327,7 @@ public final class ParameterAveraging<E extends Serializable, M extends Trainabl
             Optimizer optimizer = new Optimizer(config.optimizer(), model);
             optimizer.loadState(optimizerState);
             // the broadcast state is the run's, so its steps are the run's
-            WorkerResult result = fitMinibatches(partition, examples, from, model, optimizer, iteration, iteration, epoch,
-                    roundInEpoch, config, objective);
+            WorkerResult result = fitMinibatches(partition, examples, slice, model, optimizer, iteration, iteration, config, objective);
             if (result.failure != null) {
                 return result;
             }
@@ -310,13 +348,12 @@ public final class ParameterAveraging<E extends Serializable, M extends Trainabl
      */
     static <E, M extends TrainableModel> WorkerResult trainOuterWorker(int partition, List<Tuple2<Integer, E>> examples,
                                                                         TensorBundle params, long iteration, int round,
-                                                                        int epoch, int roundInEpoch, String session,
+                                                                        Slice slice, String session,
                                                                         TrainingConfig config, ModelFactory<M> factory,
                                                                         Objective<E, M> objective) {
         String run = runKey(config);
         InnerStates.Entry<M> entry = InnerStates.take(run, session, partition, round);
-        int from = roundInEpoch * config.examplesPerRound();
-        if (from >= examples.size()) {   // no data this round: the inner state waits for the next one
+        if (slice.from() >= examples.size()) {   // no data this round: the inner state waits for the next one
             if (entry != null) {
                 InnerStates.put(run, session, partition, new InnerStates.Entry<>(entry.model(), entry.optimizer(), round, entry.steps()));
             }
@@ -340,8 +377,7 @@ public final class ParameterAveraging<E extends Serializable, M extends Trainabl
         try {
             params.copyInto(model.parameters());
             long stateSteps = fresh ? 0 : entry.steps();
-            WorkerResult result = fitMinibatches(partition, examples, from, model, optimizer, iteration, stateSteps, epoch,
-                    roundInEpoch, config, objective);
+            WorkerResult result = fitMinibatches(partition, examples, slice, model, optimizer, iteration, stateSteps, config, objective);
             if (result.failure != null) {
                 return result;
             }
@@ -360,16 +396,18 @@ public final class ParameterAveraging<E extends Serializable, M extends Trainabl
     }
 
     /**
-     * Up to averagingFrequency minibatches from the worker's data position; the model and optimizer are updated in place.
+     * Up to the slice's minibatches from the worker's data position; the model and optimizer are updated in place.
      * {@code iteration} is the run's step (learning rate), {@code stateSteps} the steps the optimizer state has taken.
      */
     private static <E, M extends TrainableModel> WorkerResult fitMinibatches(int partition, List<Tuple2<Integer, E>> examples,
-                                                                             int from, M model, Optimizer optimizer,
-                                                                             long iteration, long stateSteps, int epoch, int roundInEpoch,
+                                                                             Slice slice, M model, Optimizer optimizer,
+                                                                             long iteration, long stateSteps,
                                                                              TrainingConfig config, Objective<E, M> objective) {
         WorkerResult result = new WorkerResult();
-        for (int k = 0; k < config.averagingFrequency(); k++) {
-            int start = from + k * config.batchSizePerWorker();
+        int epoch = slice.epoch();
+        int roundInEpoch = slice.roundInEpoch();
+        for (int k = 0; k < slice.minibatches(); k++) {
+            int start = slice.from() + k * config.batchSizePerWorker();
             if (start >= examples.size()) {
                 break;
             }

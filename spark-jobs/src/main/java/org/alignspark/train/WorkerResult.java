@@ -24,6 +24,8 @@ final class WorkerResult implements Serializable {
     int freshInnerStates;
     BatchResult batches = BatchResult.empty();
     String failure;
+    /** Where each worker (partition) ran when its task held a GPU: {@code executor <id> gpu <address>}. */
+    java.util.TreeMap<Integer, String> gpus = new java.util.TreeMap<>();
 
     static WorkerResult empty() {
         return new WorkerResult();
@@ -51,6 +53,7 @@ final class WorkerResult implements Serializable {
         resultBytes += other.resultBytes;
         freshInnerStates += other.freshInnerStates;
         batches.add(other.batches);
+        gpus.putAll(other.gpus);
         return this;
     }
 }

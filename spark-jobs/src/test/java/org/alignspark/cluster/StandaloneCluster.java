@@ -118,11 +118,22 @@ final class StandaloneCluster implements AutoCloseable {
 
     /** Starts one more Worker (1 core, 1 GiB for executors); returns without waiting for it to register. */
     Node startWorker() throws IOException {
+        return startWorker(1, "1g", Map.of());
+    }
+
+    /**
+     * Starts one more Worker with {@code cores} and {@code memory} for executors and the Worker's own Spark settings
+     * ({@code spark.worker.resource.gpu.*}, say); returns without waiting for it to register.
+     */
+    Node startWorker(int cores, String memory, Map<String, String> workerConf) throws IOException {
         int index = ++workersStarted;
         Path workDir = Files.createDirectories(dir.resolve("work/worker-" + index));
-        Node worker = launch("worker-" + index, List.of("org.apache.spark.deploy.worker.Worker",
-                "--host", "127.0.0.1", "--cores", "1", "--memory", "1g", "--webui-port", "0",
-                "--work-dir", workDir.toString(), masterUrl()), "256m");
+        List<String> command = new ArrayList<>();
+        workerConf.forEach((key, value) -> command.add("-D" + key + "=" + value));
+        command.addAll(List.of("org.apache.spark.deploy.worker.Worker",
+                "--host", "127.0.0.1", "--cores", String.valueOf(cores), "--memory", memory, "--webui-port", "0",
+                "--work-dir", workDir.toString(), masterUrl()));
+        Node worker = launch("worker-" + index, command, "256m");
         nodes.add(worker);
         return worker;
     }

@@ -88,7 +88,8 @@ class StandaloneClusterIT {
         assertEquals(0, Main.run(ingestArgs(localWarehouse)));
         assertEquals(0, Main.run("init-model", "--output", model.toString(), "--d-model", "16", "--layers", "1",
                 "--heads", "2", "--max-positions", "256", "--seed", "5"));
-        assertEquals(0, Main.run(trainArgs(localWarehouse, work.resolve("rm-local"), "rm", 0)));
+        assertEquals(0, Main.run(trainArgs(localWarehouse, work.resolve("rm-local"), "rm", 0, DL4J)));
+        assertEquals(0, Main.run(trainArgs(localWarehouse, work.resolve("rm-outer-local"), "rm-outer", 0, OUTER)));
     }
 
     @AfterAll
@@ -117,29 +118,61 @@ class StandaloneClusterIT {
     @Test
     @Order(2)
     void trainingLosesAWorkerMidJobAndEndsWithTheCleanRunsMetrics() throws IOException {
-        StandaloneCluster.Node victim = cluster.workers().get(1);
-        StandaloneCluster.Node driver = cluster.submit("train-rm-worker-lost", Map.of(),
-                trainArgs(clusterWarehouse, work.resolve("rm-worker-lost"), "rm", 0));
-        awaitLog(driver, "round 3 (");
-        assertFalse(StandaloneCluster.executors(victim).isEmpty(), "the Worker to kill runs no executor of the job");
-        StandaloneCluster.killTree(victim);
-
-        assertEquals(0, exitCode(driver), driver.logText());
-        List<JsonNode> events = cluster.eventLog("train-rm-worker-lost");
-        assertTrue(events.stream().anyMatch(e -> e.path("Event").asText().equals("SparkListenerExecutorRemoved")),
-                "the driver never lost an executor");
-        assertEquals(metrics(localWarehouse, "rm"), metrics(clusterWarehouse, "rm"));
-
-        cluster.startWorker();   // two Workers again for the next test
-        cluster.awaitAliveWorkers(2, CLUSTER_TIMEOUT);
+        loseAWorkerMidJob("rm", DL4J);
     }
 
     @Test
     @Order(3)
     void killedDriverLeavesNothingRunningAndTheRerunResumesFromTheLastCheckpoint() throws IOException {
-        Path output = work.resolve("rm-resume");
-        String[] args = trainArgs(clusterWarehouse, output, "rm-resume", 4);
-        StandaloneCluster.Node driver = cluster.submit("train-rm-killed", Map.of(), args);
+        killTheDriverAndResume("rm", DL4J);
+    }
+
+    /**
+     * {@code --averaging outer}: the lost executor's worker, like every worker of the resumed run, starts a fresh inner
+     * state, which the runs count in {@code averaging/fresh_inner_states}; with inner SGD (no state to lose) every
+     * other metric must be the clean run's, round for round, so the data positions, the outer momentum restored from
+     * the checkpoint and the retried rounds are what the fault left intact.
+     */
+    @Test
+    @Order(4)
+    void outerAveragingLosesAWorkerMidJobAndEndsWithTheCleanRunsMetrics() throws IOException {
+        loseAWorkerMidJob("rm-outer", OUTER);
+    }
+
+    @Test
+    @Order(5)
+    void outerAveragingResumesAKilledDriversRunWithTheCleanRunsMetrics() throws IOException {
+        killTheDriverAndResume("rm-outer", OUTER);
+    }
+
+    private void loseAWorkerMidJob(String cleanRun, List<String> mode) throws IOException {
+        String runId = cleanRun + "-worker-lost";
+        StandaloneCluster.Node victim = cluster.workers().get(1);
+        StandaloneCluster.Node driver = cluster.submit("train-" + runId, Map.of(),
+                trainArgs(clusterWarehouse, work.resolve(runId), runId, 0, mode));
+        awaitLog(driver, "round 3 (");
+        assertFalse(StandaloneCluster.executors(victim).isEmpty(), "the Worker to kill runs no executor of the job");
+        StandaloneCluster.killTree(victim);
+
+        assertEquals(0, exitCode(driver), driver.logText());
+        List<JsonNode> events = cluster.eventLog("train-" + runId);
+        assertTrue(events.stream().anyMatch(e -> e.path("Event").asText().equals("SparkListenerExecutorRemoved")),
+                "the driver never lost an executor");
+        assertEquals(metrics(localWarehouse, cleanRun), metrics(clusterWarehouse, runId));
+        if (mode == OUTER) {
+            assertTrue(freshInnerStates(clusterWarehouse, runId) > freshInnerStates(localWarehouse, cleanRun),
+                    "no worker lost its inner state with the executor");
+        }
+
+        cluster.startWorker();   // two Workers again for the next test
+        cluster.awaitAliveWorkers(2, CLUSTER_TIMEOUT);
+    }
+
+    private void killTheDriverAndResume(String cleanRun, List<String> mode) throws IOException {
+        String runId = cleanRun + "-resume";
+        Path output = work.resolve(runId);
+        String[] args = trainArgs(clusterWarehouse, output, runId, 4, mode);
+        StandaloneCluster.Node driver = cluster.submit("train-" + cleanRun + "-killed", Map.of(), args);
         // Round 5's log line comes after checkpoint 4 and its metrics rows are committed.
         awaitLog(driver, "round 5 (");
         assertTrue(Files.isDirectory(output.resolve("checkpoint-000004")));
@@ -150,18 +183,21 @@ class StandaloneClusterIT {
         StandaloneCluster.await("the Workers' executors to exit", CLUSTER_TIMEOUT,
                 () -> cluster.workers().stream().allMatch(w -> StandaloneCluster.executors(w).isEmpty()));
 
-        StandaloneCluster.Node rerun = cluster.submit("train-rm-resumed", Map.of(), args);
+        StandaloneCluster.Node rerun = cluster.submit("train-" + cleanRun + "-resumed", Map.of(), args);
         assertEquals(0, exitCode(rerun), rerun.logText());
         Matcher resumed = RESUMED.matcher(rerun.logText());
         assertTrue(resumed.find(), "the re-run did not resume:\n" + rerun.logText());
-        int totalRounds = metrics(localWarehouse, "rm").size();
+        int totalRounds = metrics(localWarehouse, cleanRun).size();
         int resumedAt = Integer.parseInt(resumed.group(2));
         assertTrue(resumedAt >= 4 && resumedAt < totalRounds, "resumed at round " + resumedAt + " of " + totalRounds);
 
         Path last = output.resolve(String.format("checkpoint-%06d", totalRounds));
         assertEquals(totalRounds, JSON.readTree(last.resolve("trainer_state.json").toFile()).path("round").asInt());
         // Each round's metrics once, and the same as the uninterrupted run's: resuming lost and repeated nothing.
-        assertEquals(metrics(localWarehouse, "rm"), metrics(clusterWarehouse, "rm-resume"));
+        assertEquals(metrics(localWarehouse, cleanRun), metrics(clusterWarehouse, runId));
+        if (mode == OUTER) {   // the resumed run's first round started both workers afresh
+            assertEquals(freshInnerStates(localWarehouse, cleanRun) + 2, freshInnerStates(clusterWarehouse, runId));
+        }
     }
 
     private String[] ingestArgs(Path warehouse) {
@@ -169,12 +205,30 @@ class StandaloneClusterIT {
                 "--dataset", "pairs", "--dt", DT, "--test-fraction", "0", "--warehouse", warehouse.toString()};
     }
 
-    /** A tiny reward model on the ingested pairs: 2 workers × 1 pair a round, 4 epochs (16 rounds). */
-    private String[] trainArgs(Path warehouse, Path output, String runId, int checkpointEvery) {
-        return new String[]{"train-rm", "--pairs", "pairs", "--dt", DT, "--base-model", model.toString(),
+    /** DL4J's averaging of parameters and Adam moments. */
+    private static final List<String> DL4J = List.of("--averaging", "dl4j", "--learning-rate", "1e-3");
+    /**
+     * DiLoCo's outer Nesterov step over inner SGD, whose inner state (none) a fault cannot lose, averaging every 2
+     * minibatches after a synchronous warm-up of 2: the outer momentum and the round schedule must survive the faults.
+     */
+    private static final List<String> OUTER = List.of("--averaging", "outer", "--outer-lr", "0.7", "--outer-momentum", "0.9",
+            "--optimizer", "sgd", "--learning-rate", "0.05", "--sync-warmup-steps", "2");
+
+    /** A tiny reward model on the ingested pairs: 2 workers × 1 pair a minibatch, 4 epochs (16 rounds with DL4J). */
+    private String[] trainArgs(Path warehouse, Path output, String runId, int checkpointEvery, List<String> mode) {
+        List<String> args = new ArrayList<>(List.of("train-rm", "--pairs", "pairs", "--dt", DT, "--base-model", model.toString(),
                 "--output", output.toString(), "--run-id", runId, "--warehouse", warehouse.toString(),
-                "--workers", "2", "--batch-size-per-worker", "1", "--averaging-frequency", "1", "--epochs", "4",
-                "--learning-rate", "1e-3", "--checkpoint-every", String.valueOf(checkpointEvery), "--max-length", "256"};
+                "--workers", "2", "--batch-size-per-worker", "1", "--averaging-frequency", mode == OUTER ? "2" : "1",
+                "--epochs", "4", "--checkpoint-every", String.valueOf(checkpointEvery), "--max-length", "256"));
+        args.addAll(mode);
+        return args.toArray(String[]::new);
+    }
+
+    /** Workers that started a fresh inner state, summed over a run's rounds. */
+    private double freshInnerStates(Path warehouse, String runId) {
+        return local.read().parquet(warehouse.resolve("training_metrics").toString()).filter("run_id = '" + runId + "'")
+                .selectExpr("metrics['averaging/fresh_inner_states']").collectAsList().stream()
+                .mapToDouble(row -> row.isNullAt(0) ? 0 : row.getDouble(0)).sum();
     }
 
     private static int exitCode(StandaloneCluster.Node driver) {
@@ -231,8 +285,10 @@ class StandaloneClusterIT {
                 .filter("run_id = '" + runId + "'").orderBy("round")
                 .select("round", "epoch", "iteration", "examples", "tokens", "loss", "learning_rate", "grad_norm", "metrics")
                 .collectAsList()) {
+            Map<String, Double> named = new TreeMap<>(row.<String, Double>getJavaMap(8));
+            named.remove("averaging/fresh_inner_states");   // a fault's mark (outer mode): compared on its own
             rows.add(List.of(row.get(0), row.get(1), row.get(2), row.get(3), row.get(4), row.get(5), row.get(6), row.get(7),
-                    new TreeMap<>(row.<String, Double>getJavaMap(8))).toString());
+                    named).toString());
         }
         return rows;
     }

@@ -17,6 +17,10 @@ package org.alignspark.common.train;
  * arXiv 1808.07217: each worker takes H local steps, then the workers' parameters are averaged).
  * It is computed as the algebraically equal {@code mean + (1 − lr)·Δ − lr·μ·buf} so that this case returns the mean
  * bit for bit rather than θ − (θ − mean), which rounds.
+ *
+ * <p>A float32 model's θ and buf are rounded to float32 after each step, as torch's float32 tensors hold them: the
+ * workers receive θ as float32 anyway, and a checkpoint stores both as float32, so a resumed run continues from
+ * exactly the values the uninterrupted run holds.
  */
 public final class OuterOptimizer {
     private final double learningRate;
@@ -48,6 +52,7 @@ public final class OuterOptimizer {
             throw new IllegalArgumentException("the global parameters, the workers' mean and the momentum buffer hold "
                     + global.size() + ", " + workerMean.size() + " and " + buffer.size() + " tensors");
         }
+        boolean float32 = global.isFloat32();
         for (int i = 0; i < global.size(); i++) {   // by name: a checkpoint's tensors need not be in the model's order
             double[] theta = global.values(i);
             double[] mean = valuesOf(workerMean, global.name(i), theta.length);
@@ -56,6 +61,10 @@ public final class OuterOptimizer {
                 double delta = theta[j] - mean[j];        // the outer gradient Δ
                 buf[j] = momentum * buf[j] + delta;
                 theta[j] = mean[j] + (1 - learningRate) * delta - learningRate * momentum * buf[j];
+                if (float32) {
+                    buf[j] = (float) buf[j];
+                    theta[j] = (float) theta[j];
+                }
             }
         }
         return global;

@@ -109,6 +109,11 @@ public final class TensorBundle implements Serializable {
         return singlePrecision ? this : new TensorBundle(names, shapes, values, true);
     }
 
+    /** Whether the values travel as float32 (they came from float32 arrays, or {@link #inFloat32()}). */
+    public boolean isFloat32() {
+        return singlePrecision;
+    }
+
     /** Bytes of tensor values this bundle puts on the wire: 4 per value as float32, 8 as float64 (names and shapes not counted). */
     public long wireBytes() {
         long count = 0;
