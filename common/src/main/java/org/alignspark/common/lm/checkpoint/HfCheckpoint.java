@@ -41,8 +41,17 @@ public final class HfCheckpoint {
     }
 
     public static CausalLM load(ModelFolder folder, DataType dataType) {
-        CausalLM model = new CausalLM(readConfig(folder, dataType));
-        Map<String, INDArray> params = model.parameters().values();
+        return load(folder, dataType, false);
+    }
+
+    /**
+     * Loads a model; a {@code frozen} one holds no gradient buffers (inference, or the shared base of LoRA
+     * adapters: half the memory of a trainable one).
+     */
+    public static CausalLM load(ModelFolder folder, DataType dataType, boolean frozen) {
+        ModelConfig config = readConfig(folder, dataType);
+        CausalLM model = frozen ? CausalLM.frozen(config) : new CausalLM(config);
+        Map<String, INDArray> params = model.baseParameters().values();
         Map<String, String> sourceFile = new HashMap<>();
         Map<String, INDArray> tensors = readTensors(folder, dataType, sourceFile);
         ModelFamily.TensorNames names = model.config().family().names();
@@ -90,7 +99,7 @@ public final class HfCheckpoint {
     private static Map<String, String> unfuse(Map<String, INDArray> tensors, CausalLM model,
                                               Map<String, String> sourceFile) {
         ModelFamily.TensorNames names = model.config().family().names();
-        Map<String, INDArray> params = model.parameters().values();
+        Map<String, INDArray> params = model.baseParameters().values();
         Map<String, String> fusedAs = new HashMap<>();
         for (int l = 0; l < model.config().nLayers(); l++) {
             for (ModelFamily.FusedInFile fused : names.fusedInFile()) {
@@ -125,8 +134,12 @@ public final class HfCheckpoint {
 
     /** The tensors as the family's checkpoints store them: parameters in model order, fused ones concatenated. */
     static Map<String, INDArray> storedTensors(CausalLM model) {
+        if (model.hasAdapters()) {
+            throw new IllegalArgumentException("a model with LoRA adapters is saved as an adapter folder "
+                    + "(AdapterCheckpoint) or merged first (CausalLM.merged)");
+        }
         ModelFamily.TensorNames names = model.config().family().names();
-        Map<String, INDArray> params = model.parameters().values();
+        Map<String, INDArray> params = model.baseParameters().values();
         Map<String, String> storedAt = new HashMap<>();        // first part → the fused tensor's name
         Map<String, INDArray[]> fusedParts = new HashMap<>();  // fused name → its parts, in order
         for (int l = 0; l < model.config().nLayers(); l++) {
