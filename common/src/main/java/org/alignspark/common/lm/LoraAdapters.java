@@ -13,11 +13,17 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * The LoRA adapters of one model over a frozen base: their parameters (with gradient buffers), the modules they
  * adapt, and whether dropout is on (training). Adapter tensors are named {@code <module path>.lora_A.weight} [r, in]
- * and {@code <module path>.lora_B.weight} [out, r], the module path being the engine's tensor name of the adapted
- * projection without {@code .weight} ({@code model.layers.0.self_attn.q_proj}, GPT-2's {@code h.0.attn.c_attn}).
+ * and {@code <module path>.lora_B.weight} [out, r] under PEFT's prefix {@code base_model.model.}, as PEFT saves them
+ * (so a trainer's checkpoint of these parameters is an adapter file as it is): the module path is the Hugging Face
+ * model's ({@code model.layers.0.self_attn.q_proj}; GPT2LMHeadModel's {@code transformer.h.0.attn.c_attn}, the engine's
+ * {@code h.0.attn.c_attn} behind the family's checkpoint prefix).
  */
 final class LoraAdapters {
+    /** What PEFT's {@code get_peft_model_state_dict} puts before a module path (the adapter name "default" stripped). */
+    static final String PEFT_PREFIX = "base_model.model.";
+
     private final LoraConfig config;
+    private final String namePrefix;
     private final List<String> targets;
     private final Parameters params;
     private final boolean shared;
@@ -28,11 +34,14 @@ final class LoraAdapters {
     private boolean training;
 
     LoraAdapters(LoraConfig config, ModelConfig model, long seed) {
-        this(config, config.targetsFor(model.family()), new Parameters(model.dataType()), false, seed);
+        this(config, config.targetsFor(model.family()), PEFT_PREFIX + model.family().names().checkpointPrefix(),
+                new Parameters(model.dataType()), false, seed);
     }
 
-    private LoraAdapters(LoraConfig config, List<String> targets, Parameters params, boolean shared, long seed) {
+    private LoraAdapters(LoraConfig config, List<String> targets, String namePrefix, Parameters params, boolean shared,
+                         long seed) {
         this.config = config;
+        this.namePrefix = namePrefix;
         this.targets = targets;
         this.params = params;
         this.shared = shared;
@@ -42,7 +51,7 @@ final class LoraAdapters {
 
     /** The same adapter arrays for a replica (inference: dropout off). */
     LoraAdapters shared() {
-        return new LoraAdapters(config, targets, params.shared(), true, 0);
+        return new LoraAdapters(config, targets, namePrefix, params.shared(), true, 0);
     }
 
     LoraConfig config() {
@@ -85,8 +94,9 @@ final class LoraAdapters {
                 matchedTargets.add(t);
             }
         }
-        INDArray a = params.add(module + ".lora_A.weight", config.r(), in);     // [r, in]
-        INDArray b = params.add(module + ".lora_B.weight", out, config.r());    // [out, r], zero
+        String name = namePrefix + module;
+        INDArray a = params.add(name + ".lora_A.weight", config.r(), in);       // [r, in]
+        INDArray b = params.add(name + ".lora_B.weight", out, config.r());      // [out, r], zero
         if (!shared) {
             double bound = 1.0 / Math.sqrt(in);
             double[] values = new double[config.r() * in];
@@ -95,8 +105,8 @@ final class LoraAdapters {
             }
             a.assign(Nd4j.create(values, new long[] {config.r(), in}, a.dataType()));
         }
-        LoraAdapter adapter = new LoraAdapter(this, a, b, params.gradient(module + ".lora_A.weight"),
-                params.gradient(module + ".lora_B.weight"));
+        LoraAdapter adapter = new LoraAdapter(this, a, b, params.gradient(name + ".lora_A.weight"),
+                params.gradient(name + ".lora_B.weight"));
         modules.put(module, adapter);
         linear.attach(adapter);
     }

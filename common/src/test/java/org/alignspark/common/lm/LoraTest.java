@@ -49,7 +49,7 @@ class LoraTest {
         CausalLM adapted = base.withLora(EVERY_PROJECTION, 7);
         assertEquals(expected, adapted.forward(BATCH));
         // A is not zero (else the adapter could never learn: dL/dB = s·dy·(A x)ᵀ would vanish)
-        assertTrue(adapted.parameters().values().get("model.layers.0.self_attn.q_proj.lora_A.weight")
+        assertTrue(adapted.parameters().values().get("base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight")
                 .norm2Number().doubleValue() > 0);
     }
 
@@ -58,12 +58,12 @@ class LoraTest {
         // nn.init.kaiming_uniform_(a=√5): bound = gain·√(3 / fan_in), gain = √(2 / (1 + a²)) = √(1/3); fan_in = 16
         double bound = Math.sqrt(2.0 / (1 + 5)) * Math.sqrt(3.0 / 16);
         CausalLM adapted = base(llama(), DataType.DOUBLE).withLora(new LoraConfig(8, 16, 0.0, List.of()), 3);
-        INDArray a = adapted.parameters().values().get("model.layers.1.mlp.up_proj.lora_A.weight");
+        INDArray a = adapted.parameters().values().get("base_model.model.model.layers.1.mlp.up_proj.lora_A.weight");
         assertEquals(List.of(8L, 16L), List.of(a.shape()[0], a.shape()[1]));
         assertTrue(a.amaxNumber().doubleValue() <= bound);
         // U(−b, b) has standard deviation b/√3; 128 draws: within 20%
         assertEquals(bound / Math.sqrt(3), a.stdNumber().doubleValue(), 0.2 * bound / Math.sqrt(3));
-        INDArray b = adapted.parameters().values().get("model.layers.1.mlp.up_proj.lora_B.weight");
+        INDArray b = adapted.parameters().values().get("base_model.model.model.layers.1.mlp.up_proj.lora_B.weight");
         assertEquals(List.of(24L, 8L), List.of(b.shape()[0], b.shape()[1]));
         assertEquals(0.0, b.amaxNumber().doubleValue());
     }

@@ -149,6 +149,22 @@ public final class AdapterCheckpoint {
         return URI.create(folder.replace(" ", "%20")).resolve(uri).toString();
     }
 
+    /**
+     * The folder whose tokenizer files serve {@code location}: itself, unless it is an adapter folder without a
+     * tokenizer, whose base's then serve it.
+     */
+    public static String tokenizerLocation(String location) {
+        ModelFolder folder = ModelFolder.of(location);
+        try {
+            if (!isAdapter(folder) || folder.exists("tokenizer.json") || folder.exists("tokenizer_config.json")) {
+                return location;
+            }
+        } catch (IOException e) {
+            throw new CheckpointException(location + ": " + e.getMessage(), e);
+        }
+        return baseLocation(location, readConfig(folder), null);
+    }
+
     /** Base + adapter from an adapter folder: the base loaded frozen from {@link #baseLocation}. */
     public static CausalLM load(String adapterLocation, String explicitBase, DataType dataType) {
         ModelFolder folder = ModelFolder.of(adapterLocation);
@@ -197,7 +213,7 @@ public final class AdapterCheckpoint {
             throw new CheckpointException(file + ": " + e.getMessage(), e);
         }
         Map<String, INDArray> expected = new LinkedHashMap<>();
-        model.parameters().values().forEach((name, value) -> expected.put(storedName(model, name), value));
+        expected.putAll(model.parameters().values());        // named as PEFT names them
         modulesToSave.forEach((name, value) -> expected.put(PREFIX + name, value));
         for (String name : tensors.keySet()) {
             if (!expected.containsKey(name)) {
@@ -220,11 +236,6 @@ public final class AdapterCheckpoint {
             e.getValue().assign(value);
         }
         return model;
-    }
-
-    /** PEFT's name of an adapter tensor: {@code base_model.model.} + the HF module path + {@code .lora_A.weight}. */
-    static String storedName(CausalLM model, String parameter) {
-        return PREFIX + model.config().family().names().checkpointPrefix() + parameter;
     }
 
     /**
@@ -261,7 +272,8 @@ public final class AdapterCheckpoint {
         config.put("use_dora", false);
         config.put("use_rslora", false);
         Map<String, INDArray> tensors = new LinkedHashMap<>();
-        model.parameters().values().forEach((name, value) -> tensors.put(storedName(model, name), value));
+        tensors.putAll(model.parameters().values());
+
         modulesToSave.forEach((name, value) -> tensors.put(PREFIX + name, value));
         try {
             try (OutputStream out = folder.create(CONFIG)) {

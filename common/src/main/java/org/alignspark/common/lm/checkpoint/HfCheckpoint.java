@@ -35,9 +35,17 @@ public final class HfCheckpoint {
     private HfCheckpoint() {
     }
 
-    /** Loads a float32 model from a local path or a Hadoop URI. */
+    /**
+     * Loads a float32 model from a local path or a Hadoop URI: a Hugging Face model folder, or a PEFT adapter folder
+     * as its (frozen) base with the adapter ({@link AdapterCheckpoint}), so an adapter folder works wherever a model
+     * folder does.
+     */
     public static CausalLM load(String location) {
-        return load(ModelFolder.of(location), DataType.FLOAT);
+        ModelFolder folder = ModelFolder.of(location);
+        if (AdapterCheckpoint.isAdapter(folder)) {
+            return AdapterCheckpoint.load(location, null, DataType.FLOAT);
+        }
+        return load(folder, DataType.FLOAT);
     }
 
     public static CausalLM load(ModelFolder folder, DataType dataType) {

@@ -99,7 +99,7 @@ class AdapterCheckpointTest {
     void writesPeftNamesShapesAndConfigKeys() throws Exception {
         CausalLM base = HfCheckpoint.load(ModelFolder.local(golden("gpt2")), DataType.FLOAT, true);
         CausalLM model = base.withLora(new LoraConfig(3, 12, 0.1, List.of()), 5);
-        model.parameters().values().get("h.1.mlp.c_fc.lora_B.weight").assign(0.25);
+        model.parameters().values().get("base_model.model.transformer.h.1.mlp.c_fc.lora_B.weight").assign(0.25);
         Path out = temp.resolve("adapter");
         AdapterCheckpoint.save(model, ModelFolder.local(out), "gpt2-base", "CAUSAL_LM", Map.of());
         JsonNode config = JSON.readTree(out.resolve("adapter_config.json").toFile());
