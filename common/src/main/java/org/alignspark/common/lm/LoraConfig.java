@@ -8,7 +8,7 @@ import java.util.List;
  * PEFT's {@code target_modules} names them (the module path's last component, {@code q_proj}, {@code c_attn}, or a
  * full module path). An empty list means every attention and MLP projection of the family.
  */
-public record LoraConfig(int r, double alpha, double dropout, List<String> targetModules) {
+public record LoraConfig(int r, double alpha, double dropout, List<String> targetModules) implements java.io.Serializable {
     public LoraConfig {
         if (r <= 0) {
             throw new IllegalArgumentException("LoRA rank r must be positive, got " + r);
