@@ -15,6 +15,7 @@ import org.alignspark.jobs.FlrScoreJob;
 import org.alignspark.jobs.GenerateJob;
 import org.alignspark.jobs.IngestJob;
 import org.alignspark.jobs.InitModelJob;
+import org.alignspark.jobs.MergeAdapterJob;
 import org.alignspark.jobs.RefLogprobsJob;
 import org.alignspark.jobs.ReportJob;
 import org.alignspark.jobs.RewardTransformJob;
@@ -44,7 +45,7 @@ import picocli.CommandLine.Command;
 /** The one entry point: {@code spark-submit --class org.alignspark.Main alignspark.jar <job> [options]}. */
 @Command(name = "alignspark", mixinStandardHelpOptions = true, version = "alignspark 0.1.0",
         description = "Mine and train on LLM alignment data with Apache Spark.",
-        subcommands = {DemoJob.class, PipelineJob.class, IngestJob.class, SqlJob.class, ChatTemplateJob.class, InitModelJob.class, TrainSftJob.class, TrainRmJob.class,
+        subcommands = {DemoJob.class, PipelineJob.class, IngestJob.class, SqlJob.class, ChatTemplateJob.class, InitModelJob.class, MergeAdapterJob.class, TrainSftJob.class, TrainRmJob.class,
                 EvalRmJob.class, RefLogprobsJob.class, TrainDpoJob.class, TrainKtoJob.class, TrainBcoJob.class, TrainListRankingJob.class, EvalPolicyJob.class, GenerateJob.class, ChesJob.class,
                 FlrScoreJob.class, FlrEvalJob.class, DemoDataJob.class, FlrMineJob.class, RewardTransformJob.class,
                 DiversityJob.class, GuidanceSweepJob.class, SelfCorrectEvalJob.class, SelfCorrectMetricsJob.class, SelfCorrectDataJob.class, TrainScoreJob.class,

@@ -7,7 +7,7 @@ import picocli.CommandLine.Option;
 /**
  * The options the policy trainers (train-dpo, train-kto, train-bco, train-list-ranking) share: β of the implicit
  * reward β·log π/π_ref that every one of their losses scores by (TRL's {@code beta} in each trainer's config), the
- * base model, the token limit and the trainer's settings; {@link #trainer} gives the shared {@link PolicyTrainer}
+ * base model, the token limit, the trainer's settings and LoRA's; {@link #trainer} gives the shared {@link PolicyTrainer}
  * core over them.
  */
 public final class PolicyTrainerOptions {
@@ -18,6 +18,7 @@ public final class PolicyTrainerOptions {
     @Mixin private ModelOption model;
     @Mixin private TokenLimitOption limit;
     @Mixin private TrainerOptions trainer;
+    @Mixin private LoraOptions lora;
 
     public double beta() {
         return beta;
@@ -25,6 +26,7 @@ public final class PolicyTrainerOptions {
 
     /** The policy trainer of {@code job}'s run over the night's partition of {@code inputTable}. */
     public PolicyTrainer trainer(JobOptions job, String inputTable) {
-        return new PolicyTrainer(job.name(), job.open(), inputTable, job.dt(), model.baseModel(), limit.maxLength(), trainer);
+        return new PolicyTrainer(job.name(), job.open(), inputTable, job.dt(), model.baseModel(), limit.maxLength(), trainer,
+                lora.config());
     }
 }

@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.alignspark.common.lm.CausalLM;
+import org.alignspark.common.lm.checkpoint.AdapterCheckpoint;
 import org.alignspark.common.lm.checkpoint.HfCheckpoint;
 import org.alignspark.common.lm.checkpoint.ModelFolder;
 import org.alignspark.common.rm.RewardModel;
@@ -26,7 +27,7 @@ public final class ExecutorModels {
 
     private ExecutorModels() {}
 
-    /** The causal LM of an HF model folder, as a replica this task may run. */
+    /** The causal LM of an HF model folder (or base + adapter of a PEFT adapter folder), as a replica this task may run. */
     public static CausalLM replica(String location) {
         TaskThreads.apply();
         return LANGUAGE_MODELS.computeIfAbsent(location, HfCheckpoint::load).replica();
@@ -42,7 +43,7 @@ public final class ExecutorModels {
     /** The tokenizer and chat template of a model folder. */
     public static ChatEncoder encoder(String location) {
         return ENCODERS.computeIfAbsent(location, l -> {
-            ModelFolder folder = ModelFolder.of(l);
+            ModelFolder folder = ModelFolder.of(AdapterCheckpoint.tokenizerLocation(l));   // an adapter's own, or its base's
             Tokenizer tokenizer = Tokenizers.load(folder);
             return new ChatEncoder(tokenizer, ChatTemplate.load(folder, tokenizer));
         });

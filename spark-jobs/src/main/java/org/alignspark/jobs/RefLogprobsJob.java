@@ -7,6 +7,8 @@ import org.alignspark.cli.BatchOption;
 import org.alignspark.cli.JobOptions;
 import org.alignspark.cli.OutputTableOption;
 import org.alignspark.common.lm.PrefixScoring;
+import org.alignspark.common.lm.checkpoint.AdapterCheckpoint;
+import org.alignspark.common.lm.checkpoint.ModelFolder;
 import org.alignspark.train.ReferenceLogProbs;
 import org.alignspark.warehouse.JobRun;
 import org.alignspark.warehouse.RunRecord;
@@ -78,6 +80,7 @@ public final class RefLogprobsJob implements Callable<Integer> {
     @Override
     public Integer call() {
         int batchSize = batch.batchSize();
+        String referenceModel = reference();
         JobRun run = job.start(output.table());
         Dataset<Row> input = run.read(inputTable);
         List<String> columns = List.of(input.columns());
@@ -110,6 +113,22 @@ public final class RefLogprobsJob implements Callable<Integer> {
         RunRecord record = run.record(n, run.warehouse().hasPartition(run.table(), run.dt()) ? run.read(run.table()).count() : 0, 0);
         System.out.println(record.summary());
         return record.balanced() ? 0 : 1;
+    }
+
+    /**
+     * The folder scored: {@code --reference-model}, or for a LoRA adapter folder its base without the adapters, the
+     * reference TRL's DPO, KTO and BCO trainers use with PEFT (the policy with its adapters disabled); said on stdout and
+     * recorded in the reference_model column.
+     */
+    private String reference() {
+        if (!AdapterCheckpoint.isAdapter(referenceModel)) {
+            return referenceModel;
+        }
+        String base = AdapterCheckpoint.baseLocation(referenceModel,
+                AdapterCheckpoint.readConfig(ModelFolder.of(referenceModel)), null);
+        System.out.println("ref-logprobs: " + referenceModel + " is a LoRA adapter folder; the reference is its base " + base
+                + " without the adapters (as TRL with PEFT)");
+        return base;
     }
 
     /**

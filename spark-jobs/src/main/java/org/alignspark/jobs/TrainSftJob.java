@@ -4,12 +4,11 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 import org.alignspark.cli.JobOptions;
+import org.alignspark.cli.LoraOptions;
 import org.alignspark.cli.SplitOption;
 import org.alignspark.cli.TokenLimitOption;
 import org.alignspark.cli.TrainerOptions;
 import org.alignspark.common.lm.CausalLM;
-import org.alignspark.common.lm.checkpoint.HfCheckpoint;
-import org.alignspark.common.lm.checkpoint.ModelFolder;
 import org.alignspark.common.models.InitialModel;
 import org.alignspark.common.sft.CompletionOnlyLoss;
 import org.alignspark.common.sft.LanguageModel;
@@ -18,9 +17,9 @@ import org.alignspark.common.tokenizer.Message;
 import org.alignspark.common.train.TensorBundle;
 import org.alignspark.executor.ExecutorModels;
 import org.alignspark.executor.ModelRows;
-import org.alignspark.train.Checkpoints;
 import org.alignspark.train.ExampleTable;
 import org.alignspark.train.ParameterAveraging;
+import org.alignspark.train.TrainedModel;
 import org.alignspark.train.TrainingConfig;
 import org.alignspark.train.TrainingMetricsTable;
 import org.alignspark.warehouse.Warehouse;
@@ -29,7 +28,6 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -78,6 +76,7 @@ public final class TrainSftJob implements Callable<Integer> {
     @Mixin SplitOption split = new SplitOption("train");
     @Mixin TokenLimitOption limit;
     @Mixin TrainerOptions trainer;
+    @Mixin LoraOptions lora;
 
     @Override
     public Integer call() {
@@ -108,11 +107,13 @@ public final class TrainSftJob implements Callable<Integer> {
                 }, e -> e.prompt().length + e.completion().length);
         LOG.info("train-sft: {} examples from {} (dt={}, split {}), model {}", examples.count(), dataTable, dt, split.split(), base);
 
-        CausalLM initial = HfCheckpoint.load(ModelFolder.of(base), DataType.FLOAT);
+        TrainedModel trained = new TrainedModel(base, lora.config(), trainer.seed);
+        LOG.info("train-sft: training {}", trained);
+        CausalLM initial = trained.initial();
         ParameterAveraging<SftExample, LanguageModel> engine = new ParameterAveraging<>(spark, trainer.config(dt, examples.count()),
-                () -> new LanguageModel(new CausalLM(HfCheckpoint.readConfig(ModelFolder.of(base), DataType.FLOAT))),
+                trained.workers(),
                 new CompletionOnlyLoss(ExecutorModels.encoder(base).tokenizer().padId()),
-                Checkpoints.ModelWriter.causalLm(initial, base),
+                trained.writer(initial),
                 new TrainingMetricsTable(spark, warehouse, "sft", dt));
         engine.fit(examples.examples(), TensorBundle.of(initial.parameters().values()));
         examples.release();

@@ -4,11 +4,11 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.BiConsumer;
 
 import org.alignspark.common.lm.CausalLM;
-import org.alignspark.common.lm.checkpoint.HfCheckpoint;
-import org.alignspark.common.lm.checkpoint.ModelFolder;
+import org.alignspark.common.lm.LoraConfig;
 import org.alignspark.common.policy.FeedbackExample;
 import org.alignspark.common.sft.LanguageModel;
 import org.alignspark.common.tokenizer.Message;
@@ -20,7 +20,6 @@ import org.alignspark.warehouse.Warehouse;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,10 +41,18 @@ public final class PolicyTrainer {
     private final String baseModel;
     private final int maxLength;
     private final TrainerSettings trainer;
+    private final Optional<LoraConfig> lora;
     private final Dataset<Row> table;
 
     public PolicyTrainer(String job, Warehouse warehouse, String inputTable, String dt, String baseModel, int maxLength,
                          TrainerSettings trainer) {
+        this(job, warehouse, inputTable, dt, baseModel, maxLength, trainer, Optional.empty());
+    }
+
+    /** With {@code lora}, the policy is LoRA adapters on the frozen base (TrainedModel). */
+    public PolicyTrainer(String job, Warehouse warehouse, String inputTable, String dt, String baseModel, int maxLength,
+                         TrainerSettings trainer, Optional<LoraConfig> lora) {
+        this.lora = lora;
         this.job = job;
         this.warehouse = warehouse;
         this.inputTable = inputTable;
@@ -122,8 +129,9 @@ public final class PolicyTrainer {
                                              BiConsumer<Long, Map<String, Double>> afterRound) {
         long n = examples.count();
         LOG.info("{}: {} examples from {} (dt={}), objective {}", job, n, inputTable, dt, objectiveName);
-        String base = baseModel;
-        CausalLM initial = HfCheckpoint.load(ModelFolder.of(base), DataType.FLOAT);
+        TrainedModel trained = new TrainedModel(baseModel, lora, seed());
+        LOG.info("{}: training {}", job, trained);
+        CausalLM initial = trained.initial();
         TrainingMetricsTable metrics = new TrainingMetricsTable(warehouse.spark(), warehouse, objectiveName, dt);
         ParameterAveraging.RoundListener listener = afterRound == null ? metrics : new ParameterAveraging.RoundListener() {
             @Override
@@ -145,8 +153,7 @@ public final class PolicyTrainer {
             }
         };
         ParameterAveraging<E, LanguageModel> engine = new ParameterAveraging<>(warehouse.spark(), trainer.config(dt, n),
-                () -> new LanguageModel(new CausalLM(HfCheckpoint.readConfig(ModelFolder.of(base), DataType.FLOAT))),
-                objective, Checkpoints.ModelWriter.causalLm(initial, base), listener);
+                trained.workers(), objective, trained.writer(initial), listener);
         engine.fit(examples.examples(), TensorBundle.of(initial.parameters().values()));
         examples.release();
         System.out.println("policy checkpoints under " + trainer.config(dt, n).output());

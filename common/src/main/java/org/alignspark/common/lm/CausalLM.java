@@ -25,7 +25,8 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  */
 public final class CausalLM {
     private final ModelConfig config;
-    private final Parameters params;
+    private final Parameters params;            // the weights the layers read: all of them, or a frozen base
+    private final LoraAdapters adapters;        // LoRA adapters over a frozen base, else null
     private final Embedding tokenEmbedding;
     private final Embedding positionEmbedding;  // learned positions (GPT-2), else null
     private final List<TransformerBlock> blocks = new ArrayList<>();
@@ -52,6 +53,7 @@ public final class CausalLM {
         ModelFamily.TensorNames names = family.names();
         this.config = config;
         this.params = params;
+        this.adapters = params.adapters();
         tokenEmbedding = new Embedding(params, names.tokenEmbedding(), config.vocabSize(), config.dModel());
         positionEmbedding = family.positions() == ModelFamily.Positions.LEARNED
                 ? new Embedding(params, names.positionEmbedding(), config.maxPositions(), config.dModel())
@@ -88,11 +90,100 @@ public final class CausalLM {
         return new CausalLM(config, params.shared());
     }
 
+    /** A model without gradient buffers, for inference or as the frozen base of LoRA adapters. */
+    public static CausalLM frozen(ModelConfig config) {
+        return new CausalLM(config, new Parameters(config.dataType(), true));
+    }
+
+    /**
+     * A model that trains LoRA adapters (Hu et al. 2021) on this model's weights, which it shares read-only and never
+     * differentiates: several such models, one per task thread, may share one base. Its {@link #parameters()} are the
+     * adapters' A and B only, A drawn from {@code seed} (PEFT's Kaiming-uniform), B zero, so at first it computes
+     * what this model computes. Dropout on the adapters' inputs is off until {@link #train}.
+     */
+    public CausalLM withLora(LoraConfig lora, long seed) {
+        if (adapters != null) {
+            throw new IllegalStateException("this model already carries LoRA adapters");
+        }
+        if (!config.family().names().fusedInFile().isEmpty()) {
+            throw new IllegalArgumentException("LoRA on " + config.family().displayName()
+                    + " is not supported: its checkpoints fuse the projections PEFT adapts (qkv_proj, gate_up_proj)");
+        }
+        LoraAdapters loraAdapters = new LoraAdapters(lora, config, seed);
+        CausalLM model = new CausalLM(config, params.frozenWith(loraAdapters));
+        loraAdapters.checkTargetsFound(config.family());
+        return model;
+    }
+
+    /**
+     * The base under this model's adapters, read-only and without gradients (TRL's reference model for DPO with
+     * PEFT: the policy with its adapters disabled); for a model without adapters, a read-only view of it.
+     */
+    public CausalLM withoutAdapters() {
+        return new CausalLM(config, params.frozenWith(null));
+    }
+
+    /** Whether LoRA adapters ride on a frozen base. */
+    public boolean hasAdapters() {
+        return adapters != null;
+    }
+
+    /** The adapters' configuration; only for a model with adapters. */
+    public LoraConfig lora() {
+        requireAdapters();
+        return adapters.config();
+    }
+
+    /** The adapted module paths ({@code model.layers.0.self_attn.q_proj}), in model order; only with adapters. */
+    public java.util.Set<String> adaptedModules() {
+        requireAdapters();
+        return java.util.Collections.unmodifiableSet(adapters.modules().keySet());
+    }
+
+    /**
+     * The same model with each adapter folded into its base weight, W + (α/r)·B A (Hu et al. 2021 §4.1: "no
+     * additional inference latency"), as new arrays without gradient buffers; the base is left as it was.
+     */
+    public CausalLM merged() {
+        requireAdapters();
+        CausalLM merged = frozen(config);
+        for (var e : merged.params.values().entrySet()) {
+            e.getValue().assign(params.values().get(e.getKey()));
+        }
+        boolean fanInFanOut = config.family().fanInFanOut();
+        for (var e : adapters.modules().entrySet()) {
+            merged.params.values().get(e.getKey() + ".weight").addi(e.getValue().delta(fanInFanOut));
+        }
+        return merged;
+    }
+
+    /** Turns dropout on the adapters' inputs on (training) or off (evaluation); no effect without adapters. */
+    public void train(boolean on) {
+        if (adapters != null) {
+            adapters.train(on);
+        }
+    }
+
+    private void requireAdapters() {
+        if (adapters == null) {
+            throw new IllegalStateException("this model has no LoRA adapters");
+        }
+    }
+
     public ModelConfig config() {
         return config;
     }
 
+    /**
+     * The trained parameters: every weight of a plain model; only the adapters' A and B of a model with LoRA
+     * adapters, whose base is {@link #baseParameters()}.
+     */
     public Parameters parameters() {
+        return adapters == null ? params : adapters.parameters();
+    }
+
+    /** The weights the layers read: the same as {@link #parameters()} without adapters, else the frozen base. */
+    public Parameters baseParameters() {
         return params;
     }
 

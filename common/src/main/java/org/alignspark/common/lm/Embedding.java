@@ -30,7 +30,10 @@ final class Embedding {
         return Nd4j.pullRows(weight, y, 1, ids);
     }
 
-    void backward(INDArray dy) { // dy [N, d]; rows of dW accumulate
+    void backward(INDArray dy) { // dy [N, d]; rows of dW accumulate (none over a frozen base)
+        if (dWeight == null) {
+            return;
+        }
         for (int n = 0; n < ids.length; n++) {
             dWeight.getRow(ids[n]).addi(dy.getRow(n));
         }

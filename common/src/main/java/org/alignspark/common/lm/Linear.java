@@ -7,7 +7,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * Affine map on rows. Two weight layouts, as Hugging Face stores them:
  * {@code nn.Linear} keeps W as [out, in] and computes y = x·Wᵀ + b (Llama);
  * GPT-2's {@code Conv1D} keeps W as [in, out] and computes y = x·W + b.
- * Every product is an {@code Nd4j.gemm} into a preallocated buffer.
+ * Every product is an {@code Nd4j.gemm} into a preallocated buffer. Over a frozen base the weight takes no
+ * gradient; a {@link LoraAdapter} attached to the map adds its low-rank update to the output.
  */
 final class Linear {
     enum Layout { OUT_IN, IN_OUT }
@@ -19,6 +20,7 @@ final class Linear {
     private final INDArray dWeight;
     private final INDArray bias;
     private final INDArray dBias;
+    private LoraAdapter adapter;  // null: the plain map
 
     private INDArray x;   // [N, in], the input of the last forward
     private INDArray y;   // [N, out]
@@ -46,12 +48,20 @@ final class Linear {
         this.dBias = biasName == null ? null : params.gradient(biasName);
     }
 
+    /** Adds {@code adapter}'s update to this map's output (LoRA on a projection). */
+    void attach(LoraAdapter adapter) {
+        this.adapter = adapter;
+    }
+
     INDArray forward(INDArray x) { // x [N, in] -> y [N, out]
         this.x = x;
         y = Buffers.reuse(y, weight.dataType(), x.rows(), out);
         Nd4j.gemm(x, weight, y, false, layout == Layout.OUT_IN, 1.0, 0.0);
         if (bias != null) {
             y.addiRowVector(bias);
+        }
+        if (adapter != null) {
+            adapter.forwardInto(x, y);                           // y += (α/r)·B A x
         }
         return y;
     }
@@ -60,13 +70,20 @@ final class Linear {
         dx = Buffers.reuse(dx, weight.dataType(), dy.rows(), in);
         if (layout == Layout.OUT_IN) {
             Nd4j.gemm(dy, weight, dx, false, false, 1.0, 0.0);   // [N,out]·[out,in]
-            Nd4j.gemm(dy, x, dWeight, true, false, 1.0, 1.0);    // [out,N]·[N,in]
+            if (dWeight != null) {
+                Nd4j.gemm(dy, x, dWeight, true, false, 1.0, 1.0);    // [out,N]·[N,in]
+            }
         } else {
             Nd4j.gemm(dy, weight, dx, false, true, 1.0, 0.0);    // [N,out]·[out,in]
-            Nd4j.gemm(x, dy, dWeight, true, false, 1.0, 1.0);    // [in,N]·[N,out]
+            if (dWeight != null) {
+                Nd4j.gemm(x, dy, dWeight, true, false, 1.0, 1.0);    // [in,N]·[N,out]
+            }
         }
-        if (bias != null) {
+        if (dBias != null) {
             dBias.addi(dy.sum(0));
+        }
+        if (adapter != null) {
+            adapter.backwardInto(dy, dx);                        // dx += dL/dx through B A; dA, dB accumulate
         }
         return dx;
     }

@@ -253,6 +253,25 @@ public enum ModelFamily {
      * projection one or {@code bias} asks for it (the config's attention biases). The LM head is not one of these.
      */
     Linear projection(Parameters params, String name, int in, int out, boolean bias) {
-        return new Linear(params, name, in, out, projectionBiases || bias, layout);
+        Linear linear = new Linear(params, name, in, out, projectionBiases || bias, layout);
+        if (params.adapters() != null) {
+            params.adapters().attach(linear, name, in, out);   // LoRA, where the module is a target
+        }
+        return linear;
+    }
+
+    /**
+     * The names of the family's attention and MLP projections as PEFT's {@code target_modules} spells them (the last
+     * component of the module path), in model order: LoRA's default targets.
+     */
+    public List<String> projectionModules() {
+        return java.util.stream.Stream.of(names.qkv(), names.q(), names.k(), names.v(), names.attentionOut(),
+                        names.mlpGate(), names.mlpUp(), names.mlpDown())
+                .filter(java.util.Objects::nonNull).distinct().toList();
+    }
+
+    /** Whether weights are stored [in, out] (GPT-2's Conv1D: PEFT's {@code fan_in_fan_out}). */
+    public boolean fanInFanOut() {
+        return layout == Linear.Layout.IN_OUT;
     }
 }

@@ -77,8 +77,10 @@ final class Norm {
     }
 
     INDArray backward(INDArray dy) { // [N, d] -> dx [N, d]; parameter gradients accumulate
-        dWeight.addi(dy.mul(xHat).sum(0));
-        if (centred) {
+        if (dWeight != null) {
+            dWeight.addi(dy.mul(xHat).sum(0));
+        }
+        if (dBias != null) {
             dBias.addi(dy.sum(0));
         }
         dx = Buffers.reuse(dx, dy.dataType(), dy.rows(), d);

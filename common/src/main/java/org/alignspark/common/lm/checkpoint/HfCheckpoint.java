@@ -35,14 +35,31 @@ public final class HfCheckpoint {
     private HfCheckpoint() {
     }
 
-    /** Loads a float32 model from a local path or a Hadoop URI. */
+    /**
+     * Loads a float32 model from a local path or a Hadoop URI: a Hugging Face model folder, or a PEFT adapter folder
+     * as its (frozen) base with the adapter ({@link AdapterCheckpoint}), so an adapter folder works wherever a model
+     * folder does.
+     */
     public static CausalLM load(String location) {
-        return load(ModelFolder.of(location), DataType.FLOAT);
+        ModelFolder folder = ModelFolder.of(location);
+        if (AdapterCheckpoint.isAdapter(folder)) {
+            return AdapterCheckpoint.load(location, null, DataType.FLOAT);
+        }
+        return load(folder, DataType.FLOAT);
     }
 
     public static CausalLM load(ModelFolder folder, DataType dataType) {
-        CausalLM model = new CausalLM(readConfig(folder, dataType));
-        Map<String, INDArray> params = model.parameters().values();
+        return load(folder, dataType, false);
+    }
+
+    /**
+     * Loads a model; a {@code frozen} one holds no gradient buffers (inference, or the shared base of LoRA
+     * adapters: half the memory of a trainable one).
+     */
+    public static CausalLM load(ModelFolder folder, DataType dataType, boolean frozen) {
+        ModelConfig config = readConfig(folder, dataType);
+        CausalLM model = frozen ? CausalLM.frozen(config) : new CausalLM(config);
+        Map<String, INDArray> params = model.baseParameters().values();
         Map<String, String> sourceFile = new HashMap<>();
         Map<String, INDArray> tensors = readTensors(folder, dataType, sourceFile);
         ModelFamily.TensorNames names = model.config().family().names();
@@ -90,7 +107,7 @@ public final class HfCheckpoint {
     private static Map<String, String> unfuse(Map<String, INDArray> tensors, CausalLM model,
                                               Map<String, String> sourceFile) {
         ModelFamily.TensorNames names = model.config().family().names();
-        Map<String, INDArray> params = model.parameters().values();
+        Map<String, INDArray> params = model.baseParameters().values();
         Map<String, String> fusedAs = new HashMap<>();
         for (int l = 0; l < model.config().nLayers(); l++) {
             for (ModelFamily.FusedInFile fused : names.fusedInFile()) {
@@ -125,8 +142,12 @@ public final class HfCheckpoint {
 
     /** The tensors as the family's checkpoints store them: parameters in model order, fused ones concatenated. */
     static Map<String, INDArray> storedTensors(CausalLM model) {
+        if (model.hasAdapters()) {
+            throw new IllegalArgumentException("a model with LoRA adapters is saved as an adapter folder "
+                    + "(AdapterCheckpoint) or merged first (CausalLM.merged)");
+        }
         ModelFamily.TensorNames names = model.config().family().names();
-        Map<String, INDArray> params = model.parameters().values();
+        Map<String, INDArray> params = model.baseParameters().values();
         Map<String, String> storedAt = new HashMap<>();        // first part → the fused tensor's name
         Map<String, INDArray[]> fusedParts = new HashMap<>();  // fused name → its parts, in order
         for (int l = 0; l < model.config().nLayers(); l++) {

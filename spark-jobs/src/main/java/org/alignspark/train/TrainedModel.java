@@ -1,0 +1,81 @@
+package org.alignspark.train;
+
+import java.io.Serializable;
+import java.util.Map;
+import java.util.Optional;
+
+import org.alignspark.common.lm.CausalLM;
+import org.alignspark.common.lm.LoraConfig;
+import org.alignspark.common.lm.checkpoint.AdapterCheckpoint;
+import org.alignspark.common.lm.checkpoint.HfCheckpoint;
+import org.alignspark.common.lm.checkpoint.ModelFolder;
+import org.alignspark.common.rm.RewardModelFolder;
+import org.alignspark.common.sft.LanguageModel;
+import org.alignspark.executor.ExecutorModels;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/**
+ * What a causal-LM trainer fits: every parameter of {@code base}, or LoRA adapters (Hu et al. 2021) over it. With
+ * adapters each executor JVM loads the base once and shares it read-only among its task threads (ExecutorModels); a
+ * worker holds only its adapters, their gradients and optimizer state and its activations; averaging moves the adapter
+ * tensors alone; checkpoints are PEFT adapter folders naming {@code base} (with its tokenizer files).
+ */
+public final class TrainedModel implements Serializable {
+    private final String base;
+    private final LoraConfig lora;   // null: the whole model
+    private final long seed;
+
+    public TrainedModel(String base, Optional<LoraConfig> lora, long seed) {
+        this.base = base;
+        this.lora = lora.orElse(null);
+        this.seed = seed;
+    }
+
+    public boolean adapters() {
+        return lora != null;
+    }
+
+    /** The driver's model, whose parameters start the run: the base, or the base with fresh adapters (B = 0). */
+    public CausalLM initial() {
+        if (lora == null) {
+            return HfCheckpoint.load(ModelFolder.of(base), DataType.FLOAT);
+        }
+        return HfCheckpoint.load(ModelFolder.of(base), DataType.FLOAT, true).withLora(lora, seed);
+    }
+
+    /** A worker's model: a new model of the base's shape, or adapters (dropout on) over the JVM's shared base. */
+    public ParameterAveraging.ModelFactory<LanguageModel> workers() {
+        String folder = base;
+        LoraConfig adapters = lora;
+        long s = seed;
+        if (adapters == null) {
+            return () -> new LanguageModel(new CausalLM(HfCheckpoint.readConfig(ModelFolder.of(folder), DataType.FLOAT)));
+        }
+        return () -> {
+            CausalLM lm = ExecutorModels.replica(folder).withLora(adapters, s);
+            lm.train(true);
+            return new LanguageModel(lm);
+        };
+    }
+
+    /** Writes a checkpoint: the HF model folder, or the PEFT adapter folder; the base's tokenizer files with either. */
+    public Checkpoints.ModelWriter writer(CausalLM scratch) {
+        if (lora == null) {
+            return Checkpoints.ModelWriter.causalLm(scratch, base);
+        }
+        String folder = base;
+        return (parameters, fs, target) -> {
+            parameters.copyInto(scratch.parameters().values());
+            ModelFolder out = ModelFolder.of(target.toString());
+            AdapterCheckpoint.save(scratch, out, folder, "CAUSAL_LM", Map.of());
+            RewardModelFolder.copyTokenizer(ModelFolder.of(folder), out);
+        };
+    }
+
+    @Override
+    public String toString() {
+        return lora == null ? "every parameter of " + base
+                : "LoRA r=" + lora.r() + " alpha=" + lora.alpha() + " on " + lora.targetsFor(
+                        HfCheckpoint.readConfig(ModelFolder.of(base), DataType.FLOAT).family()) + " of " + base;
+    }
+}
