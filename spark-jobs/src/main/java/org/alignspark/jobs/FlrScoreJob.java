@@ -5,6 +5,7 @@ import java.util.concurrent.Callable;
 
 import org.alignspark.cli.JobOptions;
 import org.alignspark.cli.OutputTableOption;
+import org.alignspark.cli.ScoringOption;
 import org.alignspark.common.rewards.FollowUpLikelihoodReward;
 import org.alignspark.data.avro.FlrScore;
 import org.alignspark.common.lm.PrefixScoring;
@@ -71,22 +72,18 @@ public final class FlrScoreJob implements Callable<Integer> {
             description = "Follow-ups scored per forward pass behind one conversation (0: all of them at once; 1: one at a time).")
     int followUpBatch;
 
-    @Option(names = "--scoring", defaultValue = "prefix-cache",
-            description = "prefix-cache: the conversation computed once, its keys and values shared by every follow-up's row; "
-                    + "batched: each follow-up's row behind a full copy of the conversation (the same scores, slower; for comparison).")
-    String scoring;
-
     @Option(names = "--aggregation", defaultValue = "pooled", description = "pooled: means over all follow-ups; category-mean: mean of per-category FLR.")
     String aggregation;
 
     @Mixin JobOptions job;
     @Mixin OutputTableOption output;
+    @Mixin ScoringOption scoring = new ScoringOption(PrefixScoring.PREFIX_CACHE);
 
     @Override
     public Integer call() {
         require(template.equals("standard") || template.equals("role-swapped"), "--template must be standard or role-swapped");
         FollowUpLikelihoodReward.Aggregation agg = FollowUpLikelihoodReward.Aggregation.valueOf(aggregation.toUpperCase().replace('-', '_'));
-        PrefixScoring scoringMode = PrefixScoring.parse(scoring);
+        PrefixScoring scoringMode = scoring.scoring();
         List<FollowUp> followUps = FollowUps.read(followUpsFile);
         Checkpoints.checkModelFolder("--scorer", scorer);   // on the driver: a bad folder fails once, not in every task
         JobRun run = job.start(output.table());
