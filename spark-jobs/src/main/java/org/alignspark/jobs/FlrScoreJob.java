@@ -38,7 +38,8 @@ import static org.apache.spark.sql.functions.lit;
  * aggregation was not found: this is the spec's stated reading (common's {@link FollowUpLikelihoodReward}). The
  * "Direct" baseline, the response's own token-mean log-likelihood, is written beside it. All follow-ups of a response
  * are scored in one forward pass after the shared conversation, computed once and its keys and values cached
- * ({@code --scoring prefix-cache}), or behind a copy of it per follow-up ({@code --scoring batched}).
+ * ({@code --scoring prefix-cache}), or behind a copy of it per follow-up ({@code --scoring batched}). With prefix-cache
+ * and the standard template, the Direct baseline is read from that same pass over the conversation.
  */
 @Command(name = "flr-score", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = "Score responses by the likelihood of positive vs negative user follow-ups (FLR), and the Direct baseline.")
