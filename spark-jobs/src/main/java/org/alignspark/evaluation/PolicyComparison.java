@@ -7,6 +7,7 @@ import org.alignspark.common.lm.Batch;
 import org.alignspark.common.lm.CausalLM;
 import org.alignspark.common.lm.GenerationConfig;
 import org.alignspark.common.lm.Generator;
+import org.alignspark.common.lm.PrefixScoring;
 import org.alignspark.common.rm.RewardLayout;
 import org.alignspark.common.rm.RewardModel;
 import org.alignspark.common.tokenizer.ChatEncoder;
@@ -49,11 +50,12 @@ public final class PolicyComparison {
         return policyReward > referenceReward ? 1 : 0;
     }
 
-    public static MapPartitionsFunction<Row, Row> implicitRewards(String policy, int batchSize) {
+    /** Per pair, the policy's log-ratios against the stored reference log-probs; chosen and rejected scored by {@code scoring}. */
+    public static MapPartitionsFunction<Row, Row> implicitRewards(String policy, int batchSize, PrefixScoring scoring) {
         return rows -> {
             ExecutorModels.TaskModel lm = ExecutorModels.taskModel(policy);
             return LengthSortedBatches.map(rows, r -> EncodedPair.of(lm, r), EncodedPair::length, batchSize, batch -> {
-                double[] logps = EncodedPair.score(lm, batch).sums();
+                double[] logps = EncodedPair.sums(lm, batch, scoring);
                 int n = batch.size();
                 List<Row> out = new ArrayList<>(n);
                 for (int i = 0; i < n; i++) {

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.alignspark.common.lm.CompletionLogProbs;
+import org.alignspark.common.lm.PrefixScoring;
 import org.alignspark.common.tokenizer.Message;
 
 import org.apache.spark.sql.Row;
@@ -36,5 +37,27 @@ public record EncodedResponses(Row row, int[] prompt, List<int[]> responses) {
             }
         }
         return CompletionLogProbs.forward(model.lm(), prompts, completions, model.padId());
+    }
+
+    /**
+     * Summed log-probs of every response of a batch, row after row: {@link #score}'s one padded pass
+     * ({@link PrefixScoring#BATCHED}), or per row its prompt once and its K responses after it as one batch
+     * ({@link PrefixScoring#PREFIX_CACHE}); the same sums to rounding.
+     */
+    public static double[] sums(ExecutorModels.TaskModel model, List<EncodedResponses> batch, PrefixScoring scoring) {
+        if (scoring == PrefixScoring.BATCHED) {
+            return score(model, batch).sums();
+        }
+        double[] sums = new double[batch.stream().mapToInt(r -> r.responses().size()).sum()];
+        int at = 0;
+        for (EncodedResponses row : batch) {
+            if (row.responses().isEmpty()) {
+                continue;
+            }
+            for (double[] tokens : scoring.tokenLogProbs(model.lm(), row.prompt(), row.responses(), model.padId(), 0)) {
+                sums[at++] = java.util.Arrays.stream(tokens).sum();
+            }
+        }
+        return sums;
     }
 }

@@ -7,6 +7,7 @@ import java.util.List;
 import org.alignspark.common.lm.CausalLM;
 import org.alignspark.common.lm.CompletionLogProbs;
 import org.alignspark.common.lm.PrefixScoring;
+import org.alignspark.common.lm.SharedPrefixLogProbs;
 import org.alignspark.common.rewards.FollowUpLikelihoodReward;
 import org.alignspark.common.tokenizer.ChatEncoder;
 import org.alignspark.common.tokenizer.ChatTemplate;
@@ -34,33 +35,100 @@ public final class FollowUpScoring {
     public static MapPartitionsFunction<Row, Row> score(String scorer, List<FollowUp> followUps, String feedbackRequest,
                                                  boolean includeEndOfTurn, FollowUpLikelihoodReward.Aggregation aggregation,
                                                  int followUpBatch, PrefixScoring scoring) {
-        boolean roleSwapped = feedbackRequest != null;
         return rows -> {
             CausalLM lm = ExecutorModels.replica(scorer);
             ChatEncoder encoder = ExecutorModels.encoder(scorer);
-            Tokenizer tokenizer = encoder.tokenizer();
-            ChatTemplate chat = encoder.template();
             AvroBytes avro = new AvroBytes();
             List<Row> out = new ArrayList<>();
             while (rows.hasNext()) {
                 Row row = rows.next();
                 List<Message> prompt = ModelRows.messages(row, "prompt");
                 String response = row.getAs("response");
-                List<Message> conversation = roleSwapped
-                        ? FollowUpLikelihoodReward.roleSwapped(feedbackRequest, prompt, response)
-                        : withTurn(prompt, "assistant", response);
-                String followUpRole = roleSwapped ? "assistant" : "user";
-                FollowUpLikelihoodReward.Result flr = scoreFollowUps(lm, tokenizer, chat, conversation, followUpRole,
-                        followUps, includeEndOfTurn, aggregation, followUpBatch, scoring);
-                double direct = response.isEmpty() ? Double.NaN : FollowUpLikelihoodReward.tokenMeanLogProb(
-                        CompletionLogProbs.forward(lm, List.of(encoder.prompt(prompt)),
-                                List.of(encoder.completion(prompt, response)), tokenizer.padId()).tokenLogProbs(0));
+                ResponseScores scores = scoreResponse(lm, encoder, prompt, response, feedbackRequest, followUps, includeEndOfTurn,
+                        aggregation, followUpBatch, scoring);
+                FollowUpLikelihoodReward.Result flr = scores.flr();
+                double direct = scores.direct();
                 out.add(RowFactory.create((Object) avro.encode(new FlrScore(row.getAs("prompt_id"), ModelRows.turns(prompt), row.getAs("response_id"),
                         response, flr.flr(), flr.positiveMean(), flr.negativeMean(), new HashMap<>(flr.perCategory()), direct,
                         scorer, row.getAs("source"), row.getAs("split")))));
             }
             return out.iterator();
         };
+    }
+
+    /**
+     * One response's scores: its FLR and its Direct baseline, the token-mean log-likelihood of the response after the
+     * prompt (NaN for an empty response); {@code directFromConversation} when the Direct baseline was read from the pass
+     * over the conversation that the follow-ups share.
+     */
+    public record ResponseScores(FollowUpLikelihoodReward.Result flr, double direct, boolean directFromConversation) {
+    }
+
+    /**
+     * Scores one response: every follow-up after the conversation ({@link #scoreFollowUps}) and the Direct baseline. With
+     * {@link PrefixScoring#PREFIX_CACHE} and the standard template, the prompt and response are the conversation's first
+     * tokens, so the Direct baseline's log-probs come from the same pass that computes the conversation for the
+     * follow-ups (causal attention: those positions do not see what follows); otherwise (role-swapped template, a
+     * tokenization that differs at the boundary, {@code batched}) it is its own forward pass, as before.
+     *
+     * @param feedbackRequest the role-swapped template's opening turn, or null for the standard template
+     */
+    public static ResponseScores scoreResponse(CausalLM lm, ChatEncoder encoder, List<Message> prompt, String response,
+                                               String feedbackRequest, List<FollowUp> followUps, boolean includeEndOfTurn,
+                                               FollowUpLikelihoodReward.Aggregation aggregation, int batch, PrefixScoring scoring) {
+        boolean roleSwapped = feedbackRequest != null;
+        List<Message> conversation = roleSwapped
+                ? FollowUpLikelihoodReward.roleSwapped(feedbackRequest, prompt, response)
+                : withTurn(prompt, "assistant", response);
+        String followUpRole = roleSwapped ? "assistant" : "user";
+        Tokenizer tokenizer = encoder.tokenizer();
+        FollowUpContext context = context(tokenizer, encoder.template(), conversation, followUpRole, followUps, includeEndOfTurn);
+        int[] promptTokens = response.isEmpty() ? null : encoder.prompt(prompt);
+        int[] responseTokens = response.isEmpty() ? null : encoder.completion(prompt, response);
+        boolean shared = scoring == PrefixScoring.PREFIX_CACHE && promptTokens != null && promptTokens.length > 0
+                && startsWith(context.tokens(), promptTokens, responseTokens);
+        SharedPrefixLogProbs.Scored scored = null;
+        List<double[]> followUpLogProbs;
+        if (scoring == PrefixScoring.PREFIX_CACHE) {
+            scored = SharedPrefixLogProbs.score(lm, context.tokens(), context.completions(), tokenizer.padId(), batch, shared);
+            followUpLogProbs = scored.completions();
+        } else {
+            followUpLogProbs = scoring.tokenLogProbs(lm, context.tokens(), context.completions(), tokenizer.padId(), batch);
+        }
+        FollowUpLikelihoodReward.Result flr = context.result(followUps, followUpLogProbs, aggregation);
+        double direct;
+        if (response.isEmpty()) {
+            direct = Double.NaN;
+        } else if (shared) {
+            direct = FollowUpLikelihoodReward.tokenMeanLogProb(java.util.Arrays.copyOfRange(scored.prompt(), promptTokens.length,
+                    promptTokens.length + responseTokens.length));
+        } else {
+            direct = FollowUpLikelihoodReward.tokenMeanLogProb(CompletionLogProbs.forward(lm, List.of(promptTokens),
+                    List.of(responseTokens), tokenizer.padId()).tokenLogProbs(0));
+        }
+        return new ResponseScores(flr, direct, shared);
+    }
+
+    /** Whether {@code tokens} begins with {@code a} followed by {@code b}. */
+    private static boolean startsWith(int[] tokens, int[] a, int[] b) {
+        if (a.length + b.length > tokens.length) {
+            return false;
+        }
+        return java.util.Arrays.equals(tokens, 0, a.length, a, 0, a.length)
+                && java.util.Arrays.equals(tokens, a.length, a.length + b.length, b, 0, b.length);
+    }
+
+    /** The tokens every follow-up is scored after, and each follow-up's own tokens. */
+    private record FollowUpContext(int[] tokens, List<int[]> completions) {
+        FollowUpLikelihoodReward.Result result(List<FollowUp> followUps, List<double[]> tokenLogProbs,
+                                               FollowUpLikelihoodReward.Aggregation aggregation) {
+            List<FollowUpLikelihoodReward.ScoredFollowUp> results = new ArrayList<>(followUps.size());
+            for (int i = 0; i < followUps.size(); i++) {
+                results.add(new FollowUpLikelihoodReward.ScoredFollowUp(followUps.get(i).category(), followUps.get(i).positive(),
+                        tokenLogProbs.get(i)));
+            }
+            return FollowUpLikelihoodReward.score(results, aggregation);
+        }
     }
 
     /**
@@ -72,6 +140,13 @@ public final class FollowUpScoring {
                                                          List<Message> conversation, String role, List<FollowUp> followUps,
                                                          boolean includeEndOfTurn, FollowUpLikelihoodReward.Aggregation aggregation,
                                                          int batch, PrefixScoring scoring) {
+        FollowUpContext context = context(tokenizer, chat, conversation, role, followUps, includeEndOfTurn);
+        return context.result(followUps, scoring.tokenLogProbs(lm, context.tokens(), context.completions(), tokenizer.padId(), batch),
+                aggregation);
+    }
+
+    private static FollowUpContext context(Tokenizer tokenizer, ChatTemplate chat, List<Message> conversation, String role,
+                                           List<FollowUp> followUps, boolean includeEndOfTurn) {
         String before = chat.render(conversation, false);
         // a printable marker: templates render data as text, and a control character may not survive (Jinjava prints
         // U+0001 as the six characters \u0001)
@@ -90,13 +165,7 @@ public final class FollowUpScoring {
         for (FollowUp f : followUps) {
             completions.add(concat(tokenizer.encode(f.text()), closingTokens));
         }
-        List<double[]> tokenLogProbs = scoring.tokenLogProbs(lm, context, completions, tokenizer.padId(), batch);
-        List<FollowUpLikelihoodReward.ScoredFollowUp> results = new ArrayList<>(followUps.size());
-        for (int i = 0; i < followUps.size(); i++) {
-            results.add(new FollowUpLikelihoodReward.ScoredFollowUp(followUps.get(i).category(), followUps.get(i).positive(),
-                    tokenLogProbs.get(i)));
-        }
-        return FollowUpLikelihoodReward.score(results, aggregation);
+        return new FollowUpContext(context, completions);
     }
 
     private static List<Message> withTurn(List<Message> conversation, String role, String content) {

@@ -7,6 +7,9 @@ import java.util.concurrent.Callable;
 import org.alignspark.cli.BatchOption;
 import org.alignspark.cli.JobOptions;
 import org.alignspark.cli.OutputTableOption;
+import org.alignspark.cli.ScoringOption;
+import org.alignspark.common.lm.PrefixScoring;
+import org.alignspark.common.lm.SharedPrefixLogProbs;
 import org.alignspark.common.lm.Batch;
 import org.alignspark.common.rewards.ChesScore;
 import org.alignspark.executor.EncodedPair;
@@ -65,6 +68,7 @@ public final class ChesJob implements Callable<Integer> {
     @Mixin JobOptions job;
     @Mixin OutputTableOption output;
     @Mixin BatchOption batch = new BatchOption(8);
+    @Mixin ScoringOption scoring = new ScoringOption(PrefixScoring.BATCHED);
 
     /** How many of the n pairs, ranked by ascending score, are kept. */
     static long keptCount(long n, String keep, String drop) {
@@ -91,7 +95,7 @@ public final class ChesJob implements Callable<Integer> {
         JobRun run = job.start(output.table());
         Dataset<Row> pairs = run.read(pairsTable);
         Dataset<Row> scored = pairs.join(pairs.select("pair_id", "prompt", "chosen", "rejected")
-                        .mapPartitions(scores(model, batch.batchSize()), Encoders.row(SCORES)), "pair_id")
+                        .mapPartitions(scores(model, batch.batchSize(), scoring.scoring()), Encoders.row(SCORES)), "pair_id")
                 .cache();
         long n = scored.count();
         Column kept;
@@ -113,12 +117,24 @@ public final class ChesJob implements Callable<Integer> {
         return 0;
     }
 
-    static MapPartitionsFunction<Row, Row> scores(String model, int batchSize) {
+    static MapPartitionsFunction<Row, Row> scores(String model, int batchSize, PrefixScoring scoring) {
         return rows -> {
             ExecutorModels.TaskModel lm = ExecutorModels.taskModel(model);
             return LengthSortedBatches.map(rows, r -> EncodedPair.of(lm, r), EncodedPair::length, batchSize, batch -> {
-                float[][][] chosen = responseStates(lm, batch, EncodedPair::chosen, "chosen");
-                float[][][] rejected = responseStates(lm, batch, EncodedPair::rejected, "rejected");
+                float[][][] chosen;
+                float[][][] rejected;
+                if (scoring == PrefixScoring.PREFIX_CACHE) {
+                    chosen = new float[batch.size()][][];
+                    rejected = new float[batch.size()][][];
+                    for (int i = 0; i < batch.size(); i++) {
+                        float[][][] sides = pairStatesAfterSharedPrompt(lm, batch.get(i));
+                        chosen[i] = sides[0];
+                        rejected[i] = sides[1];
+                    }
+                } else {
+                    chosen = responseStates(lm, batch, EncodedPair::chosen, "chosen");
+                    rejected = responseStates(lm, batch, EncodedPair::rejected, "rejected");
+                }
                 List<Row> out = new ArrayList<>(batch.size());
                 for (int i = 0; i < batch.size(); i++) {
                     out.add(RowFactory.create(batch.get(i).row().getAs("pair_id"), ChesScore.ches(chosen[i], rejected[i]),
@@ -143,9 +159,7 @@ public final class ChesJob implements Callable<Integer> {
         for (int i = 0; i < batch.size(); i++) {
             EncodedPair pair = batch.get(i);
             int[] c = side.apply(pair);
-            rowCounts[i] = lm.encoder().responseLength(ModelRows.messages(pair.row(), "prompt"), pair.row().getAs(column)) + 1;
-            require(rowCounts[i] <= c.length, "pair " + pair.row().getAs("pair_id") + ": the chat template "
-                    + lm.encoder().template().origin() + " adds no end-of-turn token after the " + column + " response");
+            rowCounts[i] = stateRows(lm, pair, c, column);
             int[] all = java.util.Arrays.copyOf(pair.prompt(), pair.prompt().length + c.length);
             System.arraycopy(c, 0, all, pair.prompt().length, c.length);
             sequences.add(all);
@@ -158,5 +172,26 @@ public final class ChesJob implements Callable<Integer> {
             states[i] = ChesScore.responseStateRows(rows, batch.get(i).prompt().length, rowCounts[i]);
         }
         return states;
+    }
+
+    /**
+     * {@link #responseStates} of one pair's chosen and rejected (index 0 and 1) after its prompt computed once, its keys
+     * and values shared by both sides ({@code --scoring prefix-cache}): the same rows to rounding.
+     */
+    private static float[][][] pairStatesAfterSharedPrompt(ExecutorModels.TaskModel lm, EncodedPair pair) {
+        int chosenRows = stateRows(lm, pair, pair.chosen(), "chosen");
+        int rejectedRows = stateRows(lm, pair, pair.rejected(), "rejected");
+        List<float[][]> states = SharedPrefixLogProbs.hiddenStates(lm.lm(), pair.prompt(), List.of(pair.chosen(), pair.rejected()),
+                lm.padId());                                                                    // [1 + |y|][d] each
+        return new float[][][]{ChesScore.responseStateRows(states.get(0), 1, chosenRows),
+                ChesScore.responseStateRows(states.get(1), 1, rejectedRows)};
+    }
+
+    /** The CHES rows of one side: its response text's tokens plus the state before the end of turn. */
+    private static int stateRows(ExecutorModels.TaskModel lm, EncodedPair pair, int[] completion, String column) {
+        int rows = lm.encoder().responseLength(ModelRows.messages(pair.row(), "prompt"), pair.row().getAs(column)) + 1;
+        require(rows <= completion.length, "pair " + pair.row().getAs("pair_id") + ": the chat template "
+                + lm.encoder().template().origin() + " adds no end-of-turn token after the " + column + " response");
+        return rows;
     }
 }

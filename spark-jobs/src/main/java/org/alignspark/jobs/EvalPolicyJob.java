@@ -10,10 +10,12 @@ import org.alignspark.cli.JobOptions;
 import org.alignspark.cli.OutputTableOption;
 import org.alignspark.cli.PolicyOption;
 import org.alignspark.cli.SamplingOptions;
+import org.alignspark.cli.ScoringOption;
 import org.alignspark.cli.SplitOption;
 import org.alignspark.common.metrics.PairwiseAccuracy;
 import org.alignspark.common.metrics.Proportion;
 import org.alignspark.common.rm.RewardModelFolder;
+import org.alignspark.common.lm.PrefixScoring;
 import org.alignspark.evaluation.PolicyComparison;
 import org.alignspark.warehouse.JobRun;
 
@@ -64,6 +66,7 @@ public final class EvalPolicyJob implements Callable<Integer> {
     @Mixin OutputTableOption output;
     @Mixin SamplingOptions sampling = SamplingOptions.withTemperature(0.7);
     @Mixin BatchOption batch = new BatchOption(8);
+    @Mixin ScoringOption scoring = new ScoringOption(PrefixScoring.BATCHED);
 
     @Override
     public Integer call() {
@@ -76,7 +79,7 @@ public final class EvalPolicyJob implements Callable<Integer> {
         Dataset<Row> pairs = run.read(pairsTable, split.split());
         List<Row> results = new ArrayList<>();
         Dataset<Row> implicit = pairs.select("pair_id", "prompt", "chosen", "rejected", "ref_logp_chosen", "ref_logp_rejected")
-                .mapPartitions(PolicyComparison.implicitRewards(policy, batch.batchSize()), Encoders.row(PolicyComparison.IMPLICIT)).cache();
+                .mapPartitions(PolicyComparison.implicitRewards(policy, batch.batchSize(), scoring.scoring()), Encoders.row(PolicyComparison.IMPLICIT)).cache();
         long n = implicit.count();
         run.overwrite(implicit, run.table(), n == 0);
         List<Row> ratios = implicit.collectAsList();

@@ -5,6 +5,7 @@ import java.util.concurrent.Callable;
 
 import org.alignspark.cli.JobOptions;
 import org.alignspark.cli.OutputTableOption;
+import org.alignspark.cli.ScoringOption;
 import org.alignspark.common.rewards.FollowUpLikelihoodReward;
 import org.alignspark.data.avro.FlrScore;
 import org.alignspark.common.lm.PrefixScoring;
@@ -37,7 +38,8 @@ import static org.apache.spark.sql.functions.lit;
  * aggregation was not found: this is the spec's stated reading (common's {@link FollowUpLikelihoodReward}). The
  * "Direct" baseline, the response's own token-mean log-likelihood, is written beside it. All follow-ups of a response
  * are scored in one forward pass after the shared conversation, computed once and its keys and values cached
- * ({@code --scoring prefix-cache}), or behind a copy of it per follow-up ({@code --scoring batched}).
+ * ({@code --scoring prefix-cache}), or behind a copy of it per follow-up ({@code --scoring batched}). With prefix-cache
+ * and the standard template, the Direct baseline is read from that same pass over the conversation.
  */
 @Command(name = "flr-score", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = "Score responses by the likelihood of positive vs negative user follow-ups (FLR), and the Direct baseline.")
@@ -71,22 +73,18 @@ public final class FlrScoreJob implements Callable<Integer> {
             description = "Follow-ups scored per forward pass behind one conversation (0: all of them at once; 1: one at a time).")
     int followUpBatch;
 
-    @Option(names = "--scoring", defaultValue = "prefix-cache",
-            description = "prefix-cache: the conversation computed once, its keys and values shared by every follow-up's row; "
-                    + "batched: each follow-up's row behind a full copy of the conversation (the same scores, slower; for comparison).")
-    String scoring;
-
     @Option(names = "--aggregation", defaultValue = "pooled", description = "pooled: means over all follow-ups; category-mean: mean of per-category FLR.")
     String aggregation;
 
     @Mixin JobOptions job;
     @Mixin OutputTableOption output;
+    @Mixin ScoringOption scoring = new ScoringOption(PrefixScoring.PREFIX_CACHE);
 
     @Override
     public Integer call() {
         require(template.equals("standard") || template.equals("role-swapped"), "--template must be standard or role-swapped");
         FollowUpLikelihoodReward.Aggregation agg = FollowUpLikelihoodReward.Aggregation.valueOf(aggregation.toUpperCase().replace('-', '_'));
-        PrefixScoring scoringMode = PrefixScoring.parse(scoring);
+        PrefixScoring scoringMode = scoring.scoring();
         List<FollowUp> followUps = FollowUps.read(followUpsFile);
         Checkpoints.checkModelFolder("--scorer", scorer);   // on the driver: a bad folder fails once, not in every task
         JobRun run = job.start(output.table());

@@ -6,6 +6,7 @@ import java.util.concurrent.Callable;
 import org.alignspark.cli.BatchOption;
 import org.alignspark.cli.JobOptions;
 import org.alignspark.cli.OutputTableOption;
+import org.alignspark.cli.ScoringOption;
 import org.alignspark.common.lm.PrefixScoring;
 import org.alignspark.common.lm.checkpoint.AdapterCheckpoint;
 import org.alignspark.common.lm.checkpoint.ModelFolder;
@@ -68,14 +69,10 @@ public final class RefLogprobsJob implements Callable<Integer> {
             + "token's log-prob (input to train-dpo --ld-alpha, LD-DPO).")
     boolean tokenLogps;
 
-    @Option(names = "--scoring", defaultValue = "batched",
-            description = "PreferencePair tables: batched (pairs padded into batches, the prompt copied into both rows of a pair) or "
-                    + "prefix-cache (each pair's prompt computed once, its keys and values shared by chosen and rejected; the same sums).")
-    String scoring;
-
     @Mixin JobOptions job;
     @Mixin OutputTableOption output;
     @Mixin BatchOption batch = new BatchOption(8);
+    @Mixin ScoringOption scoring = new ScoringOption(PrefixScoring.BATCHED);
 
     @Override
     public Integer call() {
@@ -87,7 +84,7 @@ public final class RefLogprobsJob implements Callable<Integer> {
         Dataset<Row> joined;
         if (columns.contains("chosen") && columns.contains("rejected")) {
             Dataset<Row> scores = input.select("pair_id", "prompt", "chosen", "rejected")
-                    .mapPartitions(ReferenceLogProbs.score(referenceModel, batchSize, tokenLogps, PrefixScoring.parse(scoring)),
+                    .mapPartitions(ReferenceLogProbs.score(referenceModel, batchSize, tokenLogps, scoring.scoring()),
                             Encoders.row(tokenLogps ? ReferenceLogProbs.TOKEN_SCORES : ReferenceLogProbs.SCORES));
             joined = input.join(scores, "pair_id");
         } else if (columns.contains("completion") && columns.contains("label")) {
@@ -101,7 +98,7 @@ public final class RefLogprobsJob implements Callable<Integer> {
             }
         } else if (columns.contains("responses")) {
             Dataset<Row> scores = input.select("list_id", "prompt", "responses")
-                    .mapPartitions(ReferenceLogProbs.scoreLists(referenceModel, batchSize), Encoders.row(ReferenceLogProbs.LIST_SCORES));
+                    .mapPartitions(ReferenceLogProbs.scoreLists(referenceModel, batchSize, scoring.scoring()), Encoders.row(ReferenceLogProbs.LIST_SCORES));
             joined = input.join(scores, "list_id");
         } else {
             throw new IllegalArgumentException("table " + inputTable + " has columns " + columns + "; expected a PreferencePair "

@@ -85,18 +85,21 @@ public final class ReferenceLogProbs {
         return mean;
     }
 
-    /** Reference log-probs of every response of a batch of lists, in one forward pass per batch. */
-    public static MapPartitionsFunction<Row, Row> scoreLists(String model, int batchSize) {
+    /**
+     * Reference log-probs of every response of a batch of lists: one forward pass per batch ({@link PrefixScoring#BATCHED}),
+     * or per list its prompt once and its K responses after it ({@link PrefixScoring#PREFIX_CACHE}).
+     */
+    public static MapPartitionsFunction<Row, Row> scoreLists(String model, int batchSize, PrefixScoring scoring) {
         return rows -> {
             ExecutorModels.TaskModel lm = ExecutorModels.taskModel(model);
             return LengthSortedBatches.map(rows, r -> EncodedResponses.of(lm, r), EncodedResponses::length, batchSize, batch -> {
-                CompletionLogProbs scored = EncodedResponses.score(lm, batch);
+                double[] sums = EncodedResponses.sums(lm, batch, scoring);
                 List<Row> out = new ArrayList<>(batch.size());
                 int at = 0;
                 for (EncodedResponses l : batch) {
                     int k = l.responses().size();
-                    out.add(RowFactory.create(l.row().getAs("list_id"), Arrays.copyOfRange(scored.sums(), at, at + k),
-                            Arrays.copyOfRange(scored.lengths(), at, at + k)));
+                    out.add(RowFactory.create(l.row().getAs("list_id"), Arrays.copyOfRange(sums, at, at + k),
+                            l.responses().stream().mapToInt(r -> r.length).toArray()));
                     at += k;
                 }
                 return out;

@@ -10,6 +10,8 @@ import org.alignspark.flr.FollowUpScoring;
 import org.alignspark.flr.FollowUps;
 import org.alignspark.Main;
 import org.alignspark.common.lm.CausalLM;
+import org.alignspark.common.tokenizer.ChatEncoder;
+import org.alignspark.common.lm.CompletionLogProbs;
 import org.alignspark.common.lm.checkpoint.HfCheckpoint;
 import org.alignspark.common.lm.checkpoint.ModelFolder;
 import org.alignspark.common.rewards.FollowUpLikelihoodReward;
@@ -71,6 +73,39 @@ class FlrScoreJobTest {
         assertEquals(positive, batched.positiveMean(), 1e-5);
         assertEquals(negative, batched.negativeMean(), 1e-5);
         assertEquals(positive - negative, batched.flr(), 1e-5);
+    }
+
+    @Test
+    void theDirectBaselineReadFromTheConversationPassEqualsItsOwnPass() {
+        for (Path folder : List.of(TinyModels.gpt2(tmp.resolve("gpt2-direct"), 6), TinyModels.llama(tmp.resolve("llama-direct"), 6))) {
+            CausalLM lm = HfCheckpoint.load(folder.toString());
+            org.nd4j.linalg.factory.Nd4j.getRandom().setSeed(3);   // sharpen init-model's nearly uniform weights
+            lm.parameters().values().values().forEach(a -> a.assign(org.nd4j.linalg.factory.Nd4j.randn(a.dataType(), a.shape()).muli(0.3)));
+            Tokenizer tokenizer = Tokenizers.load(ModelFolder.of(folder.toString()));
+            ChatEncoder encoder = new ChatEncoder(tokenizer, ChatTemplate.load(ModelFolder.of(folder.toString()), tokenizer));
+            List<Message> prompt = List.of(new Message("user", "What is 2 + 2? Explain it to a child, step by step."));
+            String response = "Take two apples, then two more: count them, one, two, three, four. So 2 + 2 is 4.";
+            List<FollowUps.FollowUp> followUps = FollowUps.read("default");
+            // Independent of both scoring paths: the response alone after the prompt, one row, no cache.
+            double expected = FollowUpLikelihoodReward.tokenMeanLogProb(CompletionLogProbs.forward(lm, List.of(encoder.prompt(prompt)),
+                    List.of(encoder.completion(prompt, response)), tokenizer.padId()).tokenLogProbs(0));
+            for (String feedbackRequest : new String[] {null, FollowUpLikelihoodReward.FEEDBACK_REQUEST}) {
+                String what = folder.getFileName() + (feedbackRequest == null ? " standard" : " role-swapped");
+                FollowUpScoring.ResponseScores batched = FollowUpScoring.scoreResponse(lm, encoder, prompt, response, feedbackRequest,
+                        followUps, true, FollowUpLikelihoodReward.Aggregation.POOLED, 0, PrefixScoring.BATCHED);
+                FollowUpScoring.ResponseScores cached = FollowUpScoring.scoreResponse(lm, encoder, prompt, response, feedbackRequest,
+                        followUps, true, FollowUpLikelihoodReward.Aggregation.POOLED, 0, PrefixScoring.PREFIX_CACHE);
+                // The standard conversation begins with the prompt and the response: Direct comes from its pass.
+                assertEquals(feedbackRequest == null, cached.directFromConversation(), what);
+                assertEquals(false, batched.directFromConversation(), what);
+                assertEquals(expected, batched.direct(), 1e-9, what);
+                assertEquals(expected, cached.direct(), 1e-5, what);
+                assertEquals(batched.flr().flr(), cached.flr().flr(), 1e-5, what);
+            }
+            FollowUpScoring.ResponseScores empty = FollowUpScoring.scoreResponse(lm, encoder, prompt, "", null,
+                    followUps, true, FollowUpLikelihoodReward.Aggregation.POOLED, 0, PrefixScoring.PREFIX_CACHE);
+            assertTrue(Double.isNaN(empty.direct()));
+        }
     }
 
     @Test

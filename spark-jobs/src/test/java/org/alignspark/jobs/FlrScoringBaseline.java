@@ -54,11 +54,10 @@ public final class FlrScoringBaseline {
                 long followUpTokens = 0;
                 for (String[] row : mine) {
                     List<Message> prompt = List.of(new Message("user", row[0]));
-                    List<Message> conversation = List.of(prompt.get(0), new Message("assistant", row[1]));
-                    FollowUpLikelihoodReward.Result flr = FollowUpScoring.scoreFollowUps(lm, tokenizer, chat, conversation, "user",
+                    FollowUpScoring.ResponseScores scores = FollowUpScoring.scoreResponse(lm, encoder, prompt, row[1], null,
                             followUps, true, FollowUpLikelihoodReward.Aggregation.POOLED, 0, scoring);
-                    double direct = FollowUpLikelihoodReward.tokenMeanLogProb(CompletionLogProbs.forward(lm,
-                            List.of(encoder.prompt(prompt)), List.of(encoder.completion(prompt, row[1])), tokenizer.padId()).tokenLogProbs(0));
+                    FollowUpLikelihoodReward.Result flr = scores.flr();
+                    double direct = scores.direct();
                     if (!Double.isFinite(flr.flr()) || !Double.isFinite(direct)) {
                         throw new IllegalStateException("non-finite score for " + row[1]);
                     }

@@ -105,14 +105,20 @@ class GoldenJobsTest {
     void chesEqualsTheReferenceWithTheAuthorsRowsUnderBothTemplates() throws IOException {
         String byteModel = golden.resolve("gpt2-byte").toString();
         String chatml = chatmlModel().toString();
-        for (String[] run : new String[][] {{"byte", byteModel}, {"chatml", chatml}}) {
-            String table = "gold_ches_" + run[0];
+        for (String[] run : new String[][] {{"byte", byteModel, "batched"}, {"chatml", chatml, "batched"},
+                {"byte", byteModel, "prefix-cache"}, {"chatml", chatml, "prefix-cache"}}) {
+            String table = "gold_ches_" + run[0] + "_" + run[2].replace('-', '_');
             assertEquals(0, Main.run("ches", "--pairs", "gold", "--dt", DT, "--model", run[1], "--output", table,
-                    "--warehouse", warehouse, "--batch-size", "3"));
+                    "--warehouse", warehouse, "--batch-size", "3", "--scoring", run[2]));
             for (JsonNode row : reference.get("rows")) {
                 JsonNode expected = row.get(run[0]).get("ches");
                 Row got = pairRow(table, "ches, ln_ches", row);
-                String what = run[0] + " " + row.get("chosen");
+                String what = run[0] + " " + run[2] + " " + row.get("chosen");
+                if (run[2].equals("prefix-cache")) {   // the prompt computed once, shared by both sides: the batched rows to 1e-5
+                    Row batched = pairRow("gold_ches_" + run[0] + "_batched", "ches, ln_ches", row);
+                    assertEquals(batched.getDouble(0), got.getDouble(0), 1e-5 * Math.max(1, Math.abs(batched.getDouble(0))), what);
+                    assertEquals(batched.getDouble(1), got.getDouble(1), 1e-5, what);
+                }
                 // CHES sums |y|+1 states of norm ~4: compare relative to its size (float32 states), LN-CHES absolutely.
                 double ches = expected.get("ches").asDouble();
                 assertEquals(ches, got.getDouble(0), TOLERANCE * Math.max(1, Math.abs(ches)), what + " ches");

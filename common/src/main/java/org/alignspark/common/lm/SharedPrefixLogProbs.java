@@ -23,6 +23,20 @@ public final class SharedPrefixLogProbs {
      * completions per forward pass (0: all at once).
      */
     public static List<double[]> tokenLogProbs(CausalLM lm, int[] prompt, List<int[]> completions, int padId, int batch) {
+        return score(lm, prompt, completions, padId, batch, false).completions();
+    }
+
+    /**
+     * What one pass over a prompt and its completions gives: each completion's token log-probs and, when asked for, the
+     * prompt's own, log π(x_t | x_&lt;t) at index t for t ≥ 1 (index 0, with nothing before it, is NaN), read from the
+     * same pass that fills the cache, so a score of a prompt's prefix (FLR's Direct baseline: the response inside the
+     * conversation) costs no forward pass of its own.
+     */
+    public record Scored(double[] prompt, List<double[]> completions) {
+    }
+
+    /** {@link #tokenLogProbs}, with the prompt's own token log-probs when {@code promptLogProbs}. */
+    public static Scored score(CausalLM lm, int[] prompt, List<int[]> completions, int padId, int batch, boolean promptLogProbs) {
         if (prompt.length == 0) {
             throw new IllegalArgumentException("a shared prefix needs at least one token");
         }
@@ -35,6 +49,20 @@ public final class SharedPrefixLogProbs {
         INDArray last = lm.forward(Batch.of(prompt), prefix)                            // [1, P, V]
                 .get(NDArrayIndex.point(0), NDArrayIndex.point(prompt.length - 1), NDArrayIndex.all());
         double[] first = logSoftmax(last);                                              // [V] next after x
+        double[] own = null;
+        if (promptLogProbs) {
+            int[][] targets = new int[1][prompt.length];
+            java.util.Arrays.fill(targets[0], -1);
+            for (int t = 0; t + 1 < prompt.length; t++) {                               // position t predicts x[t+1]
+                targets[0][t] = prompt[t + 1];
+            }
+            INDArray logProbs = lm.logProbs(targets);                                  // [1, P]
+            own = new double[prompt.length];
+            own[0] = Double.NaN;
+            for (int t = 0; t + 1 < prompt.length; t++) {
+                own[t + 1] = logProbs.getDouble(0, t);
+            }
+        }
         int size = batch <= 0 ? completions.size() : batch;
         List<double[]> out = new ArrayList<>(completions.size());
         for (int start = 0; start < completions.size(); start += size) {
@@ -59,6 +87,36 @@ public final class SharedPrefixLogProbs {
                 }
                 out.add(row);
             }
+        }
+        return new Scored(own, out);
+    }
+
+    /**
+     * Final hidden states (after the final norm) of each completion after {@code prompt}, with the prompt computed once:
+     * per completion [1 + |y_i|][d], row 0 the prompt's last position (the state that predicts y_0), row 1 + t that of
+     * y_t; what a full forward of x ⊕ y gives at positions |x| − 1 … |x| + |y| − 1. Inference only.
+     */
+    public static List<float[][]> hiddenStates(CausalLM lm, int[] prompt, List<int[]> completions, int padId) {
+        if (prompt.length == 0) {
+            throw new IllegalArgumentException("a shared prefix needs at least one token");
+        }
+        KvCache prefix = lm.newKvCache(1, prompt.length);
+        lm.forward(Batch.of(prompt), prefix);
+        float[] promptLast = lm.hiddenStates()                                          // [1, P, d]
+                .get(NDArrayIndex.point(0), NDArrayIndex.point(prompt.length - 1), NDArrayIndex.all())
+                .castTo(DataType.FLOAT).toFloatVector();
+        List<float[][]> out = new ArrayList<>(completions.size());
+        if (completions.isEmpty()) {
+            return out;
+        }
+        lm.forwardAfterSharedPrefix(Batch.padded(completions, Batch.Padding.RIGHT, padId), prefix);
+        INDArray hidden = lm.hiddenStates().castTo(DataType.FLOAT);                     // [b, T, d]
+        for (int i = 0; i < completions.size(); i++) {
+            float[][] rows = hidden.slice(i).toFloatMatrix();                           // [T, d]
+            float[][] states = new float[1 + completions.get(i).length][];
+            states[0] = promptLast;
+            System.arraycopy(rows, 0, states, 1, completions.get(i).length);
+            out.add(states);
         }
         return out;
     }

@@ -52,6 +52,47 @@ class SharedPrefixLogProbsTest {
     }
 
     @Test
+    void thePromptsOwnLogProbsEqualAFullForwardOfItsPrefixInEveryFamily() {
+        // Split the prompt as FLR's Direct baseline splits a conversation: x[0..3) a "prompt", x[3..8) its "response".
+        int[] head = java.util.Arrays.copyOfRange(PROMPT, 0, 3);
+        int[] tail = java.util.Arrays.copyOfRange(PROMPT, 3, PROMPT.length);
+        for (CausalLM model : models()) {
+            SharedPrefixLogProbs.Scored scored = SharedPrefixLogProbs.score(model, PROMPT, COMPLETIONS, 0, 0, true);
+            double[] expected = CompletionLogProbs.forward(model, List.of(head), List.of(tail), 0).tokenLogProbs(0);
+            assertEquals(PROMPT.length, scored.prompt().length);
+            org.junit.jupiter.api.Assertions.assertTrue(Double.isNaN(scored.prompt()[0]));
+            for (int t = 0; t < tail.length; t++) {
+                assertEquals(expected[t], scored.prompt()[head.length + t], 1e-5, model.config().family() + " token " + t);
+            }
+            List<double[]> alone = SharedPrefixLogProbs.tokenLogProbs(model, PROMPT, COMPLETIONS, 0, 0);
+            for (int i = 0; i < COMPLETIONS.size(); i++) {
+                org.junit.jupiter.api.Assertions.assertArrayEquals(alone.get(i), scored.completions().get(i), 1e-12);
+            }
+        }
+    }
+
+    @Test
+    void hiddenStatesBehindASharedPrefixEqualAFullForwardInEveryFamily() {
+        for (CausalLM model : models()) {
+            List<float[][]> shared = SharedPrefixLogProbs.hiddenStates(model, PROMPT, COMPLETIONS, 0);
+            for (int i = 0; i < COMPLETIONS.size(); i++) {
+                int[] y = COMPLETIONS.get(i);
+                int[] all = java.util.Arrays.copyOf(PROMPT, PROMPT.length + y.length);
+                System.arraycopy(y, 0, all, PROMPT.length, y.length);
+                model.forward(Batch.of(all));
+                float[][] full = model.hiddenStates().slice(0).castTo(DataType.FLOAT).toFloatMatrix();   // [P + |y|, d]
+                assertEquals(1 + y.length, shared.get(i).length);
+                for (int r = 0; r <= y.length; r++) {
+                    for (int j = 0; j < full[0].length; j++) {
+                        assertEquals(full[PROMPT.length - 1 + r][j], shared.get(i)[r][j], 1e-5,
+                                model.config().family() + " row " + i + " state " + r + " dim " + j);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void aPrefixLongerThanTheWindowHidesItsEarlyKeysFromTheCompletion() {
         // The same Mistral with and without its window: the completion's scores must differ, or the test above could
         // not tell a window applied to the prefix from none.
