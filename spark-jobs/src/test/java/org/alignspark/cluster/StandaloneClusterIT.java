@@ -195,8 +195,11 @@ class StandaloneClusterIT {
         assertEquals(totalRounds, JSON.readTree(last.resolve("trainer_state.json").toFile()).path("round").asInt());
         // Each round's metrics once, and the same as the uninterrupted run's: resuming lost and repeated nothing.
         assertEquals(metrics(localWarehouse, cleanRun), metrics(clusterWarehouse, runId));
-        if (mode == OUTER) {   // the resumed run's first round started both workers afresh
-            assertEquals(freshInnerStates(localWarehouse, cleanRun) + 2, freshInnerStates(clusterWarehouse, runId));
+        if (mode == OUTER) {
+            // The resumed run's first round started both workers afresh; a task that Spark later places on the other
+            // executor starts afresh too (placement is Spark's choice), so at least two more than the clean run.
+            assertTrue(freshInnerStates(clusterWarehouse, runId) >= freshInnerStates(localWarehouse, cleanRun) + 2,
+                    "the resumed run's first round did not start both workers afresh");
         }
     }
 
