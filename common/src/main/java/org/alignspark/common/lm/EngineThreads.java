@@ -26,7 +26,7 @@ import org.nd4j.nativeblas.NativeOpsHolder;
  * {@code ALIGNSPARK_ENGINE_THREADS} (the products and the row chunks), then {@code OMP_NUM_THREADS}, then the
  * JVM's available processors; {@code alignspark.engine.op-threads} / {@code ALIGNSPARK_ENGINE_OP_THREADS} for
  * ND4J's element-wise operations (default 1). On Spark, one worker per executor using all its cores is
- * {@code spark.task.cpus = spark.executor.cores = C} with {@code spark.executorEnv.ALIGNSPARK_ENGINE_THREADS = C};
+ * {@code spark.task.cpus = spark.executor.cores = C}: a task's engine takes the task's CPUs ({@link #forWorker});
  * several workers per executor keep the engine at one thread each (README, "Engine threads").
  */
 public final class EngineThreads {
@@ -107,21 +107,14 @@ public final class EngineThreads {
      * takes part. Several models in one JVM (Spark's task threads) share the pool.
      */
     static void parallelFor(int chunks, IntConsumer body) {
-        int threads = ensureConfigured().threads();
-        if (threads == 1 || chunks == 1) {
+        // one thread, one chunk, or already inside the pool (no nested split): in the calling thread
+        if (ensureConfigured().threads() == 1 || chunks == 1 || ForkJoinTask.inForkJoinPool()) {
             for (int c = 0; c < chunks; c++) {
                 body.accept(c);
             }
             return;
         }
-        ForkJoinPool p = pool();
-        if (ForkJoinTask.inForkJoinPool()) {                  // already inside the pool: no nested split
-            for (int c = 0; c < chunks; c++) {
-                body.accept(c);
-            }
-            return;
-        }
-        p.submit(() -> java.util.stream.IntStream.range(0, chunks).parallel().forEach(body)).join();
+        pool().submit(() -> java.util.stream.IntStream.range(0, chunks).parallel().forEach(body)).join();
     }
 
     private static synchronized ForkJoinPool pool() {
