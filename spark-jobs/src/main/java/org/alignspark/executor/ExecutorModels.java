@@ -67,7 +67,10 @@ public final class ExecutorModels {
     }
 
     private static ModelCache.Hold<CausalLM> languageModel(String location) {
-        return MODELS.hold("language model " + location, () -> HfCheckpoint.load(location), lm -> bytes(lm.parameters().values(), lm.parameters().gradients()));
+        // frozen: tasks run replicas for inference, or train adapters (their own) over it; none differentiates its weights
+        return MODELS.hold("language model " + location, () -> HfCheckpoint.load(location, true),
+                lm -> lm.lora() == null ? bytes(lm.parameters().values())
+                        : bytes(lm.baseParameters().values(), lm.parameters().values(), lm.parameters().gradients()));
     }
 
     /** The tokenizer and chat template of a model folder (a few MB each; not counted against the budget). */

@@ -12,6 +12,7 @@ import org.alignspark.common.lm.checkpoint.ModelFolder;
 import org.alignspark.common.rm.RewardModelFolder;
 import org.alignspark.common.sft.LanguageModel;
 import org.alignspark.executor.ExecutorModels;
+import org.alignspark.executor.ModelCache;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
@@ -35,12 +36,19 @@ public final class TrainedModel implements Serializable {
         return lora != null;
     }
 
-    /** The driver's model, whose parameters start the run: the base, or the base with fresh adapters (B = 0). */
+    /**
+     * The driver's model, whose parameters start the run: the base, or the base with fresh adapters (B = 0). With
+     * adapters the base is the JVM's cached one (ExecutorModels), the very copy the tasks share in local mode, so one
+     * process holds it once; the driver keeps no hold, so under the cache's budget pressure it may be evicted, after
+     * which the tasks load their own.
+     */
     public CausalLM initial() {
         if (lora == null) {
             return HfCheckpoint.load(ModelFolder.of(base), DataType.FLOAT);
         }
-        return HfCheckpoint.load(ModelFolder.of(base), DataType.FLOAT, true).withLora(lora, seed);
+        try (ModelCache.Hold<CausalLM> shared = ExecutorModels.hold(base)) {
+            return shared.value().withLora(lora, seed);
+        }
     }
 
     /** A worker's model: a new model of the base's shape, or adapters (dropout on) over the JVM's shared base. */

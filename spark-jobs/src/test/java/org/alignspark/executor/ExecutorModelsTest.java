@@ -21,8 +21,9 @@ import org.junit.jupiter.api.io.TempDir;
 class ExecutorModelsTest {
     // TinyModels.gpt2 (vocabulary 256 bytes + 6 specials, d=32, 2 layers, 256 positions, tied head), by hand:
     // wte 262·32 + wpe 256·32 + per layer (2 norms 2·2·32 + qkv 32·96+96 + proj 32·32+32 + fc 32·128+128
-    // + fc-proj 128·32+32 = 12 704) · 2 + ln_f 2·32 = 42 048 floats; values and gradient buffers, 4 bytes each.
-    private static final long TINY_GPT2_BYTES = 42_048L * 4 * 2;
+    // + fc-proj 128·32+32 = 12 704) · 2 + ln_f 2·32 = 42 048 floats, 4 bytes each; a cached model is frozen: no
+    // gradient buffers.
+    private static final long TINY_GPT2_BYTES = 42_048L * 4;
 
     @TempDir Path dir;
     private SparkSession spark;

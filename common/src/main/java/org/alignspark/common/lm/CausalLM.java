@@ -76,7 +76,11 @@ public final class CausalLM {
 
     /** A model with GPT-2's initialisation: matrices N(0, 0.02), norm gains 1, biases 0, from {@code seed}. */
     public static CausalLM initialize(ModelConfig config, long seed) {
-        CausalLM model = new CausalLM(config);
+        return initialize(new CausalLM(config), seed);
+    }
+
+    /** Draws {@code model}'s weights with GPT-2's initialisation from {@code seed} (a frozen model: one to save). */
+    public static CausalLM initialize(CausalLM model, long seed) {
         Initialization.gpt2(model.params, seed);
         return model;
     }

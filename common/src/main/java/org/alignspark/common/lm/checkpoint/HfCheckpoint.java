@@ -41,11 +41,19 @@ public final class HfCheckpoint {
      * folder does.
      */
     public static CausalLM load(String location) {
+        return load(location, false);
+    }
+
+    /**
+     * As {@link #load(String)}; a {@code frozen} model holds no gradient buffers (inference, the shared base of LoRA
+     * adapters). An adapter folder's base is always frozen, and its adapters always have gradient buffers.
+     */
+    public static CausalLM load(String location, boolean frozen) {
         ModelFolder folder = ModelFolder.of(location);
         if (AdapterCheckpoint.isAdapter(folder)) {
             return AdapterCheckpoint.load(location, null, DataType.FLOAT);
         }
-        return load(folder, DataType.FLOAT);
+        return load(folder, DataType.FLOAT, frozen);
     }
 
     public static CausalLM load(ModelFolder folder, DataType dataType) {
