@@ -69,7 +69,7 @@ public final class ExecutorModels {
     private static ModelCache.Hold<CausalLM> languageModel(String location) {
         // frozen: tasks run replicas for inference, or train adapters (their own) over it; none differentiates its weights
         return MODELS.hold("language model " + location, () -> HfCheckpoint.load(location, true),
-                lm -> lm.lora() == null ? bytes(lm.parameters().values())
+                lm -> !lm.hasAdapters() ? bytes(lm.parameters().values())
                         : bytes(lm.baseParameters().values(), lm.parameters().values(), lm.parameters().gradients()));
     }
 
