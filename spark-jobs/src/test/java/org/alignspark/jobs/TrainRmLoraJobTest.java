@@ -141,4 +141,42 @@ class TrainRmLoraJobTest {
         double bare = new RewardModel(trained.lm().withoutAdapters(), trained.head()).rewards(batch)[0];
         assertTrue(Math.abs(withAdapters - bare) > 1e-3, "with adapters " + withAdapters + ", on the bare base " + bare);
     }
+
+    @Test
+    void aCrashedLoraRunResumesFromItsAdapterCheckpoint() throws IOException {
+        SparkSession spark = TestSpark.session();
+        String warehouse = tmp.resolve("warehouse").toString();
+        StringBuilder jsonl = new StringBuilder();
+        for (int i = 0; i < 16; i++) {
+            jsonl.append(String.format("{\"prompt\": \"Question %d?\", \"chosen\": \"%s :)\", \"rejected\": \"%s :(\"}%n",
+                    i, WORDS[i % WORDS.length], WORDS[i % WORDS.length]));
+        }
+        Path input = tmp.resolve("resume.jsonl");
+        Files.writeString(input, jsonl);
+        assertEquals(0, Main.run("ingest", "--format", "trl", "--input", input.toString(), "--dataset", "lora_resume", "--dt", DT,
+                "--test-fraction", "0", "--warehouse", warehouse));
+        Path base = TinyModels.llama(tmp.resolve("base"), 2);
+        Path output = tmp.resolve("rm-lora-crashing");
+        String[] args = {"train-rm", "--pairs", "lora_resume", "--dt", DT, "--base-model", base.toString(), "--output",
+                output.toString(), "--run-id", "rm-lora-crashing", "--warehouse", warehouse, "--workers", "2",
+                "--batch-size-per-worker", "2", "--averaging-frequency", "1", "--checkpoint-every", "2", "--max-length", "96",
+                "--lora-r", "2", "--lora-target-modules", "q_proj,v_proj"};
+        String[] crashing = java.util.Arrays.copyOf(args, args.length + 2);
+        crashing[args.length] = "--fail-after-round";
+        crashing[args.length + 1] = "3";
+        assertEquals(1, Main.run(crashing));
+        Path second = output.resolve("checkpoint-000002");
+        RewardModel atTwo = RewardModelFolder.load(second.toString(), DataType.FLOAT);
+        assertEquals(0, Main.run(args));
+
+        // 16 pairs, 2 workers × 2 a round: 4 rounds, resumed from the adapter folder of round 2 (its tensors by PEFT's names)
+        Path fourth = output.resolve("checkpoint-000004");
+        assertTrue(Files.exists(fourth.resolve("adapter_config.json")));
+        List<Row> rounds = spark.sql("SELECT round, count(*) FROM training_metrics WHERE run_id = 'rm-lora-crashing' "
+                + "GROUP BY round ORDER BY round").collectAsList();
+        assertEquals(List.of("[1,1]", "[2,1]", "[3,1]", "[4,1]"), rounds.stream().map(Row::toString).toList());
+        RewardModel atFour = RewardModelFolder.load(fourth.toString(), DataType.FLOAT);
+        assertEquals(List.copyOf(atTwo.parameters().keySet()), List.copyOf(atFour.parameters().keySet()));
+        assertTrue(atFour.head().distance2(atTwo.head()) > 0, "the head trained on after the resume");
+    }
 }
