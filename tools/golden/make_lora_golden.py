@@ -12,6 +12,10 @@ paths are those of GPT2LMHeadModel (`transformer.h.<i>...`), and its Conv1D laye
 
 reads golden/<base>/ and writes golden/lora-<base>/ (adapter_config.json, adapter_model.safetensors,
 golden.safetensors with float64 `logits`, `log_probs`, `hidden_states` for `input_ids` / `attention_mask`).
+golden/lora-rm-llama/ is a reward model's adapter (task_type SEQ_CLS): its file also holds the head
+`base_model.model.score.weight` [1, d] that PEFT's modules_to_save keeps whole (ModulesToSaveWrapper's copy, saved
+without its `modules_to_save.default` part), and golden.safetensors the `scores` [B, 1]: the head on the final hidden
+state at each row's last real token, as *ForSequenceClassification reads it.
 """
 import argparse
 import json
@@ -30,7 +34,12 @@ ADAPTERS = {
     "lora-llama": ("llama", "", 4, 8.0,
                    ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"], False, 20240201),
     "lora-gpt2": ("gpt2", "transformer.", 2, 6.0, ["c_attn", "c_proj"], True, 20240202),
+    # a reward model's adapter (PEFT task_type SEQ_CLS): LoRA on the LM and the whole head `score` [1, d] kept in
+    # modules_to_save, as PEFT's PeftModelForSequenceClassification keeps it
+    "lora-rm-llama": ("llama", "", 4, 8.0, ["q_proj", "v_proj"], False, 20240203),
 }
+# adapter name -> outputs K of its score head (a *ForSequenceClassification head: nn.Linear(d, K, bias=False))
+SEQ_CLS = {"lora-rm-llama": 1}
 
 
 class LoraLinear(nn.Module):
@@ -107,6 +116,11 @@ def main():
             delta = scaling * torch.matmul(b, a)       # [out, in]
             merged[path + ".weight"] = merged[path + ".weight"] + (delta.t() if fan_in_fan_out else delta)
             set_module(model, path, LoraLinear(module, a, b, scaling))
+        score = None
+        if name in SEQ_CLS:
+            d = cfg.get("hidden_size", cfg.get("n_embd"))
+            score = (torch.randn(SEQ_CLS[name], d, generator=gen, dtype=torch.float64) / np.sqrt(d)).float().double()
+            tensors["base_model.model.score.weight"] = score.float().numpy()
         with torch.no_grad():
             hidden, logits, log_probs, _ = mg.run(model, ids, mask)
             # self-check: the merged weights W + (alpha / r) B A give the same logits
@@ -135,26 +149,37 @@ def main():
             "layers_to_transform": None,
             "lora_alpha": alpha,
             "lora_dropout": 0.05,
-            "modules_to_save": None,
+            # PEFT's SEQ_CLS default, as PeftModelForSequenceClassification writes it
+            "modules_to_save": ["classifier", "score"] if score is not None else None,
             "peft_type": "LORA",
             "r": r,
             "rank_pattern": {},
             "revision": None,
             "target_modules": sorted(target_modules),
-            "task_type": "CAUSAL_LM",
+            "task_type": "SEQ_CLS" if score is not None else "CAUSAL_LM",
             "use_dora": False,
             "use_rslora": False,
         }
         with open(os.path.join(out, "adapter_config.json"), "w") as f:
             f.write(json.dumps(config, indent=2, sort_keys=True) + "\n")
         mg.write_safetensors(os.path.join(out, "adapter_model.safetensors"), tensors, {"format": "pt"})
-        mg.write_safetensors(os.path.join(out, "golden.safetensors"), {
+        outputs = {
             "input_ids": ids.numpy().astype(np.int64),
             "attention_mask": mask.numpy().astype(np.int64),
             "logits": logits.numpy().astype(np.float64),
             "log_probs": log_probs.numpy().astype(np.float64),
             "hidden_states": hidden.numpy().astype(np.float64),
-        }, {"format": "pt"})
+        }
+        if score is not None:
+            # the sequence classifier's scores: the head on the final (normed) hidden state at each row's last real token
+            last = [int(torch.nonzero(mask[b]).max()) for b in range(mask.shape[0])]
+            h_last = torch.stack([hidden[b, last[b]] for b in range(len(last))])   # [B, d]
+            outputs["scores"] = torch.matmul(h_last, score.t()).numpy().astype(np.float64)   # [B, K]
+            print(f"{name}: scores {outputs['scores'].ravel()}")
+        mg.write_safetensors(os.path.join(out, "golden.safetensors"), outputs, {"format": "pt"})
+        if score is not None:
+            with open(os.path.join(out, "reward_layout.json"), "w") as f:
+                f.write(json.dumps({"template": "standard"}, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -50,12 +50,15 @@ public final class ExecutorModels {
         return forTask(languageModel(location)).replica();
     }
 
-    /** The reward model of a train-rm folder, as a replica over the shared LM and head. */
+    /**
+     * The reward model of a train-rm folder (or of its PEFT SEQ_CLS adapter folder: base, adapters and head), as a
+     * replica over the shared LM and head.
+     */
     public static RewardModel rewardModel(String location) {
         TaskThreads.apply();
         RewardModel shared = forTask(MODELS.hold("reward model " + location,
                 () -> RewardModelFolder.load(location, DataType.FLOAT), ExecutorModels::bytes));
-        return new RewardModel(shared.lm().replica(), shared.parameters().get(RewardModel.HEAD));
+        return new RewardModel(shared.lm().replica(), shared.head());
     }
 
     /**
@@ -125,10 +128,13 @@ public final class ExecutorModels {
         }
     }
 
-    /** The LM's arrays and the head with its gradient. */
+    /** The LM's arrays (a LoRA model's frozen base and its adapters) and the head with its gradient. */
     private static long bytes(RewardModel model) {
-        INDArray head = model.parameters().get(RewardModel.HEAD);
-        return bytes(model.lm().parameters().values(), model.lm().parameters().gradients()) + 2 * head.length() * head.dataType().width();
+        INDArray head = model.head();
+        CausalLM lm = model.lm();
+        long adapters = lm.hasAdapters() ? bytes(lm.parameters().values(), lm.parameters().gradients()) : 0;
+        return bytes(lm.baseParameters().values(), lm.baseParameters().gradients()) + adapters
+                + 2 * head.length() * head.dataType().width();
     }
 
     /** The bytes of a model's arrays: values and the gradient buffers a loaded model carries. */

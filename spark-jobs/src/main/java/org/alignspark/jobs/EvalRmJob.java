@@ -51,7 +51,7 @@ public final class EvalRmJob implements Callable<Integer> {
     @Option(names = "--pairs", required = true, description = "PreferencePair table.")
     String pairsTable;
 
-    @Option(names = "--reward-model", required = true, description = "Reward model folder written by train-rm.")
+    @Option(names = "--reward-model", required = true, description = "Reward model folder written by train-rm (a reward model folder, or its LoRA adapter folder).")
     String rewardModel;
 
     @Option(names = "--model-id", description = "Value of the reward_model column (default: the folder's name).")

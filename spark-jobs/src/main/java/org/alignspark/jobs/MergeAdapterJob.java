@@ -7,6 +7,7 @@ import org.alignspark.common.lm.CausalLM;
 import org.alignspark.common.lm.checkpoint.AdapterCheckpoint;
 import org.alignspark.common.lm.checkpoint.HfCheckpoint;
 import org.alignspark.common.lm.checkpoint.ModelFolder;
+import org.alignspark.common.rm.RewardModel;
 import org.alignspark.common.rm.RewardModelFolder;
 import org.alignspark.common.tokenizer.Tokenizers;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -19,9 +20,12 @@ import picocli.CommandLine.Option;
  * {@code merge-adapter}: folds a LoRA adapter (a PEFT folder) into its base, W + (α/r)·B A on every adapted projection
  * (Hu et al. 2021 §4.1), and writes the merged Hugging Face model folder with the tokenizer files of the adapter folder,
  * or of the base where the adapter has none. The merged model computes what base + adapter computes, with no adapter.
+ * A reward model's SEQ_CLS adapter (train-rm {@code --lora-r}) becomes a reward model folder: the merged LM, its head
+ * in score.safetensors and its reward_layout.json.
  */
 @Command(name = "merge-adapter", mixinStandardHelpOptions = true, showDefaultValues = true,
-        description = "Fold a LoRA adapter (PEFT folder) into its base model and write the merged HF model folder.")
+        description = "Fold a LoRA adapter (PEFT folder) into its base model and write the merged HF model folder "
+                + "(a reward model folder for a SEQ_CLS adapter of train-rm).")
 public final class MergeAdapterJob implements Callable<Integer> {
     @Option(names = "--adapter", required = true, paramLabel = "FOLDER",
             description = "PEFT adapter folder (adapter_config.json, adapter_model.safetensors).")
@@ -40,12 +44,22 @@ public final class MergeAdapterJob implements Callable<Integer> {
         if (!AdapterCheckpoint.isAdapter(adapterFolder)) {
             throw new IllegalArgumentException(adapter + " has no " + AdapterCheckpoint.CONFIG + ": not a PEFT adapter folder");
         }
-        String baseLocation = AdapterCheckpoint.baseLocation(adapter, AdapterCheckpoint.readConfig(adapterFolder), base.baseModel());
-        CausalLM adapted = AdapterCheckpoint.load(adapter, baseLocation, DataType.FLOAT);
-        CausalLM merged = adapted.merged();
+        AdapterCheckpoint.AdapterConfig config = AdapterCheckpoint.readConfig(adapterFolder);
+        String baseLocation = AdapterCheckpoint.baseLocation(adapter, config, base.baseModel());
         ModelFolder tokenizerSource = adapterFolder.exists(Tokenizers.TOKENIZER) || adapterFolder.exists(Tokenizers.TOKENIZER_CONFIG)
                 ? adapterFolder : ModelFolder.of(baseLocation);
-        HfCheckpoint.saveAtomically(merged, ModelFolder.of(output), target -> RewardModelFolder.copyTokenizer(tokenizerSource, target));
+        CausalLM adapted;
+        if (RewardModelFolder.SEQ_CLS.equals(config.taskType())) {
+            // a reward model's adapter (train-rm --lora-r): the merged LM with the head beside it, a reward model folder
+            RewardModel rewardModel = RewardModelFolder.load(adapter, baseLocation, DataType.FLOAT);
+            adapted = rewardModel.lm();
+            RewardModelFolder.saveAtomically(new RewardModel(adapted.merged(), rewardModel.head()),
+                    RewardModelFolder.layout(adapter), tokenizerSource, ModelFolder.of(output));
+        } else {
+            adapted = AdapterCheckpoint.load(adapter, baseLocation, DataType.FLOAT);
+            HfCheckpoint.saveAtomically(adapted.merged(), ModelFolder.of(output),
+                    target -> RewardModelFolder.copyTokenizer(tokenizerSource, target));
+        }
         System.out.printf("%s: %s merged with %d adapted modules (r %d, alpha %s) of %s%n", output, baseLocation,
                 adapted.adaptedModules().size(), adapted.lora().r(), adapted.lora().alpha(), adapter);
         return 0;

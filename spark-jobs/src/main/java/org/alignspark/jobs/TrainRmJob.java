@@ -6,10 +6,13 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 import org.alignspark.cli.JobOptions;
+import org.alignspark.cli.LoraOptions;
 import org.alignspark.cli.ModelOption;
 import org.alignspark.cli.TokenLimitOption;
 import org.alignspark.cli.TrainerOptions;
 import org.alignspark.common.lm.CausalLM;
+import org.alignspark.common.lm.LoraConfig;
+import org.alignspark.common.lm.checkpoint.AdapterCheckpoint;
 import org.alignspark.common.lm.checkpoint.HfCheckpoint;
 import org.alignspark.common.lm.checkpoint.ModelFolder;
 import org.alignspark.common.objectives.BradleyTerryLoss;
@@ -51,7 +54,10 @@ import static org.alignspark.cli.OptionChecks.require;
  * split of a pair table with a Bradley–Terry loss (docs/spec-objectives.md §7, docs/spec-data-side.md §5a), by parameter averaging.
  * Pairs longer than {@code --max-length} tokens are left out and recorded in {@code train_rm_quarantine}. The layout
  * the model reads ({@code --template}) is saved with each checkpoint, and eval-rm and eval-policy read it from there;
- * {@code --head-only} trains the head on the base model's frozen features.
+ * {@code --head-only} trains the head on the base model's frozen features; {@code --lora-r} trains LoRA adapters on the
+ * LM (Hu et al. 2021) and the whole head, as PEFT trains a SEQ_CLS model with the head among its {@code modules_to_save}:
+ * each executor loads the base once and shares it read-only among its tasks, averaging moves the adapters and the head
+ * only, and checkpoints are PEFT adapter folders that every reward-model reader loads on their base.
  */
 @Command(name = "train-rm", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = "Train a reward model on preference pairs (Bradley-Terry, margin or scaled BT) by parameter averaging.")
@@ -100,10 +106,15 @@ public final class TrainRmJob implements Callable<Integer> {
     @Mixin ModelOption model;
     @Mixin TokenLimitOption limit;
     @Mixin TrainerOptions trainer;
+    @Mixin LoraOptions loraOptions;
 
     @Override
     public Integer call() {
         boolean regression = loss.equals("regression");
+        LoraConfig lora = loraOptions.config().orElse(null);
+        require(lora == null || !headOnly, "--head-only trains the head alone; with --lora-r the adapters train too: choose one");
+        require(initRewardModel == null || !AdapterCheckpoint.isAdapter(initRewardModel), "--init-reward-model "
+                + initRewardModel + " is a LoRA adapter folder; merge it into its base first (merge-adapter)");
         require(regression ? ratingsTable != null : pairsTable != null,
                 regression ? "--loss regression needs --ratings" : "--loss " + loss + " needs --pairs");
         String dt = job.dt();
@@ -129,7 +140,7 @@ public final class TrainRmJob implements Callable<Integer> {
                         return new RatedSequence(row.getAs("rating_id"),
                                 layout.encode(encoder, ModelRows.messages(row, "prompt"), row.getAs("response")), targets);
                     }, r -> r.tokens().length);
-            fit(warehouse, layout, rated, names.size(), new RegressionRewardObjective(padId));
+            fit(warehouse, layout, rated, names.size(), new RegressionRewardObjective(padId), lora);
         } else {
             BradleyTerryLoss.Config lossConfig = new BradleyTerryLoss.Config(BradleyTerryLoss.Form.parse(loss), centerRewardsCoefficient);
             double margin = defaultMargin;
@@ -141,49 +152,73 @@ public final class TrainRmJob implements Callable<Integer> {
                                 layout.encode(encoder, prompt, row.getAs("rejected")),
                                 row.isNullAt(row.fieldIndex("margin")) ? margin : row.<Double>getAs("margin"));
                     }, p -> Math.max(p.chosen().length, p.rejected().length));
-            fit(warehouse, layout, pairs, 1, new PairwiseRewardObjective(lossConfig, padId));
+            fit(warehouse, layout, pairs, 1, new PairwiseRewardObjective(lossConfig, padId), lora);
         }
         return 0;
     }
 
     private <E extends Serializable> void fit(Warehouse warehouse, RewardLayout layout, ExampleTable<E> examples, int outputs,
-                                              Objective<E, RewardModel> objective) {
+                                              Objective<E, RewardModel> objective, LoraConfig lora) {
         SparkSession spark = warehouse.spark();
         long count = examples.count();
         String dt = job.dt();
         String base = model.baseModel();
         TrainingConfig config = trainer.config(dt, count);
-        RewardModel initial = initialModel(outputs);
+        RewardModel initial = initialModel(outputs, lora);
         long hidden = initial.lm().config().dModel();
         boolean frozen = headOnly;
         String frozenLm = initRewardModel != null ? initRewardModel : base;   // a reward model folder loads as its LM
-        // Workers receive the trained parameters from the driver: all of them, or the head alone over an LM they load.
-        ParameterAveraging<E, RewardModel> engine = new ParameterAveraging<>(spark, config,
-                () -> frozen
-                        ? new RewardModel(ExecutorModels.replica(frozenLm), Nd4j.zeros(DataType.FLOAT, outputs, hidden), true)
-                        : new RewardModel(new CausalLM(HfCheckpoint.readConfig(ModelFolder.of(base), DataType.FLOAT)),
-                                Nd4j.zeros(DataType.FLOAT, outputs, hidden)),
-                objective,
+        long seed = trainer.seed;
+        // Workers receive the trained parameters from the driver: all of them, the head alone over an LM they load, or the
+        // adapters and the head over the base each executor loads once (the adapters' A comes from the driver too).
+        ParameterAveraging.ModelFactory<RewardModel> workers;
+        if (lora != null) {
+            workers = () -> {
+                CausalLM lm = ExecutorModels.replica(frozenLm).withLora(lora, seed);
+                lm.train(true);
+                return new RewardModel(lm, Nd4j.zeros(DataType.FLOAT, outputs, hidden));
+            };
+        } else if (frozen) {
+            workers = () -> new RewardModel(ExecutorModels.replica(frozenLm), Nd4j.zeros(DataType.FLOAT, outputs, hidden), true);
+        } else {
+            workers = () -> new RewardModel(new CausalLM(HfCheckpoint.readConfig(ModelFolder.of(base), DataType.FLOAT)),
+                    Nd4j.zeros(DataType.FLOAT, outputs, hidden));
+        }
+        ParameterAveraging<E, RewardModel> engine = new ParameterAveraging<>(spark, config, workers, objective,
                 (parameters, fs, folder) -> {
                     parameters.copyInto(initial.parameters());
-                    RewardModelFolder.save(initial, layout, ModelFolder.of(base), ModelFolder.of(folder.toString()));
+                    ModelFolder target = ModelFolder.of(folder.toString());
+                    if (lora != null) {
+                        RewardModelFolder.saveAdapter(initial, layout, frozenLm, ModelFolder.of(base), target);
+                    } else {
+                        RewardModelFolder.save(initial, layout, ModelFolder.of(base), target);
+                    }
                 },
                 new TrainingMetricsTable(spark, warehouse, "reward/" + loss, dt));
         LOG.info("train-rm: {} training examples, loss {}, {} head output(s), {} layout{}", count, loss, outputs, layout.name(),
-                headOnly ? ", head only" : "");
+                headOnly ? ", head only" : lora != null ? ", " + loraOptions + " and the whole head on " + frozenLm : "");
         engine.fit(examples.examples(), TensorBundle.of(initial.parameters()));
         examples.release();
         System.out.println("reward model checkpoints under " + trainer.output);
     }
 
-    /** The base LM with a new head, or an existing reward model (e.g. a helpfulness regression RM to start BT from). */
-    private RewardModel initialModel(int outputs) {
+    /**
+     * The base LM with a new head, or an existing reward model (e.g. a helpfulness regression RM to start BT from); with
+     * LoRA, that LM loaded frozen with fresh adapters (B = 0, so the run starts from the same rewards).
+     */
+    private RewardModel initialModel(int outputs, LoraConfig lora) {
         if (initRewardModel != null) {
             RewardModel model = RewardModelFolder.load(initRewardModel, DataType.FLOAT);
             require(model.outputs() == outputs, initRewardModel + " has " + model.outputs() + " outputs; this run needs " + outputs);
-            return new RewardModel(model.lm(), model.parameters().get(RewardModel.HEAD), headOnly);
+            if (lora != null) {
+                CausalLM frozenBase = HfCheckpoint.load(ModelFolder.of(initRewardModel), DataType.FLOAT, true);
+                return new RewardModel(frozenBase.withLora(lora, trainer.seed), model.head());
+            }
+            return new RewardModel(model.lm(), model.head(), headOnly);
         }
-        CausalLM lm = HfCheckpoint.load(ModelFolder.of(model.baseModel()), DataType.FLOAT);
+        CausalLM lm = lora != null
+                ? HfCheckpoint.load(ModelFolder.of(model.baseModel()), DataType.FLOAT, true).withLora(lora, trainer.seed)
+                : HfCheckpoint.load(ModelFolder.of(model.baseModel()), DataType.FLOAT);
         return new RewardModel(lm, RewardModel.initialHead(outputs, lm.config().dModel(), DataType.FLOAT, trainer.seed), headOnly);
     }
 }

@@ -6,6 +6,7 @@ import java.util.Map;
 import org.alignspark.common.lm.Batch;
 import org.alignspark.common.lm.CausalLM;
 import org.alignspark.common.lm.ModelConfig;
+import org.alignspark.common.lm.checkpoint.AdapterCheckpoint;
 import org.alignspark.common.train.TrainableModel;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -19,9 +20,18 @@ import org.nd4j.linalg.factory.Nd4j;
  * Built head-only ({@link #RewardModel(CausalLM, INDArray, boolean)}), it trains W alone on the LM's frozen features: the linear probe of LP-FT (Kumar et al., "Fine-Tuning
  * can Distort Pretrained Features and Underperform Out-of-Distribution", ICLR 2022), which keeps features that full
  * fine-tuning on a few prompts would bend to those prompts.
+ * <p>
+ * On an LM with LoRA adapters (Hu et al. 2021) over a frozen base, it trains the adapters and the whole head, as PEFT
+ * trains a SEQ_CLS model: the head is one of its {@code modules_to_save}. The parameters are then the adapters' A and B
+ * and the head, all under the names PEFT saves them by ({@link #PEFT_HEAD}).
  */
 public final class RewardModel implements TrainableModel {
     public static final String HEAD = "score.weight";
+    /**
+     * The head's name among the parameters of a model whose LM carries LoRA adapters: PEFT's name of a SEQ_CLS model's
+     * head in its adapter file, where {@code modules_to_save} keeps it whole (as the adapters' own names are PEFT's).
+     */
+    public static final String PEFT_HEAD = AdapterCheckpoint.PEFT_PREFIX + HEAD;
 
     private final CausalLM lm;
     private final INDArray head;                 // [K, d]
@@ -51,8 +61,14 @@ public final class RewardModel implements TrainableModel {
             parameters.putAll(lm.parameters().values());
             gradients.putAll(lm.parameters().gradients());
         }
-        parameters.put(HEAD, this.head);
-        gradients.put(HEAD, headGradient);
+        String headName = lm.hasAdapters() ? PEFT_HEAD : HEAD;
+        parameters.put(headName, this.head);
+        gradients.put(headName, headGradient);
+    }
+
+    /** The head W, [K, d]. */
+    public INDArray head() {
+        return head;
     }
 
     /** A fresh LM with GPT-2's initialisation and a one-output head drawn from N(0, 1/d). */

@@ -33,7 +33,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public final class AdapterCheckpoint {
     public static final String CONFIG = "adapter_config.json";
     public static final String WEIGHTS = "adapter_model.safetensors";
-    private static final String PREFIX = "base_model.model.";
+    /** What PEFT's {@code get_peft_model_state_dict} puts before a module path (the adapter name "default" stripped). */
+    public static final String PEFT_PREFIX = "base_model.model.";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private AdapterCheckpoint() {
@@ -183,9 +184,13 @@ public final class AdapterCheckpoint {
         return load(folder, HfCheckpoint.load(baseFolder, dataType, true));
     }
 
-    /** The adapter of {@code folder} on {@code base} (shared, not copied): a new model whose parameters are A, B. */
+    /**
+     * The adapter of {@code folder} on {@code base} (shared, not copied): a new model whose parameters are A, B. The
+     * whole tensors of its {@code modules_to_save} are not read into it: a reward model's adapter folder loads as its
+     * LM, as a reward model folder does.
+     */
     public static CausalLM load(ModelFolder folder, CausalLM base) {
-        return load(folder, base, Map.of());
+        return loadWithModulesToSave(folder, base).model();
     }
 
     /**
@@ -193,6 +198,41 @@ public final class AdapterCheckpoint {
      * file's whole tensors of those modules.
      */
     public static CausalLM load(ModelFolder folder, CausalLM base, Map<String, INDArray> modulesToSave) {
+        Loaded loaded = loadWithModulesToSave(folder, base);
+        String file = folder.describe(WEIGHTS);
+        for (String name : loaded.modulesToSave().keySet()) {
+            if (!modulesToSave.containsKey(name)) {
+                throw new CheckpointException(file + ": unexpected tensor " + PEFT_PREFIX + name);
+            }
+        }
+        for (Map.Entry<String, INDArray> e : modulesToSave.entrySet()) {
+            INDArray value = loaded.modulesToSave().get(e.getKey());
+            if (value == null) {
+                throw new CheckpointException(file + ": missing tensor " + PEFT_PREFIX + e.getKey() + " (expected "
+                        + Arrays.toString(e.getValue().shape()) + ")");
+            }
+            if (!Arrays.equals(value.shape(), e.getValue().shape())) {
+                throw new CheckpointException(file + ": tensor " + PEFT_PREFIX + e.getKey() + " has shape "
+                        + Arrays.toString(value.shape()) + ", expected " + Arrays.toString(e.getValue().shape()));
+            }
+            e.getValue().assign(value);
+        }
+        return loaded.model();
+    }
+
+    /**
+     * An adapter on its base, and the whole tensors of its {@code modules_to_save} (Hugging Face name, e.g.
+     * {@code score.weight}, → the array as stored).
+     */
+    public record Loaded(CausalLM model, Map<String, INDArray> modulesToSave) {}
+
+    /**
+     * The adapter of {@code folder} on {@code base} (shared, not copied), with the file's tensors of the config's
+     * {@code modules_to_save} as they are stored: PEFT's {@code get_peft_model_state_dict} saves a
+     * {@code ModulesToSaveWrapper}'s trained copy of module {@code m} as {@code base_model.model.<m>.<tensor>} (the
+     * {@code modules_to_save.default} part stripped), e.g. a SEQ_CLS model's head as {@code base_model.model.score.weight}.
+     */
+    public static Loaded loadWithModulesToSave(ModelFolder folder, CausalLM base) {
         AdapterConfig config = readConfig(folder);
         ModelFamily family = base.config().family();
         if (config.fanInFanOut() != family.fanInFanOut() && !family.fanInFanOut()) {
@@ -212,15 +252,21 @@ public final class AdapterCheckpoint {
         } catch (IOException e) {
             throw new CheckpointException(file + ": " + e.getMessage(), e);
         }
-        Map<String, INDArray> expected = new LinkedHashMap<>();
-        expected.putAll(model.parameters().values());        // named as PEFT names them
-        modulesToSave.forEach((name, value) -> expected.put(PREFIX + name, value));
-        for (String name : tensors.keySet()) {
-            if (!expected.containsKey(name)) {
-                throw new CheckpointException(file + ": unexpected tensor " + name + " for target_modules "
-                        + config.lora().targetModules() + " on a " + family.displayName() + " model of "
-                        + base.config().nLayers() + " layers");
+        Map<String, INDArray> expected = model.parameters().values();        // named as PEFT names them
+        Map<String, INDArray> saved = new LinkedHashMap<>();
+        for (Map.Entry<String, INDArray> e : tensors.entrySet()) {
+            String name = e.getKey();
+            if (expected.containsKey(name)) {
+                continue;
             }
+            String module = name.startsWith(PEFT_PREFIX) ? name.substring(PEFT_PREFIX.length()) : null;
+            if (module != null && config.modulesToSave().stream().anyMatch(m -> module.startsWith(m + "."))) {
+                saved.put(module, e.getValue());
+                continue;
+            }
+            throw new CheckpointException(file + ": unexpected tensor " + name + " for target_modules "
+                    + config.lora().targetModules() + " and modules_to_save " + config.modulesToSave() + " on a "
+                    + family.displayName() + " model of " + base.config().nLayers() + " layers");
         }
         for (Map.Entry<String, INDArray> e : expected.entrySet()) {
             INDArray value = tensors.get(e.getKey());
@@ -235,7 +281,7 @@ public final class AdapterCheckpoint {
             }
             e.getValue().assign(value);
         }
-        return model;
+        return new Loaded(model, saved);
     }
 
     /**
@@ -274,7 +320,7 @@ public final class AdapterCheckpoint {
         Map<String, INDArray> tensors = new LinkedHashMap<>();
         tensors.putAll(model.parameters().values());
 
-        modulesToSave.forEach((name, value) -> tensors.put(PREFIX + name, value));
+        modulesToSave.forEach((name, value) -> tensors.put(PEFT_PREFIX + name, value));
         try {
             try (OutputStream out = folder.create(CONFIG)) {
                 JSON.writeValue(out, config);
