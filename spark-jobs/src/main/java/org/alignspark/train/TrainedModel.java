@@ -24,11 +24,18 @@ public final class TrainedModel implements Serializable {
     private final String base;
     private final LoraConfig lora;   // null: the whole model
     private final long seed;
+    private final int logitChunkTokens;
 
     public TrainedModel(String base, Optional<LoraConfig> lora, long seed) {
+        this(base, lora, seed, CausalLM.AUTO_LOGIT_CHUNK);
+    }
+
+    /** @param logitChunkTokens each model's {@link CausalLM#setLogitChunkTokens} (--logit-chunk-tokens) */
+    public TrainedModel(String base, Optional<LoraConfig> lora, long seed, int logitChunkTokens) {
         this.base = base;
         this.lora = lora.orElse(null);
         this.seed = seed;
+        this.logitChunkTokens = logitChunkTokens;
     }
 
     public boolean adapters() {
@@ -38,9 +45,10 @@ public final class TrainedModel implements Serializable {
     /** The driver's model, whose parameters start the run: the base, or the base with fresh adapters (B = 0). */
     public CausalLM initial() {
         if (lora == null) {
-            return HfCheckpoint.load(ModelFolder.of(base), DataType.FLOAT);
+            return HfCheckpoint.load(ModelFolder.of(base), DataType.FLOAT).setLogitChunkTokens(logitChunkTokens);
         }
-        return HfCheckpoint.load(ModelFolder.of(base), DataType.FLOAT, true).withLora(lora, seed);
+        return HfCheckpoint.load(ModelFolder.of(base), DataType.FLOAT, true).withLora(lora, seed)
+                .setLogitChunkTokens(logitChunkTokens);
     }
 
     /** A worker's model: a new model of the base's shape, or adapters (dropout on) over the JVM's shared base. */
@@ -48,11 +56,13 @@ public final class TrainedModel implements Serializable {
         String folder = base;
         LoraConfig adapters = lora;
         long s = seed;
+        int chunk = logitChunkTokens;
         if (adapters == null) {
-            return () -> new LanguageModel(new CausalLM(HfCheckpoint.readConfig(ModelFolder.of(folder), DataType.FLOAT)));
+            return () -> new LanguageModel(new CausalLM(HfCheckpoint.readConfig(ModelFolder.of(folder), DataType.FLOAT))
+                    .setLogitChunkTokens(chunk));
         }
         return () -> {
-            CausalLM lm = ExecutorModels.replica(folder).withLora(adapters, s);
+            CausalLM lm = ExecutorModels.replica(folder).withLora(adapters, s).setLogitChunkTokens(chunk);
             lm.train(true);
             return new LanguageModel(lm);
         };
