@@ -51,9 +51,11 @@ public final class PolicyComparison {
     }
 
     /** Per pair, the policy's log-ratios against the stored reference log-probs; chosen and rejected scored by {@code scoring}. */
-    public static MapPartitionsFunction<Row, Row> implicitRewards(String policy, int batchSize, PrefixScoring scoring) {
+    public static MapPartitionsFunction<Row, Row> implicitRewards(String policy, int batchSize, PrefixScoring scoring,
+                                                                 int logitChunkTokens) {
         return rows -> {
             ExecutorModels.TaskModel lm = ExecutorModels.taskModel(policy);
+            lm.lm().setLogitChunkTokens(logitChunkTokens);
             return LengthSortedBatches.map(rows, r -> EncodedPair.of(lm, r), EncodedPair::length, batchSize, batch -> {
                 double[] logps = EncodedPair.sums(lm, batch, scoring);
                 int n = batch.size();

@@ -34,9 +34,9 @@ public final class FollowUpScoring {
     /** @param feedbackRequest the role-swapped template's opening turn, or null for the standard template */
     public static MapPartitionsFunction<Row, Row> score(String scorer, List<FollowUp> followUps, String feedbackRequest,
                                                  boolean includeEndOfTurn, FollowUpLikelihoodReward.Aggregation aggregation,
-                                                 int followUpBatch, PrefixScoring scoring) {
+                                                 int followUpBatch, PrefixScoring scoring, int logitChunkTokens) {
         return rows -> {
-            CausalLM lm = ExecutorModels.replica(scorer);
+            CausalLM lm = ExecutorModels.replica(scorer).setLogitChunkTokens(logitChunkTokens);
             ChatEncoder encoder = ExecutorModels.encoder(scorer);
             AvroBytes avro = new AvroBytes();
             List<Row> out = new ArrayList<>();

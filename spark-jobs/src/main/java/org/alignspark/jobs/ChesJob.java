@@ -164,7 +164,7 @@ public final class ChesJob implements Callable<Integer> {
             System.arraycopy(c, 0, all, pair.prompt().length, c.length);
             sequences.add(all);
         }
-        lm.lm().forward(Batch.padded(sequences, Batch.Padding.RIGHT, lm.padId()));
+        lm.lm().forwardHidden(Batch.padded(sequences, Batch.Padding.RIGHT, lm.padId()));
         INDArray hidden = lm.lm().hiddenStates().castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);   // [B, T, d]
         float[][][] states = new float[batch.size()][][];
         for (int i = 0; i < batch.size(); i++) {

@@ -10,6 +10,7 @@ import org.alignspark.cli.JobOptions;
 import org.alignspark.cli.OutputTableOption;
 import org.alignspark.cli.PolicyOption;
 import org.alignspark.cli.SamplingOptions;
+import org.alignspark.cli.LogitChunkOption;
 import org.alignspark.cli.ScoringOption;
 import org.alignspark.cli.SplitOption;
 import org.alignspark.common.metrics.PairwiseAccuracy;
@@ -67,6 +68,7 @@ public final class EvalPolicyJob implements Callable<Integer> {
     @Mixin SamplingOptions sampling = SamplingOptions.withTemperature(0.7);
     @Mixin BatchOption batch = new BatchOption(8);
     @Mixin ScoringOption scoring = new ScoringOption(PrefixScoring.BATCHED);
+    @Mixin LogitChunkOption logitChunks;
 
     @Override
     public Integer call() {
@@ -79,7 +81,7 @@ public final class EvalPolicyJob implements Callable<Integer> {
         Dataset<Row> pairs = run.read(pairsTable, split.split());
         List<Row> results = new ArrayList<>();
         Dataset<Row> implicit = pairs.select("pair_id", "prompt", "chosen", "rejected", "ref_logp_chosen", "ref_logp_rejected")
-                .mapPartitions(PolicyComparison.implicitRewards(policy, batch.batchSize(), scoring.scoring()), Encoders.row(PolicyComparison.IMPLICIT)).cache();
+                .mapPartitions(PolicyComparison.implicitRewards(policy, batch.batchSize(), scoring.scoring(), logitChunks.tokens()), Encoders.row(PolicyComparison.IMPLICIT)).cache();
         long n = implicit.count();
         run.overwrite(implicit, run.table(), n == 0);
         List<Row> ratios = implicit.collectAsList();

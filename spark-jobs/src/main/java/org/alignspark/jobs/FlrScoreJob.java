@@ -5,6 +5,7 @@ import java.util.concurrent.Callable;
 
 import org.alignspark.cli.JobOptions;
 import org.alignspark.cli.OutputTableOption;
+import org.alignspark.cli.LogitChunkOption;
 import org.alignspark.cli.ScoringOption;
 import org.alignspark.common.rewards.FollowUpLikelihoodReward;
 import org.alignspark.data.avro.FlrScore;
@@ -79,6 +80,7 @@ public final class FlrScoreJob implements Callable<Integer> {
     @Mixin JobOptions job;
     @Mixin OutputTableOption output;
     @Mixin ScoringOption scoring = new ScoringOption(PrefixScoring.PREFIX_CACHE);
+    @Mixin LogitChunkOption logitChunks;
 
     @Override
     public Integer call() {
@@ -95,7 +97,7 @@ public final class FlrScoreJob implements Callable<Integer> {
         Dataset<Row> responses = responses(run.read(responsesTable)).repartition(tasks);
         Dataset<Row> scores = AvroColumns.mapPartitions(responses, FollowUpScoring.score(scorer, followUps,
                 template.equals("role-swapped") ? feedbackRequest : null, includeEndOfTurn, agg, followUpBatch,
-                scoringMode), FlrScore.getClassSchema()).cache();
+                scoringMode, logitChunks.tokens()), FlrScore.getClassSchema()).cache();
         long n = scores.count();
         run.overwrite(scores, run.table(), n == 0);
         scores.unpersist();

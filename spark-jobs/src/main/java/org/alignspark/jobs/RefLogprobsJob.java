@@ -6,6 +6,7 @@ import java.util.concurrent.Callable;
 import org.alignspark.cli.BatchOption;
 import org.alignspark.cli.JobOptions;
 import org.alignspark.cli.OutputTableOption;
+import org.alignspark.cli.LogitChunkOption;
 import org.alignspark.cli.ScoringOption;
 import org.alignspark.common.lm.PrefixScoring;
 import org.alignspark.common.lm.checkpoint.AdapterCheckpoint;
@@ -73,6 +74,7 @@ public final class RefLogprobsJob implements Callable<Integer> {
     @Mixin OutputTableOption output;
     @Mixin BatchOption batch = new BatchOption(8);
     @Mixin ScoringOption scoring = new ScoringOption(PrefixScoring.BATCHED);
+    @Mixin LogitChunkOption logitChunks;
 
     @Override
     public Integer call() {
@@ -84,13 +86,13 @@ public final class RefLogprobsJob implements Callable<Integer> {
         Dataset<Row> joined;
         if (columns.contains("chosen") && columns.contains("rejected")) {
             Dataset<Row> scores = input.select("pair_id", "prompt", "chosen", "rejected")
-                    .mapPartitions(ReferenceLogProbs.score(referenceModel, batchSize, tokenLogps, scoring.scoring()),
+                    .mapPartitions(ReferenceLogProbs.score(referenceModel, batchSize, tokenLogps, scoring.scoring(), logitChunks.tokens()),
                             Encoders.row(tokenLogps ? ReferenceLogProbs.TOKEN_SCORES : ReferenceLogProbs.SCORES));
             joined = input.join(scores, "pair_id");
         } else if (columns.contains("completion") && columns.contains("label")) {
             Dataset<Row> rows = withMismatchedCompletions(input, klSeed);
             Dataset<Row> scores = rows.select("example_id", "prompt", "completion", "kl_completion")
-                    .mapPartitions(ReferenceLogProbs.scoreFeedback(referenceModel, batchSize, promptEmbeddings),
+                    .mapPartitions(ReferenceLogProbs.scoreFeedback(referenceModel, batchSize, promptEmbeddings, logitChunks.tokens()),
                             Encoders.row(ReferenceLogProbs.FEEDBACK_SCORES));
             joined = rows.join(scores, "example_id");
             if (!promptEmbeddings) {
@@ -98,7 +100,7 @@ public final class RefLogprobsJob implements Callable<Integer> {
             }
         } else if (columns.contains("responses")) {
             Dataset<Row> scores = input.select("list_id", "prompt", "responses")
-                    .mapPartitions(ReferenceLogProbs.scoreLists(referenceModel, batchSize, scoring.scoring()), Encoders.row(ReferenceLogProbs.LIST_SCORES));
+                    .mapPartitions(ReferenceLogProbs.scoreLists(referenceModel, batchSize, scoring.scoring(), logitChunks.tokens()), Encoders.row(ReferenceLogProbs.LIST_SCORES));
             joined = input.join(scores, "list_id");
         } else {
             throw new IllegalArgumentException("table " + inputTable + " has columns " + columns + "; expected a PreferencePair "

@@ -7,6 +7,7 @@ import org.alignspark.cli.JobOptions;
 import org.alignspark.cli.ModelOption;
 import org.alignspark.cli.SelfCorrectionOptions;
 import org.alignspark.cli.SplitOption;
+import org.alignspark.cli.LogitChunkOption;
 import org.alignspark.cli.TrainerOptions;
 import org.alignspark.common.lm.CausalLM;
 import org.alignspark.common.lm.checkpoint.HfCheckpoint;
@@ -84,6 +85,7 @@ public final class TrainScoreJob implements Callable<Integer> {
     @Mixin SplitOption split = new SplitOption("train");
     @Mixin ModelOption model;
     @Mixin TrainerOptions trainer;
+    @Mixin LogitChunkOption logitChunks;
 
     @Override
     public Integer call() {
@@ -115,6 +117,7 @@ public final class TrainScoreJob implements Callable<Integer> {
         CausalLM scratch = HfCheckpoint.load(ModelFolder.of(base), DataType.FLOAT);
         TensorBundle parameters = TensorBundle.of(scratch.parameters().values());
         int[] epochs = {stage1Epochs, trainer.epochs};
+        int chunk = logitChunks.tokens();
         for (ScoreRewards.Stage stage : ScoreRewards.Stage.values()) {
             int stageEpochs = epochs[stage.ordinal()];
             if (stageEpochs == 0) {
@@ -124,9 +127,10 @@ public final class TrainScoreJob implements Callable<Integer> {
             String name = "stage-" + (stage.ordinal() + 1);
             ScoreObjective objective = new ScoreObjective(new ScoreObjective.Settings(stage, coefficients, samplesPerPrompt,
                     maxNewTokens, temperature, trainer.seed + stage.ordinal(), correction, check),
-                    () -> ExecutorModels.encoder(base), () -> ExecutorModels.replica(base));
+                    () -> ExecutorModels.encoder(base), () -> ExecutorModels.replica(base).setLogitChunkTokens(chunk));
             ParameterAveraging<ScorePrompt, LanguageModel> engine = new ParameterAveraging<>(spark, stageConfig(name, stageEpochs, kept),
-                    () -> new LanguageModel(new CausalLM(HfCheckpoint.readConfig(ModelFolder.of(base), DataType.FLOAT))),
+                    () -> new LanguageModel(new CausalLM(HfCheckpoint.readConfig(ModelFolder.of(base), DataType.FLOAT))
+                            .setLogitChunkTokens(chunk)),
                     objective, Checkpoints.ModelWriter.causalLm(scratch, base),
                     new TrainingMetricsTable(spark, warehouse, "score-" + name, dt));
             parameters = engine.fit(prompts.examples(), parameters);

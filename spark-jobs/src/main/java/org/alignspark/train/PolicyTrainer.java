@@ -42,17 +42,22 @@ public final class PolicyTrainer {
     private final int maxLength;
     private final TrainerSettings trainer;
     private final Optional<LoraConfig> lora;
+    private final int logitChunkTokens;
     private final Dataset<Row> table;
 
     public PolicyTrainer(String job, Warehouse warehouse, String inputTable, String dt, String baseModel, int maxLength,
                          TrainerSettings trainer) {
-        this(job, warehouse, inputTable, dt, baseModel, maxLength, trainer, Optional.empty());
+        this(job, warehouse, inputTable, dt, baseModel, maxLength, trainer, Optional.empty(), CausalLM.AUTO_LOGIT_CHUNK);
     }
 
-    /** With {@code lora}, the policy is LoRA adapters on the frozen base (TrainedModel). */
+    /**
+     * With {@code lora}, the policy is LoRA adapters on the frozen base (TrainedModel); {@code logitChunkTokens} is the
+     * policy's {@link CausalLM#setLogitChunkTokens} (--logit-chunk-tokens).
+     */
     public PolicyTrainer(String job, Warehouse warehouse, String inputTable, String dt, String baseModel, int maxLength,
-                         TrainerSettings trainer, Optional<LoraConfig> lora) {
+                         TrainerSettings trainer, Optional<LoraConfig> lora, int logitChunkTokens) {
         this.lora = lora;
+        this.logitChunkTokens = logitChunkTokens;
         this.job = job;
         this.warehouse = warehouse;
         this.inputTable = inputTable;
@@ -129,7 +134,7 @@ public final class PolicyTrainer {
                                              BiConsumer<Long, Map<String, Double>> afterRound) {
         long n = examples.count();
         LOG.info("{}: {} examples from {} (dt={}), objective {}", job, n, inputTable, dt, objectiveName);
-        TrainedModel trained = new TrainedModel(baseModel, lora, seed());
+        TrainedModel trained = new TrainedModel(baseModel, lora, seed(), logitChunkTokens);
         LOG.info("{}: training {}", job, trained);
         CausalLM initial = trained.initial();
         TrainingMetricsTable metrics = new TrainingMetricsTable(warehouse.spark(), warehouse, objectiveName, dt);

@@ -44,10 +44,12 @@ public final class ReferenceLogProbs {
     private ReferenceLogProbs() {}
 
     /** Reference log-probs of binary-feedback rows and of their mismatched rows, a batch of rows (2 × batch sequences) per pass. */
-    public static MapPartitionsFunction<Row, Row> scoreFeedback(String model, int batchSize, boolean embeddings) {
+    public static MapPartitionsFunction<Row, Row> scoreFeedback(String model, int batchSize, boolean embeddings,
+                                                                int logitChunkTokens) {
         record Example(Row row, int[] prompt, int[] completion, int[] klCompletion) {}
         return rows -> {
             ExecutorModels.TaskModel lm = ExecutorModels.taskModel(model);
+            lm.lm().setLogitChunkTokens(logitChunkTokens);
             return LengthSortedBatches.map(rows, r -> {
                 List<Message> prompt = ModelRows.messages(r, "prompt");
                 return new Example(r, lm.encoder().prompt(prompt), lm.encoder().completion(prompt, r.getAs("completion")),
@@ -89,9 +91,11 @@ public final class ReferenceLogProbs {
      * Reference log-probs of every response of a batch of lists: one forward pass per batch ({@link PrefixScoring#BATCHED}),
      * or per list its prompt once and its K responses after it ({@link PrefixScoring#PREFIX_CACHE}).
      */
-    public static MapPartitionsFunction<Row, Row> scoreLists(String model, int batchSize, PrefixScoring scoring) {
+    public static MapPartitionsFunction<Row, Row> scoreLists(String model, int batchSize, PrefixScoring scoring,
+                                                             int logitChunkTokens) {
         return rows -> {
             ExecutorModels.TaskModel lm = ExecutorModels.taskModel(model);
+            lm.lm().setLogitChunkTokens(logitChunkTokens);
             return LengthSortedBatches.map(rows, r -> EncodedResponses.of(lm, r), EncodedResponses::length, batchSize, batch -> {
                 double[] sums = EncodedResponses.sums(lm, batch, scoring);
                 List<Row> out = new ArrayList<>(batch.size());
@@ -113,9 +117,11 @@ public final class ReferenceLogProbs {
      * rejected sides scored after it as one two-row batch (the same sums to rounding). With {@code tokens}, also each
      * completion's per-token log-probs ({@link #TOKEN_SCORES}).
      */
-    public static MapPartitionsFunction<Row, Row> score(String model, int batchSize, boolean tokens, PrefixScoring scoring) {
+    public static MapPartitionsFunction<Row, Row> score(String model, int batchSize, boolean tokens, PrefixScoring scoring,
+                                                        int logitChunkTokens) {
         return rows -> {
             ExecutorModels.TaskModel lm = ExecutorModels.taskModel(model);
+            lm.lm().setLogitChunkTokens(logitChunkTokens);
             if (scoring == PrefixScoring.PREFIX_CACHE) {
                 List<Row> out = new ArrayList<>();
                 while (rows.hasNext()) {

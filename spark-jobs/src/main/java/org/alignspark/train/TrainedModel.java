@@ -25,11 +25,18 @@ public final class TrainedModel implements Serializable {
     private final String base;
     private final LoraConfig lora;   // null: the whole model
     private final long seed;
+    private final int logitChunkTokens;
 
     public TrainedModel(String base, Optional<LoraConfig> lora, long seed) {
+        this(base, lora, seed, CausalLM.AUTO_LOGIT_CHUNK);
+    }
+
+    /** @param logitChunkTokens each model's {@link CausalLM#setLogitChunkTokens} (--logit-chunk-tokens) */
+    public TrainedModel(String base, Optional<LoraConfig> lora, long seed, int logitChunkTokens) {
         this.base = base;
         this.lora = lora.orElse(null);
         this.seed = seed;
+        this.logitChunkTokens = logitChunkTokens;
     }
 
     public boolean adapters() {
@@ -44,10 +51,10 @@ public final class TrainedModel implements Serializable {
      */
     public CausalLM initial() {
         if (lora == null) {
-            return HfCheckpoint.load(ModelFolder.of(base), DataType.FLOAT);
+            return HfCheckpoint.load(ModelFolder.of(base), DataType.FLOAT).setLogitChunkTokens(logitChunkTokens);
         }
         try (ModelCache.Hold<CausalLM> shared = ExecutorModels.hold(base)) {
-            return shared.value().withLora(lora, seed);
+            return shared.value().withLora(lora, seed).setLogitChunkTokens(logitChunkTokens);
         }
     }
 
@@ -56,11 +63,13 @@ public final class TrainedModel implements Serializable {
         String folder = base;
         LoraConfig adapters = lora;
         long s = seed;
+        int chunk = logitChunkTokens;
         if (adapters == null) {
-            return () -> new LanguageModel(new CausalLM(HfCheckpoint.readConfig(ModelFolder.of(folder), DataType.FLOAT)));
+            return () -> new LanguageModel(new CausalLM(HfCheckpoint.readConfig(ModelFolder.of(folder), DataType.FLOAT))
+                    .setLogitChunkTokens(chunk));
         }
         return () -> {
-            CausalLM lm = ExecutorModels.replica(folder).withLora(adapters, s);
+            CausalLM lm = ExecutorModels.replica(folder).withLora(adapters, s).setLogitChunkTokens(chunk);
             lm.train(true);
             return new LanguageModel(lm);
         };

@@ -22,6 +22,13 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * through a {@link LogSoftmaxHead}. The model keeps the activations of its last {@link #forward} for
  * {@link #backward}; one instance serves one thread. Parameter gradients accumulate until
  * {@link Parameters#zeroGradients()}.
+ *
+ * <p>The logits are lazy: {@link #forwardHidden} stops at the hidden states, and the logits [N, V] exist whole only
+ * when asked for ({@link #forward}, {@link #logits()}). {@link #logProbs} after {@link #forwardHidden} computes them
+ * {@link #logitChunkRows()} rows at a time from the hidden states, keeping only each row's log Σ exp and its
+ * target's logit, and {@link #backwardFromLogProbs} computes each chunk again (one more head product) to
+ * backpropagate it, so no [N, V] array is held through forward and backward. When every row fits one chunk the
+ * logits are kept whole, as {@link #forward} keeps them.
  */
 public final class CausalLM {
     private final ModelConfig config;
@@ -35,16 +42,63 @@ public final class CausalLM {
     private final LogSoftmaxHead logSoftmax;
     private final double[] inverseFrequencies;  // RoPE (Llama), else null
     private final double embeddingScale;        // √d in the embedding's dtype (Gemma 2), else 1
+    private int logitChunkTokens = AUTO_LOGIT_CHUNK;
 
     private Batch batch;
     private Step step;
     private INDArray x0;           // [N, d] embeddings
     private INDArray hidden;       // [N, d]
-    private INDArray logits;       // [N, V]
+    private INDArray logits;       // [N, V] when materialised, else null
+    private INDArray logitBuffer;  // [N, V], what logits is once materialised
+    private INDArray logitChunk;   // [C, V], one chunk of rows of the logits
     private INDArray dHiddenFlat;  // [N, d]
+
+    /** {@link #setLogitChunkTokens}: as many rows as {@link #LOGIT_CHUNK_BYTES} hold. */
+    public static final int AUTO_LOGIT_CHUNK = -1;
+
+    /** The default byte budget of one chunk of logits: {@link #logitChunkRows()} = max(1, this / (V · bytes)). */
+    public static final long LOGIT_CHUNK_BYTES = 64L << 20;
 
     public CausalLM(ModelConfig config) {
         this(config, new Parameters(config.dataType()));
+    }
+
+    /** This model with the other's engine settings (logit chunks), for a model made from it. */
+    private CausalLM withSettingsOf(CausalLM other) {
+        logitChunkTokens = other.logitChunkTokens;
+        return this;
+    }
+
+    /**
+     * Rows of logits {@link #logProbs} computes at a time after {@link #forwardHidden}: {@code tokens} &gt; 0 rows,
+     * 0 every row at once (the whole [N, V], as {@link #forward}), {@link #AUTO_LOGIT_CHUNK} as many as
+     * {@link #LOGIT_CHUNK_BYTES} hold. Copied to replicas and to the models {@link #withLora} and
+     * {@link #withoutAdapters} make.
+     */
+    public CausalLM setLogitChunkTokens(int tokens) {
+        if (tokens < AUTO_LOGIT_CHUNK) {
+            throw new IllegalArgumentException("logit chunk tokens must be > 0, 0 (whole) or " + AUTO_LOGIT_CHUNK
+                    + " (auto), got " + tokens);
+        }
+        logitChunkTokens = tokens;
+        return this;
+    }
+
+    /** The setting of {@link #setLogitChunkTokens}. */
+    public int logitChunkTokens() {
+        return logitChunkTokens;
+    }
+
+    /** Rows per chunk of logits that setting gives: Integer.MAX_VALUE for whole. */
+    public int logitChunkRows() {
+        if (logitChunkTokens == 0) {
+            return Integer.MAX_VALUE;
+        }
+        if (logitChunkTokens > 0) {
+            return logitChunkTokens;
+        }
+        long row = (long) config.vocabSize() * config.dataType().width();
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, LOGIT_CHUNK_BYTES / row));
     }
 
     private CausalLM(ModelConfig config, Parameters params) {
@@ -91,7 +145,7 @@ public final class CausalLM {
      * training one while another runs would race on the shared gradients.
      */
     public CausalLM replica() {
-        return new CausalLM(config, params.shared());
+        return new CausalLM(config, params.shared()).withSettingsOf(this);
     }
 
     /** A model without gradient buffers, for inference or as the frozen base of LoRA adapters. */
@@ -114,7 +168,7 @@ public final class CausalLM {
                     + " is not supported: its checkpoints fuse the projections PEFT adapts (qkv_proj, gate_up_proj)");
         }
         LoraAdapters loraAdapters = new LoraAdapters(lora, config, seed);
-        CausalLM model = new CausalLM(config, params.frozenWith(loraAdapters));
+        CausalLM model = new CausalLM(config, params.frozenWith(loraAdapters)).withSettingsOf(this);
         loraAdapters.checkTargetsFound(config.family());
         return model;
     }
@@ -124,7 +178,7 @@ public final class CausalLM {
      * PEFT: the policy with its adapters disabled); for a model without adapters, a read-only view of it.
      */
     public CausalLM withoutAdapters() {
-        return new CausalLM(config, params.frozenWith(null));
+        return new CausalLM(config, params.frozenWith(null)).withSettingsOf(this);
     }
 
     /** Whether LoRA adapters ride on a frozen base. */
@@ -150,7 +204,7 @@ public final class CausalLM {
      */
     public CausalLM merged() {
         requireAdapters();
-        CausalLM merged = frozen(config);
+        CausalLM merged = frozen(config).withSettingsOf(this);
         for (var e : merged.params.values().entrySet()) {
             e.getValue().assign(params.values().get(e.getKey()));
         }
@@ -206,6 +260,20 @@ public final class CausalLM {
      * attend to the cached keys and their own, and are appended to the cache. Returns logits [B, T, V].
      */
     public INDArray forward(Batch batch, KvCache cache) {
+        forwardHidden(batch, cache);
+        return logits();
+    }
+
+    /**
+     * Runs the model on {@code batch} up to the final hidden states, [B, T, d] ({@link #hiddenStates()}), without the
+     * logits: what {@link #logProbs} and a reward head read. {@link #logits()} still gives the logits.
+     */
+    public INDArray forwardHidden(Batch batch) {
+        return forwardHidden(batch, null);
+    }
+
+    /** {@link #forward(Batch, KvCache)} up to the final hidden states, [B, T, d], as {@link #forwardHidden(Batch)}. */
+    public INDArray forwardHidden(Batch batch, KvCache cache) {
         int b = batch.batchSize();
         int t = batch.length();
         int offset = cache == null ? 0 : cache.length();
@@ -217,7 +285,7 @@ public final class CausalLM {
         if (cache != null) {
             cache.advance(batch.mask());
         }
-        return logits();
+        return hiddenStates();
     }
 
     /**
@@ -229,6 +297,12 @@ public final class CausalLM {
      * right-padded row. Inference only. Returns logits [B, T, V].
      */
     public INDArray forwardAfterSharedPrefix(Batch batch, KvCache prefix) {
+        forwardHiddenAfterSharedPrefix(batch, prefix);
+        return logits();
+    }
+
+    /** {@link #forwardAfterSharedPrefix} up to the final hidden states, [B, T, d], as {@link #forwardHidden(Batch)}. */
+    public INDArray forwardHiddenAfterSharedPrefix(Batch batch, KvCache prefix) {
         int p = prefix.length();
         if (prefix.batchSize() != 1 || p == 0 || prefix.realTokens[0] != p) {
             throw new IllegalArgumentException("a shared prefix is one row of real tokens; this cache has "
@@ -244,7 +318,7 @@ public final class CausalLM {
         int[] before = new int[batch.batchSize()];
         java.util.Arrays.fill(before, p);
         run(batch, batch.positions(before), prefix, true);
-        return logits();
+        return hiddenStates();
     }
 
     private void run(Batch batch, int[][] positions, KvCache cache, boolean sharedPrefix) {
@@ -253,6 +327,7 @@ public final class CausalLM {
         int offset = cache == null ? 0 : cache.length();
         this.batch = batch;
         logSoftmax.reset();
+        logits = null;
         int[] ids = flatten(batch.tokens());
         INDArray[] rope = inverseFrequencies == null
                 ? new INDArray[2]
@@ -275,15 +350,55 @@ public final class CausalLM {
             x = block.forward(x, step);                                           // [N, d]
         }
         hidden = finalNorm.forward(x);                                            // [N, d]
-        logits = lmHead.forward(hidden);                                          // [N, V]
-        if (config.finalLogitSoftcap() > 0) {                                     // Gemma 2: cap · tanh(z / cap)
-            Transforms.tanh(logits.divi(config.finalLogitSoftcap()), false).muli(config.finalLogitSoftcap());
-        }
     }
 
-    /** Logits of the last forward, [B, T, V]: a view of the model's buffer, overwritten by the next forward. */
+    /**
+     * Logits of the last forward, [B, T, V]: a view of the model's buffer, overwritten by the next forward; after
+     * {@link #forwardHidden}, computed whole now.
+     */
     public INDArray logits() {
-        return logits.reshape(batch.batchSize(), batch.length(), config.vocabSize());
+        return wholeLogits().reshape(batch.batchSize(), batch.length(), config.vocabSize());
+    }
+
+    /** The logits [N, V] of the last forward, computed from the hidden states unless they are already. */
+    private INDArray wholeLogits() {
+        if (logits == null) {
+            logitBuffer = Buffers.reuse(logitBuffer, config.dataType(), hidden.rows(), config.vocabSize());
+            logits = head(hidden, logitBuffer);
+        }
+        return logits;
+    }
+
+    /**
+     * Logits of the rows [from, to) of the hidden states into the chunk buffer (overwritten by the next chunk): the
+     * head's product on those rows only, so {@link Linear#backward} after it differentiates these rows.
+     */
+    private INDArray logitRows(long from, long to) {
+        logitChunk = Buffers.reuse(logitChunk, config.dataType(), Math.min(logitChunkRows(), hidden.rows()),
+                config.vocabSize());
+        return head(RowChunks.rows(hidden, from, to), RowChunks.rows(logitChunk, 0, to - from));
+    }
+
+    /** logits = h · Eᵀ into {@code into} [n, V], then Gemma 2's cap · tanh(z / cap). */
+    private INDArray head(INDArray h, INDArray into) {
+        INDArray z = lmHead.forwardInto(h, into);                                // [n, V]
+        if (config.finalLogitSoftcap() > 0) {                                     // Gemma 2: cap · tanh(z / cap)
+            Transforms.tanh(z.divi(config.finalLogitSoftcap()), false).muli(config.finalLogitSoftcap());
+        }
+        return z;
+    }
+
+    /**
+     * Logits of one position of the last forward, [V]: read from the logits when they are whole, else computed from
+     * that position's hidden state alone (inference: a later backward computes its own chunks again).
+     */
+    public INDArray logitsAt(int row, int position) {
+        long r = (long) row * batch.length() + position;
+        if (logits != null) {
+            return logits.getRow(r).dup();
+        }
+        return head(RowChunks.rows(hidden, r, r + 1), Nd4j.create(config.dataType(), 1, config.vocabSize()))
+                .reshape(config.vocabSize());
     }
 
     /**
@@ -304,7 +419,13 @@ public final class CausalLM {
         if (targets.length != b || targets[0].length != t) {
             throw new IllegalArgumentException("targets must be " + b + "×" + t);
         }
-        return logSoftmax.logProbs(logits, targets);
+        long n = hidden.rows();
+        int chunk = logitChunkRows();
+        if (logits != null || n <= chunk) {
+            return logSoftmax.logProbs(wholeLogits(), targets);
+        }
+        logitBuffer = null;                                                       // a whole [N, V] one, if any
+        return logSoftmax.logProbs(n, chunk, this::logitRows, targets);
     }
 
     /**
@@ -322,6 +443,19 @@ public final class CausalLM {
         return out;
     }
 
+    /**
+     * Bytes of the activation, scratch and gradient buffers the model holds now (after a forward, or a forward and a
+     * backward): every array its layers keep besides the parameters and their gradients, each buffer once.
+     */
+    public long activationBytes() {
+        return adapters == null ? ActivationBytes.of(this, params) : ActivationBytes.of(this, params, adapters.parameters());
+    }
+
+    /** {@link #activationBytes()} per token of the last batch (B · T) per layer. */
+    public double activationBytesPerTokenPerLayer() {
+        return (double) activationBytes() / ((long) batch.batchSize() * batch.length()) / config.nLayers();
+    }
+
     /** {@link Batch#nextTokenTargets()} of the last batch. */
     public int[][] nextTokenTargets() {
         return batch.nextTokenTargets();
@@ -332,22 +466,45 @@ public final class CausalLM {
      * dL/d(hidden states) [B, T, d] (e.g. from a reward head), into the parameter gradients.
      */
     public void backwardFromLogProbs(INDArray dLogProbs, INDArray dHidden) {
-        backwardFlat(logSoftmax.backward(dLogProbs), dHidden);
+        if (!logSoftmax.chunked()) {
+            backwardFlat(logSoftmax.backward(dLogProbs), dHidden);
+            return;
+        }
+        requireNoCache();
+        dHiddenFlat = Buffers.reuse(dHiddenFlat, config.dataType(), hidden.shape()).assign(0);
+        logSoftmax.backwardInChunks(dLogProbs, (from, to, z, dz) ->                // z: this chunk's logits, again
+                RowChunks.rows(dHiddenFlat, from, to).addi(lmHead.backward(uncapped(dz, z, true))));
+        backwardTrunk(dHidden);
     }
 
-    /** Backpropagates dL/d(logits) [B, T, V] and/or dL/d(hidden states) [B, T, d]; either may be null. */
+    /**
+     * Backpropagates dL/d(logits) [B, T, V] and/or dL/d(hidden states) [B, T, d]; either may be null. With
+     * dL/d(logits), the logits must be whole ({@link #forward} or {@link #logits()} since the last forward).
+     */
     public void backward(INDArray dLogits, INDArray dHidden) {
+        if (dLogits != null && logits == null) {
+            throw new IllegalStateException("backward from dL/d(logits) needs the logits: forward or logits() first");
+        }
         backwardFlat(dLogits == null ? null : dLogits.reshape(logits.rows(), config.vocabSize()), dHidden);
     }
 
-    private void backwardFlat(INDArray dLogits, INDArray dHidden) {
+    private void requireNoCache() {
         if (step.cache() != null) {
             throw new IllegalStateException("backward needs a forward pass without a KV cache");
         }
+    }
+
+    private void backwardFlat(INDArray dLogits, INDArray dHidden) {
+        requireNoCache();
         dHiddenFlat = Buffers.reuse(dHiddenFlat, config.dataType(), hidden.shape()).assign(0);
         if (dLogits != null) {
-            dHiddenFlat.addi(lmHead.backward(uncapped(dLogits)));                 // [N, d]
+            dHiddenFlat.addi(lmHead.backward(uncapped(dLogits, logits, false)));  // [N, d]
         }
+        backwardTrunk(dHidden);
+    }
+
+    /** From dL/d(hidden) (dHiddenFlat, plus {@code dHidden} when given) down to the embeddings. */
+    private void backwardTrunk(INDArray dHidden) {
         if (dHidden != null) {
             dHiddenFlat.addi(dHidden.reshape(hidden.shape()));
         }
@@ -361,13 +518,16 @@ public final class CausalLM {
         }
     }
 
-    /** dL/dz from dL/d(cap · tanh(z / cap)) = dL/dlogits ⊙ (1 − (logits / cap)²); the identity without a cap. */
-    private INDArray uncapped(INDArray dLogits) {
+    /**
+     * dL/dz from dL/d(cap · tanh(z / cap)) = dL/dlogits ⊙ (1 − (logits / cap)²); the identity without a cap. With
+     * {@code overwrite} the result is written over {@code logits} (a chunk's, not needed after), else into a new array.
+     */
+    private INDArray uncapped(INDArray dLogits, INDArray logits, boolean overwrite) {
         double cap = config.finalLogitSoftcap();
         if (cap == 0) {
             return dLogits;
         }
-        INDArray t = logits.div(cap);                                             // tanh(z / cap), [N, V]
+        INDArray t = overwrite ? logits.divi(cap) : logits.div(cap);             // tanh(z / cap), [n, V]
         return t.muli(t).rsubi(1.0).muli(dLogits);
     }
 

@@ -70,7 +70,7 @@ public final class CompletionLogProbs {
             lengths[i] = completion.length;
         }
         Batch padded = Batch.padded(sequences, padding, padId);
-        lm.forward(padded);
+        lm.forwardHidden(padded);                                // the logits in chunks, by logProbs
         int[][] targets = new int[b][padded.length()];
         int[] completionStart = new int[b];
         int[] promptTokens = new int[b];

@@ -54,8 +54,17 @@ final class Linear {
     }
 
     INDArray forward(INDArray x) { // x [N, in] -> y [N, out]
-        this.x = x;
         y = Buffers.reuse(y, weight.dataType(), x.rows(), out);
+        return forwardInto(x, y);
+    }
+
+    /**
+     * {@link #forward} into the caller's buffer {@code y} [N, out] (a row view is fine), which this map does not keep:
+     * the LM head writes the logits into buffers the model owns, a chunk of rows at a time. The input is kept for
+     * {@link #backward}, as by {@link #forward}.
+     */
+    INDArray forwardInto(INDArray x, INDArray y) {
+        this.x = x;
         Nd4j.gemm(x, weight, y, false, layout == Layout.OUT_IN, 1.0, 0.0);
         if (bias != null) {
             y.addiRowVector(bias);

@@ -46,9 +46,8 @@ public final class SharedPrefixLogProbs {
             }
         }
         KvCache prefix = lm.newKvCache(1, prompt.length);
-        INDArray last = lm.forward(Batch.of(prompt), prefix)                            // [1, P, V]
-                .get(NDArrayIndex.point(0), NDArrayIndex.point(prompt.length - 1), NDArrayIndex.all());
-        double[] first = logSoftmax(last);                                              // [V] next after x
+        lm.forwardHidden(Batch.of(prompt), prefix);                                    // no [P, V] logits
+        double[] first = logSoftmax(lm.logitsAt(0, prompt.length - 1));                // [V] next after x
         double[] own = null;
         if (promptLogProbs) {
             int[][] targets = new int[1][prompt.length];
@@ -68,7 +67,7 @@ public final class SharedPrefixLogProbs {
         for (int start = 0; start < completions.size(); start += size) {
             List<int[]> chunk = completions.subList(start, Math.min(start + size, completions.size()));
             Batch padded = Batch.padded(chunk, Batch.Padding.RIGHT, padId);            // [b, T]
-            lm.forwardAfterSharedPrefix(padded, prefix);
+            lm.forwardHiddenAfterSharedPrefix(padded, prefix);
             int[][] targets = new int[chunk.size()][padded.length()];
             for (int i = 0; i < chunk.size(); i++) {
                 int[] y = chunk.get(i);
@@ -101,7 +100,7 @@ public final class SharedPrefixLogProbs {
             throw new IllegalArgumentException("a shared prefix needs at least one token");
         }
         KvCache prefix = lm.newKvCache(1, prompt.length);
-        lm.forward(Batch.of(prompt), prefix);
+        lm.forwardHidden(Batch.of(prompt), prefix);
         float[] promptLast = lm.hiddenStates()                                          // [1, P, d]
                 .get(NDArrayIndex.point(0), NDArrayIndex.point(prompt.length - 1), NDArrayIndex.all())
                 .castTo(DataType.FLOAT).toFloatVector();
@@ -109,7 +108,7 @@ public final class SharedPrefixLogProbs {
         if (completions.isEmpty()) {
             return out;
         }
-        lm.forwardAfterSharedPrefix(Batch.padded(completions, Batch.Padding.RIGHT, padId), prefix);
+        lm.forwardHiddenAfterSharedPrefix(Batch.padded(completions, Batch.Padding.RIGHT, padId), prefix);
         INDArray hidden = lm.hiddenStates().castTo(DataType.FLOAT);                     // [b, T, d]
         for (int i = 0; i < completions.size(); i++) {
             float[][] rows = hidden.slice(i).toFloatMatrix();                           // [T, d]

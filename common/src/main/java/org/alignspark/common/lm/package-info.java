@@ -6,7 +6,8 @@
  * <pre>{@code
  * CausalLM model = HfCheckpoint.load("hdfs://…/policy");                // config.json + model.safetensors
  * model.forward(Batch.padded(sequences, Batch.Padding.RIGHT, padId));  // logits [B, T, V]
- * INDArray logProbs = model.logProbs(model.nextTokenTargets());         // [B, T], 0 where unscored
+ * model.forwardHidden(batch);                                           // hidden states only: the logits are lazy
+ * INDArray logProbs = model.logProbs(model.nextTokenTargets());         // [B, T], 0 where unscored; logits in chunks
  * INDArray hidden = model.hiddenStates();                               // [B, T, d], after the final norm
  * model.parameters().zeroGradients();
  * model.backwardFromLogProbs(dLoss_dLogProbs, dLoss_dHidden);           // either may come from a loss
@@ -28,7 +29,8 @@
  *       (LayerNorm, RMSNorm or Gemma's (1 + w) RMSNorm), {@code CausalSelfAttention} over a {@code QkvProjection},
  *       {@code Norm}, {@code Mlp} (GELU with {@code GeluTanh}, SwiGLU or GeGLU), with Gemma 2's post-norms; the
  *       final {@code Norm}; all projections are {@code Linear}, their buffers from {@code Buffers}.</li>
- *   <li>Its output: {@code LogSoftmaxHead} (log-probs of chosen targets and their backward), and
+ *   <li>Its output: {@code LogSoftmaxHead} (log-probs of chosen targets and their backward, from whole logits or
+ *       chunks of rows of them computed on request, so no [N, V] array is held), and
  *       {@link CompletionLogProbs}, the one place prompt–completion pairs are scored ({@link SequenceLogProb} per
  *       row).</li>
  *   <li>Decoding: {@link KvCache}, {@link Generator} with {@link GenerationConfig} and {@link Sampler};

@@ -108,8 +108,7 @@ public final class RewardModel implements TrainableModel {
 
     /** Scores of every row of {@code batch}, [B, K]. */
     public INDArray scores(Batch batch) {
-        lm.forward(batch);
-        INDArray hidden = lm.hiddenStates();                                   // [B, T, d]
+        INDArray hidden = lm.forwardHidden(batch);                             // no logits                                   // [B, T, d]
         int b = batch.batchSize();
         lastIndex = new int[b];
         batchLength = batch.length();

@@ -16,7 +16,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Logits, next-token log-probs and final hidden states of tiny random checkpoints against an independent
- * PyTorch implementation (tools/golden/make_golden.py), float32, max abs error ≤ 1e-4 on real positions.
+ * PyTorch implementation (tools/golden/make_golden.py), float32, max abs error ≤ 1e-4 on real positions; the
+ * log-probs and WPO's log Σ p² also as {@link CausalLM#forwardHidden} computes them in chunks of 3 rows of logits.
  */
 class GoldenOutputsTest {
     private static final double TOLERANCE = 1e-4;
@@ -34,12 +35,19 @@ class GoldenOutputsTest {
         }
         int[][] tokens = golden.get("input_ids" + suffix).toIntMatrix();
         int[][] mask = golden.get("attention_mask" + suffix).toIntMatrix();
+        lm.setLogitChunkTokens(3);                                               // 2 × 7 rows: chunks of 3, 3, 3, 3, 2
+        lm.forwardHidden(new Batch(tokens, mask));
+        INDArray chunkedLogProbs = lm.logProbs(lm.nextTokenTargets()).dup();
+        double[][] masses = lm.logSquaredMasses();
+        lm.setLogitChunkTokens(0);
         lm.forward(new Batch(tokens, mask));
         INDArray logProbs = lm.logProbs(lm.nextTokenTargets());
 
         double logitError = 0;
         double hiddenError = 0;
         double logProbError = 0;
+        double chunkedError = 0;
+        double massError = 0;
         int scored = 0;
         for (int b = 0; b < tokens.length; b++) {
             for (int t = 0; t < tokens[b].length; t++) {
@@ -52,15 +60,36 @@ class GoldenOutputsTest {
                         golden.get("hidden_states" + suffix).slice(b).slice(t)));
                 if (t + 1 < tokens[b].length && mask[b][t + 1] == 1) {
                     scored++;
-                    logProbError = Math.max(logProbError, Math.abs(logProbs.getDouble(b, t)
-                            - golden.get("log_probs" + suffix).getDouble(b, t)));
+                    double expected = golden.get("log_probs" + suffix).getDouble(b, t);
+                    logProbError = Math.max(logProbError, Math.abs(logProbs.getDouble(b, t) - expected));
+                    chunkedError = Math.max(chunkedError, Math.abs(chunkedLogProbs.getDouble(b, t) - expected));
                 }
+                massError = Math.max(massError, Math.abs(masses[b][t]
+                        - logSquaredMass(golden.get("logits" + suffix).slice(b).slice(t))));
             }
         }
         assertTrue(scored >= 10, "scored " + scored + " log-probs");
         assertTrue(logitError <= TOLERANCE, model + suffix + " logits max abs error " + logitError);
         assertTrue(hiddenError <= TOLERANCE, model + suffix + " hidden states max abs error " + hiddenError);
         assertTrue(logProbError <= TOLERANCE, model + suffix + " log-probs max abs error " + logProbError);
+        assertTrue(chunkedError <= TOLERANCE, model + suffix + " chunked log-probs max abs error " + chunkedError);
+        assertTrue(massError <= TOLERANCE, model + suffix + " chunked log Σ p² max abs error " + massError);
+    }
+
+    /** log Σ_v softmax(z)_v² of one row of the reference's logits, in double. */
+    private static double logSquaredMass(INDArray logits) {
+        double[] z = logits.castTo(DataType.DOUBLE).toDoubleVector();
+        double max = java.util.Arrays.stream(z).max().orElseThrow();
+        double sum = 0;
+        for (double v : z) {
+            sum += Math.exp(v - max);
+        }
+        double lse = max + Math.log(sum);
+        double squares = 0;
+        for (double v : z) {
+            squares += Math.exp(2 * (v - lse));
+        }
+        return Math.log(squares);
     }
 
     private static double maxAbsDiff(INDArray a, INDArray b) {

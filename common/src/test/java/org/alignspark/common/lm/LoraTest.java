@@ -166,6 +166,17 @@ class LoraTest {
     }
 
     @Test
+    void completionLossGradientThroughAdaptersWithLogitChunksMatchesCentralDifferences() {
+        // 2 rows × 5 positions in chunks of 3 (3, 3, 3, 1): the setting travels from the base to the adapted model
+        CausalLM adapted = base(gpt2(), DataType.DOUBLE).setLogitChunkTokens(3)
+                .withLora(new LoraConfig(2, 4, 0.0, List.of("c_attn", "c_fc")), 4);
+        randomize(adapted.parameters(), 8, 0.3);
+        List<SftExample> batch = List.of(new SftExample("a", new int[] {3, 1}, new int[] {4, 1, 5}),
+                new SftExample("b", new int[] {9}, new int[] {2, 6}));
+        GradientCheck.assertMatches("lora sft chunked", () -> new CompletionOnlyLoss(0), new LanguageModel(adapted), batch);
+    }
+
+    @Test
     void dropoutActsOnTheAdapterInputOnlyWhileTraining() {
         CausalLM base = base(llama(), DataType.DOUBLE);
         CausalLM adapted = base.withLora(new LoraConfig(4, 8, 0.5, List.of()), 2);

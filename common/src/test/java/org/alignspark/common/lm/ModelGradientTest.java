@@ -20,14 +20,27 @@ class ModelGradientTest {
     private static final int SAMPLES_PER_TENSOR = 6;
 
     private static void checkModel(ModelConfig config) {
+        checkModel(config, 0);
+    }
+
+    /**
+     * With {@code logitChunk} &gt; 0 the model runs {@link CausalLM#forwardHidden} and computes the logits that many
+     * rows at a time, forward and backward (15 rows: chunks of 4, 4, 4, 3).
+     */
+    private static void checkModel(ModelConfig config, int logitChunk) {
         CausalLM model = new CausalLM(config.withDataType(DataType.DOUBLE));
         randomize(model.parameters(), 21, 0.3);
+        model.setLogitChunkTokens(logitChunk);
         model.forward(BATCH);
         int[][] targets = model.nextTokenTargets();
         INDArray w = gaussian(5, 1.0, 3, 5);
         INDArray r = gaussian(6, 1.0, 3, 5, config.dModel());
         java.util.function.DoubleSupplier loss = () -> {
-            model.forward(BATCH);
+            if (logitChunk > 0) {
+                model.forwardHidden(BATCH);
+            } else {
+                model.forward(BATCH);
+            }
             return dot(model.logProbs(targets), w) + dot(model.hiddenStates(), r);
         };
         loss.getAsDouble();
@@ -86,6 +99,21 @@ class ModelGradientTest {
     @Test
     void gemma2GradientsMatchFiniteDifferences() {
         checkModel(tinyGemma2());
+    }
+
+    @Test
+    void gpt2GradientsWithLogitChunksMatchFiniteDifferences() {
+        checkModel(ModelConfig.gpt2(24, 16, 2, 2, 8), 4);
+    }
+
+    @Test
+    void llamaGradientsWithLogitChunksMatchFiniteDifferences() {
+        checkModel(ModelConfig.llama(24, 16, 2, 4, 2, 24, 16), 4);
+    }
+
+    @Test
+    void gemma2SoftCapGradientsWithLogitChunksMatchFiniteDifferences() {
+        checkModel(tinyGemma2(), 4);
     }
 
     @Test
