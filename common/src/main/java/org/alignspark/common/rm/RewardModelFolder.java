@@ -139,18 +139,8 @@ public final class RewardModelFolder {
             throw new CheckpointException(file + ": modules_to_save " + config.modulesToSave() + " has no \"" + HEAD_MODULE
                     + "\", the reward head");
         }
-        String base = AdapterCheckpoint.baseLocation(location, config, explicitBase);
-        ModelFolder baseFolder = ModelFolder.of(base);
-        try {
-            if (!baseFolder.exists(HfCheckpoint.CONFIG)) {
-                throw new CheckpointException(file + ": base model " + base + " has no " + HfCheckpoint.CONFIG
-                        + " (alignspark reads local or Hadoop folders, not Hub ids)");
-            }
-        } catch (IOException e) {
-            throw new CheckpointException(base + ": " + e.getMessage(), e);
-        }
         AdapterCheckpoint.Loaded loaded = AdapterCheckpoint.loadWithModulesToSave(folder,
-                HfCheckpoint.load(baseFolder, dataType, true));
+                AdapterCheckpoint.loadBase(location, config, explicitBase, dataType));
         INDArray head = loaded.modulesToSave().get(RewardModel.HEAD);
         if (head == null) {
             throw new CheckpointException(folder.describe(AdapterCheckpoint.WEIGHTS) + ": no tensor " + RewardModel.PEFT_HEAD);

@@ -169,19 +169,26 @@ public final class AdapterCheckpoint {
     /** Base + adapter from an adapter folder: the base loaded frozen from {@link #baseLocation}. */
     public static CausalLM load(String adapterLocation, String explicitBase, DataType dataType) {
         ModelFolder folder = ModelFolder.of(adapterLocation);
-        AdapterConfig config = readConfig(folder);
+        return load(folder, loadBase(adapterLocation, readConfig(folder), explicitBase, dataType));
+    }
+
+    /**
+     * The frozen base an adapter folder's {@code config} names ({@link #baseLocation}); fails clearly where that folder
+     * holds no model.
+     */
+    public static CausalLM loadBase(String adapterLocation, AdapterConfig config, String explicitBase, DataType dataType) {
         String base = baseLocation(adapterLocation, config, explicitBase);
         ModelFolder baseFolder = ModelFolder.of(base);
         try {
             if (!baseFolder.exists(HfCheckpoint.CONFIG)) {
-                throw new CheckpointException(folder.describe(CONFIG) + ": base model " + base + " has no "
-                        + HfCheckpoint.CONFIG + " (alignspark reads local or Hadoop folders, not Hub ids; "
+                throw new CheckpointException(ModelFolder.of(adapterLocation).describe(CONFIG) + ": base model " + base
+                        + " has no " + HfCheckpoint.CONFIG + " (alignspark reads local or Hadoop folders, not Hub ids; "
                         + "give --base-model)");
             }
         } catch (IOException e) {
             throw new CheckpointException(base + ": " + e.getMessage(), e);
         }
-        return load(folder, HfCheckpoint.load(baseFolder, dataType, true));
+        return HfCheckpoint.load(baseFolder, dataType, true);
     }
 
     /**
