@@ -43,6 +43,7 @@ public final class CausalLM {
     private final double[] inverseFrequencies;  // RoPE (Llama), else null
     private final double embeddingScale;        // √d in the embedding's dtype (Gemma 2), else 1
     private int logitChunkTokens = AUTO_LOGIT_CHUNK;
+    private boolean gradientCheckpointing;
 
     private Batch batch;
     private Step step;
@@ -52,6 +53,10 @@ public final class CausalLM {
     private INDArray logitBuffer;  // [N, V], what logits is once materialised
     private INDArray logitChunk;   // [C, V], one chunk of rows of the logits
     private INDArray dHiddenFlat;  // [N, d]
+    private INDArray[] blockInputs;  // [N, d] each block's input, kept by a checkpointed forward
+    private INDArray carry;          // [N, d] dL/d(a block's output) while the buffers move to the block below
+    private int buffersAt = -1;      // the block holding the buffers after a checkpointed pass, else -1
+    private final long[] dropoutSeeds;  // each block's dropout seed in the last forward
 
     /** {@link #setLogitChunkTokens}: as many rows as {@link #LOGIT_CHUNK_BYTES} hold. */
     public static final int AUTO_LOGIT_CHUNK = -1;
@@ -66,7 +71,29 @@ public final class CausalLM {
     /** This model with the other's engine settings (logit chunks), for a model made from it. */
     private CausalLM withSettingsOf(CausalLM other) {
         logitChunkTokens = other.logitChunkTokens;
+        gradientCheckpointing = other.gradientCheckpointing;
         return this;
+    }
+
+    /**
+     * Gradient checkpointing (Chen et al. 2016, "Training Deep Nets with Sublinear Memory Cost", arXiv 1604.06174, §3;
+     * per decoder layer, as transformers' {@code gradient_checkpointing_enable()}): a forward without a KV cache keeps
+     * only each block's input [N, d], the blocks computing one after another in a single set of buffers
+     * ({@link BlockBuffers}); the backward runs each block's forward once more, from its kept input, right before
+     * that block's backward. Activation memory of the trunk drops from L blocks' worth to one block's plus L · N · d
+     * values, for about one more forward of compute. Gradients are the same to the last bit: the recomputation repeats
+     * the same operations on the same inputs, and each block's adapter dropout is drawn from its own seed, replayed.
+     * Copied to replicas and to the models {@link #withLora} and {@link #withoutAdapters} make. A frozen model without
+     * adapters (inference only) always runs its forward passes this way.
+     */
+    public CausalLM setGradientCheckpointing(boolean on) {
+        gradientCheckpointing = on;
+        return this;
+    }
+
+    /** The setting of {@link #setGradientCheckpointing}. */
+    public boolean gradientCheckpointing() {
+        return gradientCheckpointing;
     }
 
     /**
@@ -115,6 +142,8 @@ public final class CausalLM {
         for (int l = 0; l < config.nLayers(); l++) {
             blocks.add(new TransformerBlock(config, params, l));
         }
+        dropoutSeeds = new long[config.nLayers()];
+        blockInputs = new INDArray[config.nLayers()];
         finalNorm = family.norm(params, names.finalNorm(), config);
         inverseFrequencies = family.positions() == ModelFamily.Positions.ROTARY
                 ? Rope.inverseFrequencies(config.headDim(), config.ropeTheta(), config.ropeScaling())
@@ -346,10 +375,47 @@ public final class CausalLM {
                     .addi(positionEmbedding.forward(checkedPositions(positions)));
             x = x0;
         }
-        for (TransformerBlock block : blocks) {
-            x = block.forward(x, step);                                           // [N, d]
+        boolean checkpointed = cache == null && (gradientCheckpointing || inferenceOnly());
+        for (int l = 0; l < blocks.size(); l++) {
+            drawDropout(l);
+            if (checkpointed) {
+                blockInputs[l] = Buffers.reuse(blockInputs[l], config.dataType(), x.shape()).assign(x);
+                moveBuffersTo(l);
+                x = blocks.get(l).forward(blockInputs[l], step);                 // [N, d]
+            } else {
+                x = blocks.get(l).forward(x, step);                              // [N, d]
+            }
+        }
+        if (!checkpointed) {
+            buffersAt = -1;
+            java.util.Arrays.fill(blockInputs, null);
         }
         hidden = finalNorm.forward(x);                                            // [N, d]
+    }
+
+    /**
+     * A model without gradients of its own (frozen, no adapters: a reference model, a scorer) runs every forward
+     * without a KV cache in one set of block buffers, as {@link #setGradientCheckpointing} does: nothing reads a
+     * block's activations after the block has run.
+     */
+    private boolean inferenceOnly() {
+        return params.frozen() && adapters == null;
+    }
+
+    /** Each block's adapter dropout from a seed of its own, so a checkpointed backward can draw the same masks again. */
+    private void drawDropout(int layer) {
+        if (adapters != null && adapters.dropping()) {
+            dropoutSeeds[layer] = adapters.nextDropoutSeed();
+            adapters.seedDropout(dropoutSeeds[layer]);
+        }
+    }
+
+    /** Gives block {@code layer} the buffers of the block that holds them (a checkpointed pass). */
+    private void moveBuffersTo(int layer) {
+        if (buffersAt >= 0 && buffersAt != layer) {
+            BlockBuffers.move(blocks.get(buffersAt), blocks.get(layer));
+        }
+        buffersAt = layer;
     }
 
     /**
@@ -510,6 +576,15 @@ public final class CausalLM {
         }
         INDArray dx = finalNorm.backward(dHiddenFlat);                            // [N, d]
         for (int l = blocks.size() - 1; l >= 0; l--) {
+            if (buffersAt >= 0 && buffersAt != l) {                               // checkpointed: recompute block l
+                carry = Buffers.reuse(carry, config.dataType(), dx.shape()).assign(dx);   // dx is in the moving buffers
+                moveBuffersTo(l);
+                if (adapters != null && adapters.dropping()) {
+                    adapters.seedDropout(dropoutSeeds[l]);
+                }
+                blocks.get(l).forward(blockInputs[l], step);
+                dx = carry;
+            }
             dx = blocks.get(l).backward(dx);
         }
         tokenEmbedding.backward(embeddingScale == 1.0 ? dx : dx.mul(embeddingScale));

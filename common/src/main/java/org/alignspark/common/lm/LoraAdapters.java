@@ -30,7 +30,8 @@ final class LoraAdapters {
     private final SplittableRandom init;
     private final Map<String, LoraAdapter> modules = new LinkedHashMap<>();
     private final Set<String> matchedTargets = new LinkedHashSet<>();
-    private final SplittableRandom dropoutRandom;
+    private final SplittableRandom dropoutSeeds;  // one seed per block and forward
+    private SplittableRandom dropoutRandom;       // the running block's masks
     private boolean training;
 
     LoraAdapters(LoraConfig config, ModelConfig model, long seed) {
@@ -46,7 +47,8 @@ final class LoraAdapters {
         this.params = params;
         this.shared = shared;
         this.init = new SplittableRandom(seed);
-        this.dropoutRandom = new SplittableRandom(seed ^ 0x5DEECE66DL);
+        this.dropoutSeeds = new SplittableRandom(seed ^ 0x5DEECE66DL);
+        this.dropoutRandom = dropoutSeeds.split();
     }
 
     /** The same adapter arrays for a replica (inference: dropout off). */
@@ -77,6 +79,16 @@ final class LoraAdapters {
 
     SplittableRandom dropoutRandom() {
         return dropoutRandom;
+    }
+
+    /** The next block's dropout seed (CausalLM draws one per block and forward). */
+    long nextDropoutSeed() {
+        return dropoutSeeds.nextLong();
+    }
+
+    /** Draws the following masks from {@code seed}: a block's forward, or its recomputation in a checkpointed backward. */
+    void seedDropout(long seed) {
+        dropoutRandom = new SplittableRandom(seed);
     }
 
     /**
