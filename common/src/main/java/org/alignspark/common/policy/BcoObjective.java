@@ -75,7 +75,7 @@ public final class BcoObjective implements Objective<FeedbackExample, LanguageMo
         for (FeedbackExample e : batch) {
             tokens += tokens(e);
         }
-        BatchResult out = new BatchResult(result.loss() * n, n, tokens);
+        BatchResult out = model.withActivationBytes(new BatchResult(result.loss() * n, n, tokens));
         out.metricSum(TrlMetricNames.DELTA, result.delta() * n);
         double sum = 0;
         double squares = 0;

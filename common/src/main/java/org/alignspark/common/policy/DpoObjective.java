@@ -163,7 +163,7 @@ public final class DpoObjective implements Objective<PolicyPair, LanguageModel> 
         for (PolicyPair p : batch) {
             tokens += tokens(p);
         }
-        BatchResult out = new BatchResult(result.loss() * n, n, tokens);
+        BatchResult out = model.withActivationBytes(new BatchResult(result.loss() * n, n, tokens));
         for (Map.Entry<String, Double> metric : result.metrics().entrySet()) {
             out.metricSum(metric.getKey(), metric.getValue() * n);
         }

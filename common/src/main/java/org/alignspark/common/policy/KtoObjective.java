@@ -63,7 +63,7 @@ public record KtoObjective(KtoLoss.Config loss, int padId) implements Objective<
         for (int i = 0; i < n; i++) {
             tokens += 2L * prompts.get(i).length + completions.get(i).length + klCompletions.get(i).length;
         }
-        BatchResult out = new BatchResult(result.loss() * n, n, tokens);
+        BatchResult out = model.withActivationBytes(new BatchResult(result.loss() * n, n, tokens));
         out.metricSum(TrlMetricNames.KL, result.kl() * n);
         FeedbackMetrics.add(out, logps, loss.beta());
         return out;

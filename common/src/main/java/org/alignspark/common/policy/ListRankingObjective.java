@@ -60,7 +60,7 @@ public record ListRankingObjective(ListRankingLoss.Config loss, int padId) imple
         for (RankedList list : batch) {
             tokens += tokens(list);
         }
-        BatchResult out = new BatchResult(result.loss() * n, n, tokens);
+        BatchResult out = model.withActivationBytes(new BatchResult(result.loss() * n, n, tokens));
         for (String key : new String[] {TrlMetricNames.REWARDS_CHOSEN, TrlMetricNames.REWARDS_REJECTED,
                 TrlMetricNames.REWARDS_MARGINS, "ndcg"}) {
             out.metricSum(key, result.metrics().get(key) * n);

@@ -11,9 +11,6 @@ import org.alignspark.common.train.Objective;
  * completion_only_loss): L = −(1/N) Σ log p(y_t | x, y_&lt;t), N the minibatch's completion tokens.
  */
 public final class CompletionOnlyLoss implements Objective<SftExample, LanguageModel> {
-    /** Round metric: the bytes of activations a worker's model holds after forward and backward, per token per layer. */
-    public static final String ACTIVATION_BYTES = "memory/activation_bytes_per_token_layer";
-
     private final int padId;
 
     public CompletionOnlyLoss(int padId) {
@@ -29,8 +26,8 @@ public final class CompletionOnlyLoss implements Objective<SftExample, LanguageM
         double[] dSums = new double[batch.size()];
         java.util.Arrays.fill(dSums, -1.0 / tokens);
         scored.backward(dSums);
-        return new BatchResult(-sum / tokens * batch.size(), batch.size(), tokens).metricSum("completion_tokens", tokens)
-                .metricRatio(ACTIVATION_BYTES, model.lm().activationBytesPerTokenPerLayer(), 1);   // mean over minibatches
+        return model.withActivationBytes(new BatchResult(-sum / tokens * batch.size(), batch.size(), tokens)
+                .metricSum("completion_tokens", tokens));
     }
 
     @Override
