@@ -7,7 +7,7 @@ import picocli.CommandLine.Option;
 /**
  * The options the policy trainers (train-dpo, train-kto, train-bco, train-list-ranking) share: β of the implicit
  * reward β·log π/π_ref that every one of their losses scores by (TRL's {@code beta} in each trainer's config), the
- * base model, the token limit, the trainer's settings, LoRA's and the logit chunks'; {@link #trainer} gives the shared {@link PolicyTrainer}
+ * base model, the token limit, the trainer's settings, LoRA's and the memory options'; {@link #trainer} gives the shared {@link PolicyTrainer}
  * core over them.
  */
 public final class PolicyTrainerOptions {
@@ -19,7 +19,7 @@ public final class PolicyTrainerOptions {
     @Mixin private TokenLimitOption limit;
     @Mixin private TrainerOptions trainer;
     @Mixin private LoraOptions lora;
-    @Mixin private LogitChunkOption logitChunks;
+    @Mixin private TrainingMemoryOptions memory;
 
     public double beta() {
         return beta;
@@ -28,6 +28,6 @@ public final class PolicyTrainerOptions {
     /** The policy trainer of {@code job}'s run over the night's partition of {@code inputTable}. */
     public PolicyTrainer trainer(JobOptions job, String inputTable) {
         return new PolicyTrainer(job.name(), job.open(), inputTable, job.dt(), model.baseModel(), limit.maxLength(), trainer,
-                lora.config(), logitChunks.tokens());
+                lora.config(), memory.settings());
     }
 }

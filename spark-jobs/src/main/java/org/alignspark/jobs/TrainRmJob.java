@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
+import org.alignspark.cli.GradientCheckpointingOption;
 import org.alignspark.cli.JobOptions;
 import org.alignspark.cli.LoraOptions;
 import org.alignspark.cli.ModelOption;
@@ -107,6 +108,7 @@ public final class TrainRmJob implements Callable<Integer> {
     @Mixin TokenLimitOption limit;
     @Mixin TrainerOptions trainer;
     @Mixin LoraOptions loraOptions;
+    @Mixin GradientCheckpointingOption checkpointing;
 
     @Override
     public Integer call() {
@@ -169,20 +171,21 @@ public final class TrainRmJob implements Callable<Integer> {
         boolean frozen = headOnly;
         String frozenLm = initRewardModel != null ? initRewardModel : base;   // a reward model folder loads as its LM
         long seed = trainer.seed;
+        boolean recompute = checkpointing.on();
         // Workers receive the trained parameters from the driver: all of them, the head alone over an LM they load, or the
         // adapters and the head over the base each executor loads once (the adapters' A comes from the driver too).
         ParameterAveraging.ModelFactory<RewardModel> workers;
         if (lora != null) {
             workers = () -> {
-                CausalLM lm = ExecutorModels.replica(frozenLm).withLora(lora, seed);
+                CausalLM lm = ExecutorModels.replica(frozenLm).withLora(lora, seed).setGradientCheckpointing(recompute);
                 lm.train(true);
                 return new RewardModel(lm, Nd4j.zeros(DataType.FLOAT, outputs, hidden));
             };
         } else if (frozen) {
             workers = () -> new RewardModel(ExecutorModels.replica(frozenLm), Nd4j.zeros(DataType.FLOAT, outputs, hidden), true);
         } else {
-            workers = () -> new RewardModel(new CausalLM(HfCheckpoint.readConfig(ModelFolder.of(base), DataType.FLOAT)),
-                    Nd4j.zeros(DataType.FLOAT, outputs, hidden));
+            workers = () -> new RewardModel(new CausalLM(HfCheckpoint.readConfig(ModelFolder.of(base), DataType.FLOAT))
+                    .setGradientCheckpointing(recompute), Nd4j.zeros(DataType.FLOAT, outputs, hidden));
         }
         ParameterAveraging<E, RewardModel> engine = new ParameterAveraging<>(spark, config, workers, objective,
                 (parameters, fs, folder) -> {

@@ -7,9 +7,10 @@ import org.alignspark.cli.JobOptions;
 import org.alignspark.cli.ModelOption;
 import org.alignspark.cli.SelfCorrectionOptions;
 import org.alignspark.cli.SplitOption;
-import org.alignspark.cli.LogitChunkOption;
+import org.alignspark.cli.TrainingMemoryOptions;
 import org.alignspark.cli.TrainerOptions;
 import org.alignspark.common.lm.CausalLM;
+import org.alignspark.common.lm.MemorySettings;
 import org.alignspark.common.lm.checkpoint.HfCheckpoint;
 import org.alignspark.common.lm.checkpoint.ModelFolder;
 import org.alignspark.common.selfcorrect.CorrectionInstruction;
@@ -85,7 +86,7 @@ public final class TrainScoreJob implements Callable<Integer> {
     @Mixin SplitOption split = new SplitOption("train");
     @Mixin ModelOption model;
     @Mixin TrainerOptions trainer;
-    @Mixin LogitChunkOption logitChunks;
+    @Mixin TrainingMemoryOptions memory;
 
     @Override
     public Integer call() {
@@ -117,7 +118,8 @@ public final class TrainScoreJob implements Callable<Integer> {
         CausalLM scratch = HfCheckpoint.load(ModelFolder.of(base), DataType.FLOAT);
         TensorBundle parameters = TensorBundle.of(scratch.parameters().values());
         int[] epochs = {stage1Epochs, trainer.epochs};
-        int chunk = logitChunks.tokens();
+        MemorySettings settings = memory.settings();
+        int chunk = settings.logitChunkTokens();
         for (ScoreRewards.Stage stage : ScoreRewards.Stage.values()) {
             int stageEpochs = epochs[stage.ordinal()];
             if (stageEpochs == 0) {
@@ -129,8 +131,8 @@ public final class TrainScoreJob implements Callable<Integer> {
                     maxNewTokens, temperature, trainer.seed + stage.ordinal(), correction, check),
                     () -> ExecutorModels.encoder(base), () -> ExecutorModels.replica(base).setLogitChunkTokens(chunk));
             ParameterAveraging<ScorePrompt, LanguageModel> engine = new ParameterAveraging<>(spark, stageConfig(name, stageEpochs, kept),
-                    () -> new LanguageModel(new CausalLM(HfCheckpoint.readConfig(ModelFolder.of(base), DataType.FLOAT))
-                            .setLogitChunkTokens(chunk)),
+                    () -> new LanguageModel(settings.applyTo(
+                            new CausalLM(HfCheckpoint.readConfig(ModelFolder.of(base), DataType.FLOAT)))),
                     objective, Checkpoints.ModelWriter.causalLm(scratch, base),
                     new TrainingMetricsTable(spark, warehouse, "score-" + name, dt));
             parameters = engine.fit(prompts.examples(), parameters);

@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 import org.alignspark.cli.JobOptions;
-import org.alignspark.cli.LogitChunkOption;
+import org.alignspark.cli.TrainingMemoryOptions;
 import org.alignspark.cli.LoraOptions;
 import org.alignspark.cli.SplitOption;
 import org.alignspark.cli.TokenLimitOption;
@@ -78,7 +78,7 @@ public final class TrainSftJob implements Callable<Integer> {
     @Mixin TokenLimitOption limit;
     @Mixin TrainerOptions trainer;
     @Mixin LoraOptions lora;
-    @Mixin LogitChunkOption logitChunks;
+    @Mixin TrainingMemoryOptions memory;
 
     @Override
     public Integer call() {
@@ -109,7 +109,7 @@ public final class TrainSftJob implements Callable<Integer> {
                 }, e -> e.prompt().length + e.completion().length);
         LOG.info("train-sft: {} examples from {} (dt={}, split {}), model {}", examples.count(), dataTable, dt, split.split(), base);
 
-        TrainedModel trained = new TrainedModel(base, lora.config(), trainer.seed, logitChunks.tokens());
+        TrainedModel trained = new TrainedModel(base, lora.config(), trainer.seed, memory.settings());
         LOG.info("train-sft: training {}", trained);
         CausalLM initial = trained.initial();
         ParameterAveraging<SftExample, LanguageModel> engine = new ParameterAveraging<>(spark, trainer.config(dt, examples.count()),

@@ -9,6 +9,7 @@ import java.util.function.BiConsumer;
 
 import org.alignspark.common.lm.CausalLM;
 import org.alignspark.common.lm.LoraConfig;
+import org.alignspark.common.lm.MemorySettings;
 import org.alignspark.common.policy.FeedbackExample;
 import org.alignspark.common.sft.LanguageModel;
 import org.alignspark.common.tokenizer.Message;
@@ -42,22 +43,22 @@ public final class PolicyTrainer {
     private final int maxLength;
     private final TrainerSettings trainer;
     private final Optional<LoraConfig> lora;
-    private final int logitChunkTokens;
+    private final MemorySettings memory;
     private final Dataset<Row> table;
 
     public PolicyTrainer(String job, Warehouse warehouse, String inputTable, String dt, String baseModel, int maxLength,
                          TrainerSettings trainer) {
-        this(job, warehouse, inputTable, dt, baseModel, maxLength, trainer, Optional.empty(), CausalLM.AUTO_LOGIT_CHUNK);
+        this(job, warehouse, inputTable, dt, baseModel, maxLength, trainer, Optional.empty(), MemorySettings.DEFAULT);
     }
 
     /**
-     * With {@code lora}, the policy is LoRA adapters on the frozen base (TrainedModel); {@code logitChunkTokens} is the
-     * policy's {@link CausalLM#setLogitChunkTokens} (--logit-chunk-tokens).
+     * With {@code lora}, the policy is LoRA adapters on the frozen base (TrainedModel); {@code memory} is the policy's
+     * logit chunks and gradient checkpointing (--logit-chunk-tokens, --gradient-checkpointing).
      */
     public PolicyTrainer(String job, Warehouse warehouse, String inputTable, String dt, String baseModel, int maxLength,
-                         TrainerSettings trainer, Optional<LoraConfig> lora, int logitChunkTokens) {
+                         TrainerSettings trainer, Optional<LoraConfig> lora, MemorySettings memory) {
         this.lora = lora;
-        this.logitChunkTokens = logitChunkTokens;
+        this.memory = memory;
         this.job = job;
         this.warehouse = warehouse;
         this.inputTable = inputTable;
@@ -134,7 +135,7 @@ public final class PolicyTrainer {
                                              BiConsumer<Long, Map<String, Double>> afterRound) {
         long n = examples.count();
         LOG.info("{}: {} examples from {} (dt={}), objective {}", job, n, inputTable, dt, objectiveName);
-        TrainedModel trained = new TrainedModel(baseModel, lora, seed(), logitChunkTokens);
+        TrainedModel trained = new TrainedModel(baseModel, lora, seed(), memory);
         LOG.info("{}: training {}", job, trained);
         CausalLM initial = trained.initial();
         TrainingMetricsTable metrics = new TrainingMetricsTable(warehouse.spark(), warehouse, objectiveName, dt);

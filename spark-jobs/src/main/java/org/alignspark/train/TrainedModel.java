@@ -6,6 +6,7 @@ import java.util.Optional;
 
 import org.alignspark.common.lm.CausalLM;
 import org.alignspark.common.lm.LoraConfig;
+import org.alignspark.common.lm.MemorySettings;
 import org.alignspark.common.lm.checkpoint.AdapterCheckpoint;
 import org.alignspark.common.lm.checkpoint.HfCheckpoint;
 import org.alignspark.common.lm.checkpoint.ModelFolder;
@@ -25,18 +26,18 @@ public final class TrainedModel implements Serializable {
     private final String base;
     private final LoraConfig lora;   // null: the whole model
     private final long seed;
-    private final int logitChunkTokens;
+    private final MemorySettings memory;
 
     public TrainedModel(String base, Optional<LoraConfig> lora, long seed) {
-        this(base, lora, seed, CausalLM.AUTO_LOGIT_CHUNK);
+        this(base, lora, seed, MemorySettings.DEFAULT);
     }
 
-    /** @param logitChunkTokens each model's {@link CausalLM#setLogitChunkTokens} (--logit-chunk-tokens) */
-    public TrainedModel(String base, Optional<LoraConfig> lora, long seed, int logitChunkTokens) {
+    /** @param memory each model's logit chunks and gradient checkpointing (--logit-chunk-tokens, --gradient-checkpointing) */
+    public TrainedModel(String base, Optional<LoraConfig> lora, long seed, MemorySettings memory) {
         this.base = base;
         this.lora = lora.orElse(null);
         this.seed = seed;
-        this.logitChunkTokens = logitChunkTokens;
+        this.memory = memory;
     }
 
     public boolean adapters() {
@@ -51,10 +52,10 @@ public final class TrainedModel implements Serializable {
      */
     public CausalLM initial() {
         if (lora == null) {
-            return HfCheckpoint.load(ModelFolder.of(base), DataType.FLOAT).setLogitChunkTokens(logitChunkTokens);
+            return memory.applyTo(HfCheckpoint.load(ModelFolder.of(base), DataType.FLOAT));
         }
         try (ModelCache.Hold<CausalLM> shared = ExecutorModels.hold(base)) {
-            return shared.value().withLora(lora, seed).setLogitChunkTokens(logitChunkTokens);
+            return memory.applyTo(shared.value().withLora(lora, seed));
         }
     }
 
@@ -63,13 +64,13 @@ public final class TrainedModel implements Serializable {
         String folder = base;
         LoraConfig adapters = lora;
         long s = seed;
-        int chunk = logitChunkTokens;
+        MemorySettings settings = memory;
         if (adapters == null) {
-            return () -> new LanguageModel(new CausalLM(HfCheckpoint.readConfig(ModelFolder.of(folder), DataType.FLOAT))
-                    .setLogitChunkTokens(chunk));
+            return () -> new LanguageModel(settings.applyTo(
+                    new CausalLM(HfCheckpoint.readConfig(ModelFolder.of(folder), DataType.FLOAT))));
         }
         return () -> {
-            CausalLM lm = ExecutorModels.replica(folder).withLora(adapters, s).setLogitChunkTokens(chunk);
+            CausalLM lm = settings.applyTo(ExecutorModels.replica(folder).withLora(adapters, s));
             lm.train(true);
             return new LanguageModel(lm);
         };

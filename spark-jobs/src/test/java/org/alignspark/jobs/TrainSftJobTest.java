@@ -10,6 +10,7 @@ import org.alignspark.Main;
 import org.alignspark.common.lm.CausalLM;
 import org.alignspark.common.lm.CompletionLogProbs;
 import org.alignspark.common.lm.checkpoint.HfCheckpoint;
+import org.alignspark.common.sft.LanguageModel;
 import org.alignspark.common.tokenizer.ChatEncoder;
 import org.alignspark.common.tokenizer.Message;
 import org.alignspark.executor.ModelRows;
@@ -50,10 +51,7 @@ class TrainSftJobTest {
                 "--warehouse", warehouse, "--workers", "2", "--batch-size-per-worker", "8", "--averaging-frequency", "2",
                 "--epochs", "3", "--learning-rate", "3e-3", "--lr-schedule", "cosine", "--checkpoint-every", "0"));
 
-        Path last;
-        try (var folders = Files.list(output)) {
-            last = folders.filter(p -> p.getFileName().toString().startsWith("checkpoint-")).max(Path::compareTo).orElseThrow();
-        }
+        Path last = lastCheckpoint(output);
         CausalLM model = HfCheckpoint.load(last.toString());
         ChatEncoder encoder = ExecutorModels.encoder(last.toString());
         List<Row> held = spark.sql("SELECT prompt, chosen, rejected FROM animals WHERE split = 'test'").collectAsList();
@@ -72,9 +70,7 @@ class TrainSftJobTest {
     @Test
     void trainsOnTheLastAssistantTurnOfDialogues() throws IOException {
         SparkSession spark = TestSpark.session();
-        String warehouse = tmp.resolve("warehouse").toString();
-        assertEquals(0, Main.run("ingest", "--format", "dialogues", "--input", TestSpark.samples("dialogues.jsonl").toString(),
-                "--dataset", "chats", "--dt", DT, "--test-fraction", "0", "--warehouse", warehouse));
+        String warehouse = ingestDialogues();
         Path output = tmp.resolve("dialogue-sft");
         assertEquals(0, Main.run("train-sft", "--data", "chats", "--dt", DT, "--from-scratch", "llama", "--d-model", "16",
                 "--layers", "1", "--heads", "2", "--max-positions", "256", "--output", output.toString(), "--run-id", "chats-sft",
@@ -85,5 +81,50 @@ class TrainSftJobTest {
         }
         Row examples = spark.sql("SELECT sum(examples) FROM training_metrics WHERE run_id = 'chats-sft'").first();
         assertEquals(3L, examples.getLong(0));
+    }
+
+    @Test
+    void gradientCheckpointingTrainsTheSameModelWithLessActivationMemory() throws IOException {
+        SparkSession spark = TestSpark.session();
+        String warehouse = ingestDialogues();
+        for (String run : List.of("kept", "recomputed")) {
+            List<String> args = new java.util.ArrayList<>(List.of("train-sft", "--data", "chats", "--dt", DT, "--from-scratch",
+                    "llama", "--d-model", "16", "--layers", "4", "--heads", "2", "--max-positions", "256",
+                    "--output", tmp.resolve(run).toString(), "--run-id", run, "--warehouse", warehouse, "--workers", "2",
+                    "--batch-size-per-worker", "1", "--averaging-frequency", "1", "--checkpoint-every", "0"));
+            if (run.equals("recomputed")) {
+                args.add("--gradient-checkpointing");
+            }
+            assertEquals(0, Main.run(args.toArray(String[]::new)));
+        }
+        List<Row> rounds = spark.sql("SELECT k.round, k.loss, r.loss, k.metrics['" + LanguageModel.ACTIVATION_BYTES
+                + "'], r.metrics['" + LanguageModel.ACTIVATION_BYTES + "'] FROM training_metrics k JOIN training_metrics r "
+                + "ON k.round = r.round WHERE k.run_id = 'kept' AND r.run_id = 'recomputed' ORDER BY k.round").collectAsList();
+        assertTrue(!rounds.isEmpty(), "rounds of both runs");
+        for (Row round : rounds) {
+            assertEquals(round.getDouble(1), round.getDouble(2), 1e-6, "loss of round " + round.get(0));
+            // one block's buffers and 4 block inputs instead of 4 blocks' buffers
+            assertTrue(round.getDouble(4) < 0.6 * round.getDouble(3), "activation bytes per token and layer " + round);
+        }
+        CausalLM kept = HfCheckpoint.load(lastCheckpoint(tmp.resolve("kept")).toString());
+        CausalLM recomputed = HfCheckpoint.load(lastCheckpoint(tmp.resolve("recomputed")).toString());
+        for (var e : kept.parameters().values().entrySet()) {
+            assertEquals(0.0, e.getValue().sub(recomputed.parameters().values().get(e.getKey())).amaxNumber().doubleValue(),
+                    1e-6, e.getKey());
+        }
+    }
+
+    /** The committed three-dialogue sample ingested as table chats; returns the warehouse. */
+    private String ingestDialogues() {
+        String warehouse = tmp.resolve("warehouse").toString();
+        assertEquals(0, Main.run("ingest", "--format", "dialogues", "--input", TestSpark.samples("dialogues.jsonl").toString(),
+                "--dataset", "chats", "--dt", DT, "--test-fraction", "0", "--warehouse", warehouse));
+        return warehouse;
+    }
+
+    private static Path lastCheckpoint(Path output) throws IOException {
+        try (var folders = Files.list(output)) {
+            return folders.filter(p -> p.getFileName().toString().startsWith("checkpoint-")).max(Path::compareTo).orElseThrow();
+        }
     }
 }
