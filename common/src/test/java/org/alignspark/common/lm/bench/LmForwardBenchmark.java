@@ -2,7 +2,6 @@ package org.alignspark.common.lm.bench;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.SplittableRandom;
 import org.alignspark.common.lm.Batch;
 import org.alignspark.common.lm.CausalLM;
 import org.alignspark.common.lm.ModelConfig;
@@ -29,21 +28,10 @@ public final class LmForwardBenchmark {
         int vocab = arg(args, 5, 50257);
         int iterations = arg(args, 6, 5);
         ModelConfig config = ModelConfig.gpt2(vocab, d, layers, heads, 1024);
-        CausalLM model = new CausalLM(config);
-        Nd4j.getRandom().setSeed(1);
-        for (INDArray p : model.parameters().values().values()) {
-            p.assign(Nd4j.randn(DataType.FLOAT, p.shape()).muli(0.02));
-        }
+        CausalLM model = RandomInputs.randomWeights(new CausalLM(config));
         long params = model.parameters().count();
         int tokens = batch * length;
-        SplittableRandom random = new SplittableRandom(7);
-        int[][] ids = new int[batch][length];
-        for (int[] row : ids) {
-            for (int t = 0; t < length; t++) {
-                row[t] = random.nextInt(vocab);
-            }
-        }
-        Batch input = Batch.of(ids);
+        Batch input = RandomInputs.randomTokens(batch, length, vocab);
 
         double logitsOnly = time(iterations, () -> model.forward(input));
         double forward = time(iterations, () -> {
