@@ -3,8 +3,9 @@
 # (d=256, 12 layers) on local[2], 2 workers x 4 pairs a minibatch, for --averaging dl4j and --averaging outer at
 # averaging frequency 1, 5 and 20, all on the same pairs (one epoch), plus one worker with the same global batch (8).
 #  - overhead: for each round the workers' own fitting time is measured in the same run as the round's wall time; the
-#    rest (broadcast, treeAggregate, scheduling, the driver's averaging) is the overhead. Round 1 (model load, JIT
-#    warm-up) is left out of the averages.
+#    rest (broadcast, treeAggregate, scheduling, the driver's averaging, and waiting for the slowest worker) is the
+#    overhead; wait_for_slowest_s is the slowest worker's fitting minus the mean, overhead_beyond_slowest the overhead
+#    without it (1 - slowest worker's fitting / round). Round 1 (model load, JIT warm-up) is left out of the averages.
 #  - loss vs examples: each run's training loss (mean over the rounds' pairs) in each quarter of the epoch's pairs;
 #    every run sees the same pairs, so a column compares the runs after the same number of examples.
 # Usage: bench/param-avg.sh [from a fresh clone: it builds the jar with maven, -am, nothing installed]
@@ -52,7 +53,10 @@ train one-worker 1 8 20 --averaging dl4j
 echo "== overhead (2 workers; round 1 left out) =="
 "$root/bin/alignspark" sql --warehouse "$out/wh" --truncate 0 \
   "SELECT run_id, count(*) AS rounds, round(avg(seconds), 2) AS round_s, round(avg(worker_seconds), 2) AS worker_fit_s,
-          round(avg(overhead_fraction), 3) AS overhead_fraction, round(avg(metrics['averaging/bytes_moved']) / 1e6, 1) AS mb_per_round,
+          round(avg(overhead_fraction), 3) AS overhead_fraction,
+          round(avg(metrics['timing/slowest_worker_seconds'] - worker_seconds), 2) AS wait_for_slowest_s,
+          round(avg(1 - metrics['timing/slowest_worker_seconds'] / seconds), 3) AS overhead_beyond_slowest,
+          round(avg(metrics['averaging/bytes_moved']) / 1e6, 1) AS mb_per_round,
           round(avg(examples_per_second), 1) AS pairs_per_s, round(avg(tokens_per_second), 0) AS tokens_per_s
    FROM training_metrics WHERE round > 1 AND run_id != 'one-worker' GROUP BY run_id ORDER BY run_id" 2>/dev/null
 echo "== training loss by quarter of the $pairs pairs seen (mean over the rounds ending in it) =="

@@ -17,6 +17,8 @@ final class WorkerResult implements Serializable {
     int maxSteps;
     double gradNormSum;
     double computeSeconds;
+    /** The slowest worker's {@link #computeSeconds}: what the round waits for before any averaging can start. */
+    double slowestComputeSeconds;
     int steps;
     /** Tensor bytes the workers sent back (parameters, and optimizer state in dl4j mode). */
     long resultBytes;
@@ -49,6 +51,7 @@ final class WorkerResult implements Serializable {
         maxSteps = Math.max(maxSteps, other.maxSteps);
         gradNormSum += other.gradNormSum;
         computeSeconds += other.computeSeconds;
+        slowestComputeSeconds = Math.max(slowestComputeSeconds, other.slowestComputeSeconds);
         steps += other.steps;
         resultBytes += other.resultBytes;
         freshInnerStates += other.freshInnerStates;

@@ -145,6 +145,18 @@ class OuterAveragingTest {
         assertEquals(2.0, outer.get(0).metrics().get("averaging/fresh_inner_states"));
         outer.subList(1, outer.size()).forEach(r -> assertEquals(0.0, r.metrics().get("averaging/fresh_inner_states"), "round " + r.round()));
         assertTrue(dl4j.stream().noneMatch(r -> r.metrics().containsKey("averaging/fresh_inner_states")));
+        // the slowest worker's fitting: at least the mean over the workers, within the round
+        for (ParameterAveraging.RoundMetrics r : concat(outer, dl4j)) {
+            double slowest = r.metrics().get(ParameterAveraging.SLOWEST_WORKER_SECONDS);
+            assertTrue(slowest > 0 && slowest >= r.workerSeconds() && slowest <= r.seconds() + 0.01, "round " + r.round()
+                    + ": slowest " + slowest + ", mean " + r.workerSeconds() + ", round " + r.seconds());
+        }
+    }
+
+    private static <T> List<T> concat(List<T> a, List<T> b) {
+        List<T> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
     }
 
     @Test
