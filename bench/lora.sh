@@ -60,7 +60,8 @@ measured ref-logprobs ref-logprobs --input lora_pairs --dt "$dt" --reference-mod
   --batch-size "$batch" --warehouse "$out/wh"
 measured train-dpo train-dpo --input lora_pairs_ref --dt "$dt" --base-model "$out/base" --output "$out/run" --run-id lora-bench \
   --lora-r 16 --lora-alpha 32 --workers "$workers" --batch-size-per-worker "$batch" --averaging-frequency 1 --epochs 1 \
-  --checkpoint-every 0 --learning-rate 1e-4 --max-length "$length" --warehouse "$out/wh" "${checkpointing[@]}"
+  --checkpoint-every 0 --learning-rate 1e-4 --max-length "$length" --warehouse "$out/wh" --averaging dl4j \
+  "${checkpointing[@]}"
 grep -h "training LoRA\|adapter parameters\|engine threads" "$out/log.txt" | head -3 || true
 "$root/bin/alignspark" sql --warehouse "$out/wh" --truncate 0 \
   "SELECT count(*) AS rounds, round(avg(metrics['averaging/bytes_moved']) / 1e6, 1) AS mb_per_round,

@@ -28,10 +28,10 @@ public final class TrainerOptions implements TrainerSettings {
     @Option(names = "--averaging-frequency", defaultValue = "5", description = "Minibatches each worker fits between averagings.")
     public int averagingFrequency;
 
-    @Option(names = "--averaging", defaultValue = "dl4j",
-            description = "How worker results are combined each round: dl4j (average parameters and Adam moments, "
-                    + "both broadcast every round) or outer (moments stay on each worker; only float32 parameters travel; "
-                    + "the driver takes an outer Nesterov step on their averaged change).")
+    @Option(names = "--averaging", defaultValue = "outer",
+            description = "How worker results are combined each round: outer (moments stay on each worker; only float32 "
+                    + "parameters travel; the driver takes an outer Nesterov step on their averaged change) or dl4j (average "
+                    + "parameters and Adam moments, both broadcast every round: a lost worker or a resume changes nothing).")
     public String averaging;
 
     @Option(names = "--outer-lr", defaultValue = "1.0",

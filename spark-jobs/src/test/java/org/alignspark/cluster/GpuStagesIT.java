@@ -168,7 +168,8 @@ class GpuStagesIT {
         return new String[]{"train-rm", "--pairs", "pairs", "--dt", DT, "--base-model", work.resolve("base-model").toString(),
                 "--output", output.toString(), "--run-id", "rm", "--warehouse", warehouse.toString(),
                 "--workers", "2", "--batch-size-per-worker", "1", "--averaging-frequency", "2", "--epochs", "2",
-                "--learning-rate", "1e-3", "--checkpoint-every", "0", "--max-length", "256"};
+                "--learning-rate", "1e-3", "--checkpoint-every", "0", "--max-length", "256",
+                "--averaging", "dl4j"};   // the cluster run's metrics equal the local run's, whichever executor a task lands on
     }
 
     private static Set<Integer> profilesOf(List<JsonNode> events, String event) {

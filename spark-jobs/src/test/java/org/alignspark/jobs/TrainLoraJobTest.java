@@ -62,7 +62,7 @@ class TrainLoraJobTest {
                 "--beta", "0.5", "--output", output.toString(), "--run-id", "dpo-lora", "--warehouse", warehouse,
                 "--workers", "2", "--batch-size-per-worker", "8", "--averaging-frequency", "2", "--epochs", "3",
                 "--learning-rate", "1e-2", "--checkpoint-every", "0",
-                "--lora-r", "8", "--lora-alpha", "16", "--lora-dropout", "0.0"));
+                "--lora-r", "8", "--lora-alpha", "16", "--lora-dropout", "0.0", "--averaging", "dl4j"));
 
         Path last;
         try (var folders = Files.list(output)) {

@@ -66,7 +66,7 @@ class TrainRmLoraJobTest {
                 "--output", output.toString(), "--run-id", "rm-lora", "--warehouse", warehouse, "--workers", "2",
                 "--batch-size-per-worker", "8", "--averaging-frequency", "2", "--epochs", "4", "--learning-rate", "1e-2",
                 "--warmup-steps", "2", "--checkpoint-every", "0", "--max-length", "96",
-                "--lora-r", "4", "--lora-alpha", "16"));
+                "--lora-r", "4", "--lora-alpha", "16", "--averaging", "dl4j"));
 
         Path last;
         try (var folders = Files.list(output)) {
