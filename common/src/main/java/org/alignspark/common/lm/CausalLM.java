@@ -68,7 +68,7 @@ public final class CausalLM {
         this(config, new Parameters(config.dataType()));
     }
 
-    /** This model with the other's engine settings (logit chunks), for a model made from it. */
+    /** This model with the other's engine settings (logit chunks, gradient checkpointing), for a model made from it. */
     private CausalLM withSettingsOf(CausalLM other) {
         logitChunkTokens = other.logitChunkTokens;
         gradientCheckpointing = other.gradientCheckpointing;
@@ -406,6 +406,13 @@ public final class CausalLM {
     private void drawDropout(int layer) {
         if (adapters != null && adapters.dropping()) {
             dropoutSeeds[layer] = adapters.nextDropoutSeed();
+            replayDropout(layer);
+        }
+    }
+
+    /** Block {@code layer}'s masks of the last forward, drawn again (its recomputation in a checkpointed backward). */
+    private void replayDropout(int layer) {
+        if (adapters != null && adapters.dropping()) {
             adapters.seedDropout(dropoutSeeds[layer]);
         }
     }
@@ -579,9 +586,7 @@ public final class CausalLM {
             if (buffersAt >= 0 && buffersAt != l) {                               // checkpointed: recompute block l
                 carry = Buffers.reuse(carry, config.dataType(), dx.shape()).assign(dx);   // dx is in the moving buffers
                 moveBuffersTo(l);
-                if (adapters != null && adapters.dropping()) {
-                    adapters.seedDropout(dropoutSeeds[l]);
-                }
+                replayDropout(l);
                 blocks.get(l).forward(blockInputs[l], step);
                 dx = carry;
             }

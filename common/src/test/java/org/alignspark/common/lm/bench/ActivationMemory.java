@@ -18,12 +18,12 @@ public final class ActivationMemory {
     }
 
     public static void main(String[] args) {
-        int batch = arg(args, 0, 4);
-        int length = arg(args, 1, 256);
-        int d = arg(args, 2, 896);
-        int heads = arg(args, 3, 14);
-        int kvHeads = arg(args, 4, 2);
-        int dFf = arg(args, 5, 4864);
+        int batch = BenchSetup.arg(args, 0, 4);
+        int length = BenchSetup.arg(args, 1, 256);
+        int d = BenchSetup.arg(args, 2, 896);
+        int heads = BenchSetup.arg(args, 3, 14);
+        int kvHeads = BenchSetup.arg(args, 4, 2);
+        int dFf = BenchSetup.arg(args, 5, 4864);
         long tokens = (long) batch * length;
         for (boolean checkpointing : new boolean[] {false, true}) {
             long two = stepBytes(batch, length, d, heads, kvHeads, dFf, 2, checkpointing);
@@ -41,16 +41,13 @@ public final class ActivationMemory {
     private static long stepBytes(int batch, int length, int d, int heads, int kvHeads, int dFf, int layers,
                                   boolean checkpointing) {
         int vocab = 512;
-        CausalLM model = RandomInputs.randomWeights(new CausalLM(ModelConfig.llama(vocab, d, layers, heads, kvHeads, dFf, length))
+        CausalLM model = BenchSetup.randomWeights(new CausalLM(ModelConfig.llama(vocab, d, layers, heads, kvHeads, dFf, length))
                 .setGradientCheckpointing(checkpointing));
-        Batch input = RandomInputs.randomTokens(batch, length, vocab);
+        Batch input = BenchSetup.randomTokens(batch, length, vocab);
         model.forwardHidden(input);
         model.logProbs(model.nextTokenTargets());
         model.backwardFromLogProbs(Nd4j.valueArrayOf(new long[] {batch, length}, -1.0, DataType.FLOAT), null);
         return model.activationBytes();
     }
 
-    private static int arg(String[] args, int i, int fallback) {
-        return args.length > i ? Integer.parseInt(args[i]) : fallback;
-    }
 }

@@ -20,18 +20,18 @@ public final class LmForwardBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        int batch = arg(args, 0, 4);
-        int length = arg(args, 1, 128);
-        int layers = arg(args, 2, 12);
-        int d = arg(args, 3, 768);
-        int heads = arg(args, 4, 12);
-        int vocab = arg(args, 5, 50257);
-        int iterations = arg(args, 6, 5);
+        int batch = BenchSetup.arg(args, 0, 4);
+        int length = BenchSetup.arg(args, 1, 128);
+        int layers = BenchSetup.arg(args, 2, 12);
+        int d = BenchSetup.arg(args, 3, 768);
+        int heads = BenchSetup.arg(args, 4, 12);
+        int vocab = BenchSetup.arg(args, 5, 50257);
+        int iterations = BenchSetup.arg(args, 6, 5);
         ModelConfig config = ModelConfig.gpt2(vocab, d, layers, heads, 1024);
-        CausalLM model = RandomInputs.randomWeights(new CausalLM(config));
+        CausalLM model = BenchSetup.randomWeights(new CausalLM(config));
         long params = model.parameters().count();
         int tokens = batch * length;
-        Batch input = RandomInputs.randomTokens(batch, length, vocab);
+        Batch input = BenchSetup.randomTokens(batch, length, vocab);
 
         double logitsOnly = time(iterations, () -> model.forward(input));
         double forward = time(iterations, () -> {
@@ -109,9 +109,4 @@ public final class LmForwardBenchmark {
         }
         return -1;
     }
-
-    private static int arg(String[] args, int index, int fallback) {
-        return args.length > index ? Integer.parseInt(args[index]) : fallback;
-    }
-
 }

@@ -7,9 +7,17 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-/** What the engine benchmarks run on: random weights N(0, 0.02) and a batch of random token ids, both seeded. */
-final class RandomInputs {
-    private RandomInputs() {
+/**
+ * What the engine benchmarks share: their integer arguments, random weights N(0, 0.02) and a batch of random token ids,
+ * both seeded.
+ */
+final class BenchSetup {
+    private BenchSetup() {
+    }
+
+    /** Argument {@code i} as an int, or {@code fallback} when there are fewer arguments. */
+    static int arg(String[] args, int i, int fallback) {
+        return args.length > i ? Integer.parseInt(args[i]) : fallback;
     }
 
     static CausalLM randomWeights(CausalLM model) {
