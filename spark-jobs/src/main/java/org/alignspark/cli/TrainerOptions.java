@@ -42,6 +42,11 @@ public final class TrainerOptions implements TrainerSettings {
             description = "Outer step's Nesterov momentum (--averaging outer); DiLoCo: --outer-lr 0.7 --outer-momentum 0.9.")
     public double outerMomentum;
 
+    @Option(names = "--outer-wire", defaultValue = "float32",
+            description = "What --averaging outer workers send back each round: float32 (their parameters, exact) or bf16 "
+                    + "(the change of their parameters over the round, rounded to bfloat16: half the bytes).")
+    public String outerWire;
+
     @Option(names = "--sync-warmup-steps", defaultValue = "0",
             description = "Post-local SGD (Lin et al. 2020): the first N rounds fit one minibatch each, i.e. the workers "
                     + "average after every step for the first N steps, then every --averaging-frequency minibatches (either --averaging).")
@@ -88,6 +93,7 @@ public final class TrainerOptions implements TrainerSettings {
         OptimizerConfig optimizerConfig = new OptimizerConfig(kind, lr, 0.9, 0.999, 1e-8, weightDecay, maxGradNorm);
         return new TrainingConfig(runId == null ? new org.apache.hadoop.fs.Path(output).getName() : runId, output, workers, epochs, batchSizePerWorker,
                 averagingFrequency, checkpointEvery, seed, optimizerConfig, dt, failAfterRound,
-                new Averaging(Averaging.Mode.parse(averaging), outerLearningRate, outerMomentum, syncWarmupSteps), gpus.stages());
+                new Averaging(Averaging.Mode.parse(averaging), outerLearningRate, outerMomentum, syncWarmupSteps,
+                        Averaging.parseOuterWire(outerWire)), gpus.stages());
     }
 }

@@ -41,7 +41,8 @@ import scala.Tuple2;
  * <ul>
  *   <li>{@code dl4j} (DL4J's ParameterAveragingTrainingMaster): parameters and optimizer state (Adam's moments) are
  *       broadcast and aggregated, and both are averaged;</li>
- *   <li>{@code outer} (local SGD / DiLoCo): only parameters travel, as float32; each worker's optimizer state stays in
+ *   <li>{@code outer} (local SGD / DiLoCo): only parameters travel, as float32 (or, with {@code --outer-wire bf16}, each
+ *       worker's change of them over the round as bfloat16); each worker's optimizer state stays in
  *       its executor ({@link InnerStates}) from round to round, and the driver takes an {@link OuterOptimizer} step on
  *       the averaged change of the parameters. The inner states are not checkpointed: a resumed run, a lost executor
  *       or a moved task starts that worker's inner state afresh, and {@code averaging/fresh_inner_states} counts it.</li>
@@ -193,6 +194,9 @@ public final class ParameterAveraging<E extends Serializable, M extends Trainabl
                 long bytesMoved = (broadcast.wireBytes() + (outer ? 0 : optimizerState.wireBytes())) * config.workers()
                         + result.resultBytes;
                 TensorBundle workerMean = result.parameterSum.scaleInPlace(1.0 / result.contributors);
+                if (averaging.sendsBf16Changes()) {   // the workers sent their change: mean parameters = θ + mean change
+                    workerMean.addInPlace(parameters);
+                }
                 if (outer) {
                     parameters = outerStep.step(parameters, workerMean);
                 } else {
@@ -295,7 +299,7 @@ public final class ParameterAveraging<E extends Serializable, M extends Trainabl
             List<Tuple2<Integer, E>> mine = lists.hasNext() ? lists.next() : List.of();
             WorkerResult result = optimizer == null
                     ? trainOuterWorker(partition, mine, params.value(), iteration, round, slice, session, config, factory, objective)
-                    : trainWorker(partition, mine, params.value(), optimizer.value(), iteration, slice, config, factory, objective);
+                    : trainWorker(partition, mine, params.value(), optimizer.value(), iteration, round, slice, config, factory, objective);
             if (gpu != null) {
                 result.gpus.put(partition, gpu);
             }
@@ -319,7 +323,7 @@ public final class ParameterAveraging<E extends Serializable, M extends Trainabl
     /** One worker's round in dl4j mode: the broadcast optimizer state in, this worker's optimizer state out. */
     static <E, M extends TrainableModel> WorkerResult trainWorker(int partition, List<Tuple2<Integer, E>> examples,
                                                                    TensorBundle params, TensorBundle optimizerState,
-                                                                   long iteration, Slice slice,
+                                                                   long iteration, int round, Slice slice,
                                                                    TrainingConfig config, ModelFactory<M> factory,
                                                                    Objective<E, M> objective) {
         if (slice.from() >= examples.size()) {
@@ -343,9 +347,7 @@ public final class ParameterAveraging<E extends Serializable, M extends Trainabl
             result.parameterSum = TensorBundle.of(model.parameters());
             result.optimizerSum = optimizer.state();
             result.resultBytes = result.parameterSum.wireBytes() + result.optimizerSum.wireBytes();
-            result.computeSeconds = (System.nanoTime() - startNanos) / 1e9;
-            result.slowestComputeSeconds = result.computeSeconds;
-            return result;
+            return result.fitted(partition, round, startNanos);
         } finally {
             ModelPool.giveBack(poolKey, model);
         }
@@ -391,14 +393,14 @@ public final class ParameterAveraging<E extends Serializable, M extends Trainabl
             if (result.failure != null) {
                 return result;
             }
-            result.parameterSum = TensorBundle.of(model.parameters()).inFloat32();
+            result.parameterSum = config.averaging().sendsBf16Changes()
+                    ? TensorBundle.of(model.parameters()).subtractInPlace(params).inBfloat16()   // the round's change
+                    : TensorBundle.of(model.parameters()).inFloat32();
             result.resultBytes = result.parameterSum.wireBytes();
             result.freshInnerStates = fresh ? 1 : 0;
-            result.computeSeconds = (System.nanoTime() - startNanos) / 1e9;
-            result.slowestComputeSeconds = result.computeSeconds;
             InnerStates.put(run, session, partition, new InnerStates.Entry<>(model, optimizer, round, stateSteps + result.steps));
             kept = true;
-            return result;
+            return result.fitted(partition, round, startNanos);
         } finally {
             if (!kept) {   // a failed round leaves no inner state behind: a retry starts afresh
                 ModelPool.giveBack(run, model);

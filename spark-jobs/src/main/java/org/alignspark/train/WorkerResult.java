@@ -1,9 +1,12 @@
 package org.alignspark.train;
 
 import java.io.Serializable;
+import java.util.Locale;
 
 import org.alignspark.common.train.BatchResult;
 import org.alignspark.common.train.TensorBundle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What one worker returns from a round, and (merged) what all workers returned: parameter and optimizer-state sums
@@ -11,6 +14,8 @@ import org.alignspark.common.train.TensorBundle;
  * the number of workers that contributed them, loss and metric sums, and the first failure seen.
  */
 final class WorkerResult implements Serializable {
+    private static final Logger LOG = LoggerFactory.getLogger(WorkerResult.class);
+
     TensorBundle parameterSum;
     TensorBundle optimizerSum;
     int contributors;
@@ -37,6 +42,18 @@ final class WorkerResult implements Serializable {
         WorkerResult r = new WorkerResult();
         r.failure = failure;
         return r;
+    }
+
+    /**
+     * One worker's result is complete: its fitting took from {@code startNanos} to now (it is also the slowest so far),
+     * and the executor's log says so, so that a straggling worker can be told from a slow driver.
+     */
+    WorkerResult fitted(int partition, int round, long startNanos) {
+        computeSeconds = (System.nanoTime() - startNanos) / 1e9;
+        slowestComputeSeconds = computeSeconds;
+        LOG.info(String.format(Locale.ROOT, "worker %d, round %d: %d minibatches, %d examples, %d tokens, fitted in %.3f s",
+                partition, round, steps, batches.examples(), batches.tokens(), computeSeconds));
+        return this;
     }
 
     WorkerResult merge(WorkerResult other) {

@@ -21,11 +21,28 @@ public final class SparkSessions {
                 // dt stays a string, as Hive and Airflow's {{ ds }} have it, not an inferred date.
                 .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
                 .config("spark.sql.session.timeZone", "UTC");
-        if (!new SparkConf().contains("spark.master")) {
+        SparkConf submitted = new SparkConf();
+        // Parameter-averaged training returns each worker's parameters as a task result (38.8 MB for a 9.6 M-parameter
+        // model in float32). Above spark.task.maxDirectResultSize (1 MB by default) Spark parks a result in the
+        // executor's block manager and the driver fetches it in a second trip; sent with the task's status instead, a
+        // round spent 0.04 s less outside the fitting (BENCHMARKS.md, parameter averaging). Spark caps it at
+        // spark.rpc.message.maxSize (128 MB), above which results still take the block manager's way.
+        setIfMissing(builder, submitted, "spark.task.maxDirectResultSize", "128m");
+        // Broadcasts here are model parameters, float32 noise that LZ4 cannot shrink: compressing them cost a round
+        // 0.05 s of the driver's time for nothing (BENCHMARKS.md). SQL's broadcast joins are small beside them.
+        setIfMissing(builder, submitted, "spark.broadcast.compress", "false");
+        if (!submitted.contains("spark.master")) {
             builder.master("local[2]")
                     .config("spark.ui.enabled", "false")
                     .config("spark.sql.shuffle.partitions", "4");
         }
         return builder.getOrCreate();
+    }
+
+    /** A setting of ours that a --conf of the submitter, or spark-defaults.conf, overrides. */
+    private static void setIfMissing(SparkSession.Builder builder, SparkConf submitted, String key, String value) {
+        if (!submitted.contains(key)) {
+            builder.config(key, value);
+        }
     }
 }

@@ -153,6 +153,40 @@ class OuterAveragingTest {
         }
     }
 
+    @Test
+    void bf16ChangesHalveWhatComesBackAndStayWithinBf16RoundingOfTheFloat32Run() {
+        // One worker, one round of SGD from zeros: the float32 run's new parameters are the worker's change itself; with
+        // bf16 the change is rounded to 8 significant bits (round to nearest: off by at most 2^-9 of itself) before the
+        // driver adds it. So each parameter of the bf16 run lies within 2^-9 of the change of the float32 run's.
+        List<LogisticModel.Example> examples = data(16, 7);
+        OptimizerConfig sgd = OptimizerConfig.sgd(0.3);
+        List<ParameterAveraging.RoundMetrics> f32 = new ArrayList<>();
+        TensorBundle exact = fit(config("wire-f32", tmp.resolve("wire-f32"), 1, 4, 4, 1, sgd, 0, 0, Averaging.outer(1.0, 0.0)),
+                examples, f32);
+        List<ParameterAveraging.RoundMetrics> bf16 = new ArrayList<>();
+        TensorBundle rounded = fit(config("wire-bf16", tmp.resolve("wire-bf16"), 1, 4, 4, 1, sgd, 0, 0,
+                Averaging.outer(1.0, 0.0).withOuterWire(TensorBundle.Wire.BFLOAT16)), examples, bf16);
+        assertEquals(1, f32.size());
+        // 4 parameters: broadcast as float32 (16 bytes), back as float32 (16) or bfloat16 (8)
+        assertEquals(32.0, f32.get(0).metrics().get("averaging/bytes_moved"));
+        assertEquals(24.0, bf16.get(0).metrics().get("averaging/bytes_moved"));
+        TensorBundle start = zeros();
+        boolean anyRounded = false;
+        for (int i = 0; i < exact.size(); i++) {
+            for (int j = 0; j < exact.values(i).length; j++) {
+                double change = exact.values(i)[j] - start.values(i)[j];
+                double difference = Math.abs(rounded.values(i)[j] - exact.values(i)[j]);
+                assertTrue(Math.abs(change) > 1e-3, "SGD moved " + exact.name(i) + "[" + j + "]");
+                assertTrue(difference <= 0x1p-9 * Math.abs(change) + 1e-7, exact.name(i) + "[" + j + "]: float32 run "
+                        + exact.values(i)[j] + ", bf16 run " + rounded.values(i)[j]);
+                anyRounded |= difference > 1e-7;
+            }
+        }
+        assertTrue(anyRounded, "the bf16 run's changes were rounded: " + rounded.maxAbsDifference(exact));
+        assertThrows(IllegalArgumentException.class, () -> Averaging.dl4j().withOuterWire(TensorBundle.Wire.BFLOAT16));
+        assertThrows(IllegalArgumentException.class, () -> Averaging.parseOuterWire("fp16"));
+    }
+
     private static <T> List<T> concat(List<T> a, List<T> b) {
         List<T> all = new ArrayList<>(a);
         all.addAll(b);
@@ -175,12 +209,15 @@ class OuterAveragingTest {
                 train, new ArrayList<>()), test);
         double diloco = heldOutLoss(fit(config("diloco5", tmp.resolve("diloco5"), 2, 8, 5, 3, adam, 0, 0, Averaging.outer(0.7, 0.9)),
                 train, new ArrayList<>()), test);
-        System.out.printf("held-out loss: initial %.4f, one worker %.4f, dl4j f5 %.4f, outer(1, 0) f5 %.4f, outer(0.7, 0.9) f5 %.4f%n",
-                initial, single, dl4j, localSgd, diloco);
+        double bf16Changes = heldOutLoss(fit(config("bf16-5", tmp.resolve("bf16-5"), 2, 8, 5, 3, adam, 0, 0,
+                Averaging.outer(1.0, 0.0).withOuterWire(TensorBundle.Wire.BFLOAT16)), train, new ArrayList<>()), test);
+        System.out.printf("held-out loss: initial %.4f, one worker %.4f, dl4j f5 %.4f, outer(1, 0) f5 %.4f, outer(0.7, 0.9) f5 %.4f,"
+                + " outer(1, 0) bf16 changes f5 %.4f%n", initial, single, dl4j, localSgd, diloco, bf16Changes);
         assertTrue(single < initial - 0.2, "the single worker learned: " + single);
         // The margin: within 0.02 nats (about 5% of the single worker's loss) of the single worker.
         assertTrue(localSgd <= single + 0.02, "outer(1, 0) at frequency 5: " + localSgd + " vs one worker " + single);
         assertTrue(diloco <= single + 0.02, "outer(0.7, 0.9) at frequency 5: " + diloco + " vs one worker " + single);
+        assertTrue(bf16Changes <= single + 0.02, "outer(1, 0), bf16 changes, at frequency 5: " + bf16Changes + " vs one worker " + single);
     }
 
     @Test

@@ -13,47 +13,65 @@ import org.nd4j.linalg.factory.Nd4j;
  * Named tensors as plain Java arrays: the form in which parameters and optimizer state cross the wire (broadcast,
  * treeAggregate) and are summed and averaged. Values are kept in double so sums over many workers lose nothing; a
  * bundle made from float32 arrays travels as float32 (half the bytes, and nothing the float32 model could use is
- * lost), one made from float64 arrays as float64.
+ * lost), one made from float64 arrays as float64, and a bundle of parameter changes may travel as bfloat16
+ * ({@link #inBfloat16()}).
  */
 public final class TensorBundle implements Serializable {
+    /** How a bundle's values are written on the wire. */
+    public enum Wire {
+        FLOAT64(Double.BYTES), FLOAT32(Float.BYTES),
+        /** The upper 16 bits of the float32, rounded to nearest even: float32's range, 8 significant bits. */
+        BFLOAT16(2);
+
+        final int bytes;
+
+        Wire(int bytes) {
+            this.bytes = bytes;
+        }
+    }
+
     private final String[] names;
     private final long[][] shapes;
     private transient double[][] values;
-    private final boolean singlePrecision;
+    private final Wire wire;
 
-    private TensorBundle(String[] names, long[][] shapes, double[][] values, boolean singlePrecision) {
+    private TensorBundle(String[] names, long[][] shapes, double[][] values, Wire wire) {
         this.names = names;
         this.shapes = shapes;
         this.values = values;
-        this.singlePrecision = singlePrecision;
+        this.wire = wire;
     }
 
     /** Values go through a reused chunk of this many float32 values: no per-tensor float[] copy on either side. */
     private static final int CHUNK = 1 << 14;
 
     /**
-     * float32 bundles are written as raw little-endian floats in chunks (about twice as fast both ways as Java's own
-     * float[] encoding, measured on a 9.6 M-value bundle); float64 ones as Java's double[].
+     * float32 and bfloat16 bundles are written as raw little-endian values in chunks (about twice as fast both ways as
+     * Java's own float[] encoding, measured on a 9.6 M-value bundle); float64 ones as Java's double[].
      */
     private void writeObject(java.io.ObjectOutputStream out) throws java.io.IOException {
         out.defaultWriteObject();
-        byte[] bytes = singlePrecision ? new byte[CHUNK * Float.BYTES] : null;
-        java.nio.FloatBuffer floats = singlePrecision ? java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer() : null;
-        float[] chunk = singlePrecision ? new float[CHUNK] : null;
+        java.nio.ByteBuffer bytes = wire == Wire.FLOAT64 ? null
+                : java.nio.ByteBuffer.allocate(CHUNK * wire.bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         for (double[] v : values) {
-            if (!singlePrecision) {
+            if (wire == Wire.FLOAT64) {
                 out.writeObject(v);
                 continue;
             }
             out.writeInt(v.length);
             for (int start = 0; start < v.length; start += CHUNK) {
                 int n = Math.min(CHUNK, v.length - start);
-                for (int j = 0; j < n; j++) {
-                    chunk[j] = (float) v[start + j];
+                bytes.clear();
+                if (wire == Wire.FLOAT32) {
+                    for (int j = 0; j < n; j++) {
+                        bytes.putFloat((float) v[start + j]);
+                    }
+                } else {
+                    for (int j = 0; j < n; j++) {
+                        bytes.putShort(toBfloat16((float) v[start + j]));
+                    }
                 }
-                floats.clear();
-                floats.put(chunk, 0, n);
-                out.write(bytes, 0, n * Float.BYTES);
+                out.write(bytes.array(), 0, n * wire.bytes);
             }
         }
     }
@@ -61,26 +79,42 @@ public final class TensorBundle implements Serializable {
     private void readObject(java.io.ObjectInputStream in) throws java.io.IOException, ClassNotFoundException {
         in.defaultReadObject();
         values = new double[names.length][];
-        byte[] bytes = singlePrecision ? new byte[CHUNK * Float.BYTES] : null;
-        java.nio.FloatBuffer floats = singlePrecision ? java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer() : null;
-        float[] chunk = singlePrecision ? new float[CHUNK] : null;
+        java.nio.ByteBuffer bytes = wire == Wire.FLOAT64 ? null
+                : java.nio.ByteBuffer.allocate(CHUNK * wire.bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < names.length; i++) {
-            if (!singlePrecision) {
+            if (wire == Wire.FLOAT64) {
                 values[i] = (double[]) in.readObject();
                 continue;
             }
             double[] v = new double[in.readInt()];
             for (int start = 0; start < v.length; start += CHUNK) {
                 int n = Math.min(CHUNK, v.length - start);
-                in.readFully(bytes, 0, n * Float.BYTES);
-                floats.clear();
-                floats.get(chunk, 0, n);
-                for (int j = 0; j < n; j++) {
-                    v[start + j] = chunk[j];
+                in.readFully(bytes.array(), 0, n * wire.bytes);
+                bytes.clear();
+                if (wire == Wire.FLOAT32) {
+                    for (int j = 0; j < n; j++) {
+                        v[start + j] = bytes.getFloat();
+                    }
+                } else {
+                    for (int j = 0; j < n; j++) {
+                        v[start + j] = Float.intBitsToFloat(bytes.getShort() << 16);
+                    }
                 }
             }
             values[i] = v;
         }
+    }
+
+    /**
+     * float32 → bfloat16, rounding to nearest even as torch's {@code tensor.to(torch.bfloat16)} does; a NaN stays a
+     * (quiet) NaN, which the driver's non-finite check then reports.
+     */
+    static short toBfloat16(float value) {
+        int bits = Float.floatToRawIntBits(value);
+        if (Float.isNaN(value)) {
+            return (short) ((bits >>> 16) | 0x0040);
+        }
+        return (short) ((bits + 0x7FFF + ((bits >>> 16) & 1)) >>> 16);
     }
 
     /** Copies the arrays' current values, in map order. */
@@ -98,7 +132,7 @@ public final class TensorBundle implements Serializable {
             values[i] = e.getValue().dup().data().asDouble();
             i++;
         }
-        return new TensorBundle(names, shapes, values, single);
+        return new TensorBundle(names, shapes, values, single ? Wire.FLOAT32 : Wire.FLOAT64);
     }
 
     /**
@@ -106,21 +140,34 @@ public final class TensorBundle implements Serializable {
      * of a float64 bundle on the wire; sums and averages on the receiving side are still kept in double.
      */
     public TensorBundle inFloat32() {
-        return singlePrecision ? this : new TensorBundle(names, shapes, values, true);
+        return wire == Wire.FLOAT32 ? this : new TensorBundle(names, shapes, values, Wire.FLOAT32);
+    }
+
+    /**
+     * The same values (shared), travelling as bfloat16: a quarter of float64's bytes, but only 8 significant bits, so
+     * for what tolerates that (a round's change of the parameters, not the parameters themselves).
+     */
+    public TensorBundle inBfloat16() {
+        return wire == Wire.BFLOAT16 ? this : new TensorBundle(names, shapes, values, Wire.BFLOAT16);
+    }
+
+    /** How the values travel. */
+    public Wire wire() {
+        return wire;
     }
 
     /** Whether the values travel as float32 (they came from float32 arrays, or {@link #inFloat32()}). */
     public boolean isFloat32() {
-        return singlePrecision;
+        return wire == Wire.FLOAT32;
     }
 
-    /** Bytes of tensor values this bundle puts on the wire: 4 per value as float32, 8 as float64 (names and shapes not counted). */
+    /** Bytes of tensor values this bundle puts on the wire: 8 per value as float64, 4 as float32, 2 as bfloat16 (names and shapes not counted). */
     public long wireBytes() {
         long count = 0;
         for (double[] v : values) {
             count += v.length;
         }
-        return count * (singlePrecision ? Float.BYTES : Double.BYTES);
+        return count * wire.bytes;
     }
 
     /** A bundle of zeros shaped like this one: the identity of {@link #addInPlace}. */
@@ -129,17 +176,30 @@ public final class TensorBundle implements Serializable {
         for (int i = 0; i < values.length; i++) {
             zeros[i] = new double[values[i].length];
         }
-        return new TensorBundle(names, shapes, zeros, singlePrecision);
+        return new TensorBundle(names, shapes, zeros, wire);
     }
 
-    /** this += other, tensor by tensor; both must hold the same names and shapes. */
+    /** this += other, tensor by tensor, matched by name; both must hold the same names and shapes. */
     public TensorBundle addInPlace(TensorBundle other) {
-        checkSameLayout(other);
+        double[][] theirs = alignedValues(other);
         for (int i = 0; i < values.length; i++) {
             double[] a = values[i];
-            double[] b = other.values[i];
+            double[] b = theirs[i];
             for (int j = 0; j < a.length; j++) {
                 a[j] += b[j];
+            }
+        }
+        return this;
+    }
+
+    /** this −= other, tensor by tensor, matched by name; both must hold the same names and shapes. */
+    public TensorBundle subtractInPlace(TensorBundle other) {
+        double[][] theirs = alignedValues(other);
+        for (int i = 0; i < values.length; i++) {
+            double[] a = values[i];
+            double[] b = theirs[i];
+            for (int j = 0; j < a.length; j++) {
+                a[j] -= b[j];
             }
         }
         return this;
@@ -254,6 +314,34 @@ public final class TensorBundle implements Serializable {
             }
         }
         return max;
+    }
+
+    /**
+     * {@code other}'s value arrays in this bundle's order (a checkpoint's tensors need not be in the model's order);
+     * the same names and shapes are required.
+     */
+    private double[][] alignedValues(TensorBundle other) {
+        if (Arrays.equals(names, other.names)) {
+            checkSameLayout(other);
+            return other.values;
+        }
+        if (other.names.length != names.length) {
+            throw new IllegalArgumentException("bundles hold different tensors: " + Arrays.toString(names) + " vs "
+                    + Arrays.toString(other.names));
+        }
+        double[][] aligned = new double[names.length][];
+        for (int i = 0; i < names.length; i++) {
+            int j = other.indexOf(names[i]);
+            if (j < 0) {
+                throw new IllegalArgumentException("bundles hold different tensors: '" + names[i] + "' is missing from "
+                        + Arrays.toString(other.names));
+            }
+            if (!Arrays.equals(shapes[i], other.shapes[j])) {
+                throw new IllegalArgumentException("tensor '" + names[i] + "' differs in shape");
+            }
+            aligned[i] = other.values[j];
+        }
+        return aligned;
     }
 
     private void checkSameLayout(TensorBundle other) {
