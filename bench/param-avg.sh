@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Parameter averaging: overhead and convergence of reward-model training of a ~10M-parameter byte-level GPT-2
-# (d=256, 12 layers) on local[2], 2 workers x 4 pairs a minibatch, for --averaging dl4j and --averaging outer at
-# averaging frequency 1, 5 and 20, all on the same pairs (one epoch), plus one worker with the same global batch (8).
+# (d=256, 12 layers) on local[2], 2 workers x 4 pairs a minibatch, for --averaging dl4j, --averaging outer (the
+# default: float32 parameters back) and --averaging outer --outer-wire bf16 (bfloat16 changes back) at averaging
+# frequency 1, 5 and 20, all on the same pairs (one epoch), plus one worker with the same global batch (8).
 #  - overhead: for each round the workers' own fitting time is measured in the same run as the round's wall time; the
 #    rest (broadcast, treeAggregate, scheduling, the driver's averaging, and waiting for the slowest worker) is the
 #    overhead; wait_for_slowest_s is the slowest worker's fitting minus the mean, overhead_beyond_slowest the overhead
@@ -47,6 +48,8 @@ for f in 1 5 20; do
   train "dl4j-f$(printf %02d "$f")" 2 4 "$f" --averaging dl4j
   # shellcheck disable=SC2086
   train "outer-f$(printf %02d "$f")" 2 4 "$f" --averaging outer $outer_args
+  # shellcheck disable=SC2086
+  train "outer-bf16-f$(printf %02d "$f")" 2 4 "$f" --averaging outer --outer-wire bf16 $outer_args
 done
 train one-worker 1 8 20 --averaging dl4j
 
@@ -69,6 +72,6 @@ echo "== training loss by quarter of the $pairs pairs seen (mean over the rounds
                 least(4, ceil(4 * sum(examples) OVER (PARTITION BY run_id ORDER BY round) / $pairs)) AS q
          FROM training_metrics)
    GROUP BY run_id ORDER BY run_id" 2>/dev/null
-echo "goal: overhead_fraction <= 0.05 at averaging frequency 5"
+echo "goal: overhead_fraction <= 0.05 at averaging frequency 5 (outer-f05: the default)"
 echo "outer: $outer_args"
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; master ${ALIGNSPARK_MASTER:-local[*]}"
