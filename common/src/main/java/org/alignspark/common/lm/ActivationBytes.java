@@ -19,8 +19,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * gradients, LoRA adapters), and lambdas (whose captured objects are reached through their owners).
  */
 final class ActivationBytes {
-    private static final String PACKAGE = ActivationBytes.class.getPackageName();
-
     private ActivationBytes() {
     }
 
@@ -80,11 +78,10 @@ final class ActivationBytes {
 
     /** Only what the engine's layers hold: arrays, this package's objects and the containers holding them. */
     private static void push(Deque<Object> todo, Object o) {
-        if (o == null || o instanceof Parameters || o instanceof LoraAdapters || o instanceof KvCache
-                || o instanceof ModelConfig || o instanceof Enum<?> || o.getClass().isHidden()) {
+        if (o == null || ModelGraph.isShared(o)) {
             return;
         }
-        boolean engine = o.getClass().getPackageName().equals(PACKAGE);
+        boolean engine = ModelGraph.isEngineObject(o);
         if (o instanceof INDArray || engine || o instanceof Iterable<?> || o instanceof Map<?, ?> || o instanceof Object[]) {
             todo.push(o);
         }

@@ -17,8 +17,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * checkpointed forward and backward hold one block's worth of activations instead of one per layer.
  */
 final class BlockBuffers {
-    private static final String PACKAGE = BlockBuffers.class.getPackageName();
-
     /** Per class: its buffer fields and its fields that may hold layers, superclasses' included. */
     private static final ClassValue<Fields> FIELDS = new ClassValue<>() {
         @Override
@@ -75,10 +73,8 @@ final class BlockBuffers {
         }
     }
 
-    /** This package's layer objects; not what the layers share with the model (parameters, adapters, the config). */
+    /** A layer object: the engine's own, not shared with the model, and not the pass's {@link Step} (one per pass). */
     private static boolean isLayer(Object o) {
-        return o.getClass().getPackageName().equals(PACKAGE) && !(o instanceof Parameters || o instanceof LoraAdapters
-                || o instanceof KvCache || o instanceof ModelConfig || o instanceof Step || o instanceof Enum<?>
-                || o.getClass().isHidden());
+        return ModelGraph.isEngineObject(o) && !ModelGraph.isShared(o) && !(o instanceof Step);
     }
 }
