@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.alignspark.common.lm.CausalLM;
+import org.alignspark.common.lm.LoraConfig;
 import org.alignspark.common.lm.checkpoint.AdapterCheckpoint;
 import org.alignspark.common.lm.checkpoint.HfCheckpoint;
 import org.alignspark.common.lm.checkpoint.ModelFolder;
@@ -48,6 +49,16 @@ public final class ExecutorModels {
     public static CausalLM replica(String location) {
         TaskThreads.apply();
         return forTask(languageModel(location)).replica();
+    }
+
+    /**
+     * A training worker's model: fresh LoRA adapters (Hu et al. 2021; A drawn from {@code seed}, B zero) over this JVM's
+     * shared frozen base at {@code location}, in training mode (dropout on the adapters' inputs).
+     */
+    public static CausalLM trainableAdapters(String location, LoraConfig lora, long seed) {
+        CausalLM lm = replica(location).withLora(lora, seed);
+        lm.train(true);
+        return lm;
     }
 
     /**

@@ -176,11 +176,8 @@ public final class TrainRmJob implements Callable<Integer> {
         // adapters and the head over the base each executor loads once (the adapters' A comes from the driver too).
         ParameterAveraging.ModelFactory<RewardModel> workers;
         if (lora != null) {
-            workers = () -> {
-                CausalLM lm = ExecutorModels.replica(frozenLm).withLora(lora, seed).setGradientCheckpointing(recompute);
-                lm.train(true);
-                return new RewardModel(lm, Nd4j.zeros(DataType.FLOAT, outputs, hidden));
-            };
+            workers = () -> new RewardModel(ExecutorModels.trainableAdapters(frozenLm, lora, seed).setGradientCheckpointing(recompute),
+                    Nd4j.zeros(DataType.FLOAT, outputs, hidden));
         } else if (frozen) {
             workers = () -> new RewardModel(ExecutorModels.replica(frozenLm), Nd4j.zeros(DataType.FLOAT, outputs, hidden), true);
         } else {

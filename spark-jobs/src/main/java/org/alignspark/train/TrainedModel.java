@@ -69,11 +69,7 @@ public final class TrainedModel implements Serializable {
             return () -> new LanguageModel(settings.applyTo(
                     new CausalLM(HfCheckpoint.readConfig(ModelFolder.of(folder), DataType.FLOAT))));
         }
-        return () -> {
-            CausalLM lm = settings.applyTo(ExecutorModels.replica(folder).withLora(adapters, s));
-            lm.train(true);
-            return new LanguageModel(lm);
-        };
+        return () -> new LanguageModel(settings.applyTo(ExecutorModels.trainableAdapters(folder, adapters, s)));
     }
 
     /** Writes a checkpoint: the HF model folder, or the PEFT adapter folder; the base's tokenizer files with either. */
