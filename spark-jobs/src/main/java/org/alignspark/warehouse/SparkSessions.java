@@ -25,9 +25,11 @@ public final class SparkSessions {
         // Parameter-averaged training returns each worker's parameters as a task result (38.8 MB for a 9.6 M-parameter
         // model in float32). Above spark.task.maxDirectResultSize (1 MB by default) Spark parks a result in the
         // executor's block manager and the driver fetches it in a second trip; sent with the task's status instead, a
-        // round spent 0.04 s less outside the fitting (BENCHMARKS.md, parameter averaging). Spark caps it at
-        // spark.rpc.message.maxSize (128 MB), above which results still take the block manager's way.
-        setIfMissing(builder, submitted, "spark.task.maxDirectResultSize", "128m");
+        // round spent 0.04 s less outside the fitting (BENCHMARKS.md, parameter averaging). Larger results keep the
+        // block manager's way: sent directly, a result is also copied whole into one contiguous array on the executor
+        // (Spark's ChunkedByteBuffer.toByteBuffer), and at 128m two dl4j workers' 115 MB results (parameters and both
+        // Adam moments) ran a 4 GB heap out of memory in bench/param-avg.sh (2026-12-08).
+        setIfMissing(builder, submitted, "spark.task.maxDirectResultSize", "64m");
         // Broadcasts here are model parameters, float32 noise that LZ4 cannot shrink: compressing them cost a round
         // 0.05 s of the driver's time for nothing (BENCHMARKS.md). SQL's broadcast joins are small beside them.
         setIfMissing(builder, submitted, "spark.broadcast.compress", "false");
